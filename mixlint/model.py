@@ -1,0 +1,292 @@
+"""The plain-data model that flows between the pipeline's steps.
+
+Everything here is immutable, picklable and free of libcst objects, so that a
+module's summary can cross process boundaries and be cached, and rules and
+reporters can work without ever touching a syntax tree.
+
+Flow: ``collect`` turns one parsed file into a ``ModuleSummary`` (expressions as
+``Expr`` trees, calls as ``CallSite``); ``resolve`` and ``extract`` turn all
+summaries into a ``ProjectModel`` of ``TrackingCall`` and ``SdkObject``; rules
+turn that into ``Finding``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A source range: 1-based lines, 1-based columns (end column exclusive)."""
+
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+
+
+NO_SPAN = Span(0, 0, 0, 0)
+
+
+class ExprKind(str, Enum):
+    """What an ``Expr`` node is. The field use of each kind is listed beside it."""
+
+    CONST = "const"  # value: str | int | float | bool | bytes | None
+    NAME = "name"  # value: identifier; origin: what reaches it (local dataflow), if known
+    IMPORT = "import"  # value: the imported qualified name ("mixpanel.Mixpanel")
+    PARAM = "param"  # value: parameter name; annotation: qualified annotation or None
+    ATTR = "attr"  # base: the object; value: attribute name
+    SUBSCRIPT = "subscript"  # base: the object; args: (index,)
+    CALL = "call"  # base: the callee; args: positional; keywords: (name | None for **, expr)
+    DICT = "dict"  # items: (key | None for **spread, value)
+    SEQ = "seq"  # list, tuple or set display; args: elements (STARRED for *x)
+    STARRED = "starred"  # base: the starred expression (``*x`` in a call or display)
+    FSTRING = "fstring"  # args: the interpolated expressions
+    CONCAT = "concat"  # binary operation; args: (left, right); value: operator ("+", "%")
+    COND = "cond"  # ``a if t else b`` or ``a or b``; args: the alternatives
+    ITER = "iter"  # an element of base (loop variable, comprehension target, unpacking)
+    LAMBDA = "lambda"
+    OTHER = "other"  # anything mixlint does not follow (comparison, arithmetic ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    """An expression reduced to what the analyses follow.
+
+    ``text`` is the expression's source code (for messages and the inventory);
+    ``span`` where it stands.
+    """
+
+    kind: ExprKind
+    text: str
+    span: Span
+    value: str | int | float | bool | bytes | None = None
+    base: Expr | None = None
+    args: tuple[Expr, ...] = ()
+    keywords: tuple[tuple[str | None, Expr], ...] = ()
+    items: tuple[tuple[Expr | None, Expr], ...] = ()
+    origin: Expr | None = None
+    annotation: str | None = None
+
+    def chain(self) -> tuple[str, ...]:
+        """The dotted names of an attribute/subscript/call chain, root first.
+
+        ``request.META["REMOTE_ADDR"]`` -> ("request", "META", "REMOTE_ADDR");
+        ``user.get_full_name()`` -> ("user", "get_full_name"). A constant
+        subscript contributes its value; anything else ends the chain.
+        """
+        parts: list[str] = []
+        node: Expr | None = self
+        while node is not None:
+            if node.kind in (ExprKind.NAME, ExprKind.PARAM):
+                parts.append(str(node.value))
+                break
+            if node.kind is ExprKind.ATTR:
+                parts.append(str(node.value))
+                node = node.base
+            elif node.kind is ExprKind.SUBSCRIPT:
+                index = node.args[0] if node.args else None
+                if index is not None and index.kind is ExprKind.CONST:
+                    parts.append(str(index.value))
+                node = node.base
+            elif node.kind is ExprKind.CALL:
+                node = node.base
+            else:
+                break
+        return tuple(reversed(parts))
+
+    def keyword(self, name: str) -> Expr | None:
+        for key, expr in self.keywords:
+            if key == name:
+                return expr
+        return None
+
+    def argument(self, position: int | None, name: str | None) -> Expr | None:
+        """A call's argument by keyword, else by position (stops at ``*args``)."""
+        if name is not None:
+            by_name = self.keyword(name)
+            if by_name is not None:
+                return by_name
+        if position is None:
+            return None
+        for index, arg in enumerate(self.args):
+            if arg.kind is ExprKind.STARRED:
+                return None
+            if index == position:
+                return arg
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    kind: Literal["positional", "keyword_only", "var_positional", "var_keyword"]
+    annotation: str | None = None
+    has_default: bool = False
+
+
+class Guard(str, Enum):
+    """How a call is protected by a consent check inside its own function."""
+
+    GUARDED = "guarded"
+    UNGUARDED = "unguarded"
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    """One call expression inside a function, as collected from one file.
+
+    ``callee`` is the expression called (``mp.track`` -> ATTR(base=NAME mp)),
+    with names resolved through the function's own assignments.
+    """
+
+    callee: Expr
+    call: Expr
+    function: str  # qualified name of the enclosing function ("<module>" at top level)
+    guard: Guard
+    guard_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionSummary:
+    qualname: str  # "views.signup", "Tracker.send" (module-relative; "<module>" for top level)
+    span: Span
+    params: tuple[Parameter, ...]
+    is_method: bool
+    class_name: str | None
+    decorators: tuple[Expr, ...]
+    returns: tuple[Expr, ...]
+    consent_decorated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleSummary:
+    """Everything later steps need from one parsed file."""
+
+    path: str  # relative POSIX path from the project root
+    module: str  # dotted module name ("app.analytics")
+    is_package: bool
+    globals: dict[str, tuple[Expr, ...]]  # module-level bindings (imports and assignments)
+    class_attrs: dict[str, tuple[Expr, ...]]  # "Class.attr" -> values (class body and self.attr)
+    class_bases: dict[str, tuple[Expr, ...]]
+    functions: dict[str, FunctionSummary]
+    calls: tuple[CallSite, ...]
+    strings: tuple[Expr, ...] = ()  # string constants naming Mixpanel hosts or endpoints
+    lines: tuple[str, ...] = ()  # source lines (for reports and inline suppressions)
+
+
+class Resolution(str, Enum):
+    """How mixlint knows that an expression is a Mixpanel client."""
+
+    IMPORT = "import"  # followed from `mixpanel.Mixpanel` through imports and assignments
+    ANNOTATION = "annotation"  # a parameter or attribute annotated as Mixpanel
+    FACTORY = "factory"  # returned by a project function that builds a client
+    HEURISTIC = "heuristic"  # a name-only guess (settings.MIXPANEL["client"])
+    CONFIG = "config"  # declared in configuration
+    SENDER = "sender"  # a known third-party sender (flask_mixpanel, mixpanel-celery)
+    HTTP = "http"  # a direct HTTP request to a Mixpanel endpoint
+
+
+TrackingKind = Literal["sdk", "wrapper", "http", "flags", "sender"]
+
+
+@dataclass(frozen=True, slots=True)
+class Property:
+    """One key/value pair of a payload; ``key`` is None when it cannot be known."""
+
+    key: str | None
+    key_span: Span
+    value: Expr
+    reserved: bool = False  # a Mixpanel reserved key such as "$email"
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """A dict-like payload argument, with what could be followed and what could not."""
+
+    expr: Expr
+    properties: tuple[Property, ...]
+    opaque: tuple[Expr, ...] = ()  # parts whose keys cannot be seen (``**kwargs``, ``vars(x)``)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingCall:
+    path: str
+    span: Span
+    kind: TrackingKind
+    method: str  # SDK method ("track"), sender ("flask_mixpanel.track") or "POST /track"
+    function: str  # enclosing function qualname, module-qualified
+    resolution: Resolution
+    wrapper_chain: tuple[str, ...] = ()  # wrappers from this call site down to the SDK call
+    client: str | None = None  # id of the SdkObject (client) used, when known
+    event: Expr | None = None
+    distinct_ids: tuple[Expr, ...] = ()
+    properties: Payload | None = None
+    meta: Payload | None = None
+    context: Payload | None = None  # feature-flag context
+    arguments: tuple[Expr, ...] = ()  # every argument as written (credential checks)
+    call: Expr | None = None
+    guarded: bool = False
+    guard_reason: str = ""
+    via: tuple[str, ...] = ()  # "path:line" of the SDK call(s) this wrapper call reaches
+
+
+@dataclass(frozen=True, slots=True)
+class SdkObject:
+    """A construction of an SDK object: a client, consumer, flags config, credentials."""
+
+    id: str  # "path:line:col"
+    path: str
+    span: Span
+    kind: str  # "Mixpanel", "Consumer", "BufferedConsumer", "custom-consumer", ...
+    qualname: str
+    call: Expr
+    consumer: str | None = None  # id of the consumer SdkObject a client uses
+    function: str = "<module>"
+
+
+@dataclass(frozen=True, slots=True)
+class FileProblem:
+    """A file that could not be read or analysed (MX001)."""
+
+    path: str
+    message: str
+    span: Span = Span(1, 1, 1, 1)
+
+
+@dataclass(slots=True)
+class ProjectModel:
+    root: str
+    files: list[str] = field(default_factory=list)  # every analysed file (relative)
+    modules: dict[str, ModuleSummary] = field(default_factory=dict)  # by path
+    calls: list[TrackingCall] = field(default_factory=list)
+    objects: list[SdkObject] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    requested: set[str] | None = None  # files named on the command line (subset runs)
+
+
+class Level(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "note": 1}[self.value]
+
+
+@dataclass(slots=True)
+class Finding:
+    rule_id: str
+    level: Level
+    path: str
+    span: Span
+    message: str
+    fingerprint: str = ""
+    suppressed: Literal["inline", "baseline"] | None = None
+    suppression_reason: str = ""
+
+    def sort_key(self) -> tuple[tuple[str, ...], int, int, str]:
+        return (tuple(self.path.split("/")), self.span.start_line, self.span.start_col, self.rule_id)
