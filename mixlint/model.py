@@ -45,7 +45,10 @@ class ExprKind(str, Enum):
     STARRED = "starred"  # base: the starred expression (``*x`` in a call or display)
     FSTRING = "fstring"  # args: the interpolated expressions
     CONCAT = "concat"  # binary operation; args: (left, right); value: operator ("+", "%")
-    COND = "cond"  # ``a if t else b`` or ``a or b``; args: the alternatives
+    COND = "cond"  # ``a if t else b``; args: (body, orelse); base: the test
+    BOOLOP = "boolop"  # value: "and" | "or"; args: the operands
+    NOT = "not"  # base: the operand
+    COMPARE = "compare"  # base: the left operand; value: first operator; args: comparators
     ITER = "iter"  # an element of base (loop variable, comprehension target, unpacking)
     LAMBDA = "lambda"
     OTHER = "other"  # anything mixlint does not follow (comparison, arithmetic ...)
@@ -127,26 +130,23 @@ class Parameter:
     has_default: bool = False
 
 
-class Guard(str, Enum):
-    """How a call is protected by a consent check inside its own function."""
-
-    GUARDED = "guarded"
-    UNGUARDED = "unguarded"
-
-
 @dataclass(frozen=True, slots=True)
 class CallSite:
     """One call expression inside a function, as collected from one file.
 
-    ``callee`` is the expression called (``mp.track`` -> ATTR(base=NAME mp)),
-    with names resolved through the function's own assignments.
+    The callee (``mp.track`` -> ATTR(base=NAME mp)) has its names resolved
+    through the function's own assignments.
     """
 
-    callee: Expr
     call: Expr
     function: str  # qualified name of the enclosing function ("<module>" at top level)
-    guard: Guard
+    guarded: bool  # by a consent check inside its own function
     guard_reason: str = ""
+
+    @property
+    def callee(self) -> Expr:
+        assert self.call.base is not None
+        return self.call.base
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +159,7 @@ class FunctionSummary:
     decorators: tuple[Expr, ...]
     returns: tuple[Expr, ...]
     consent_decorated: bool
+    return_annotation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +201,7 @@ class Property:
     key_span: Span
     value: Expr
     reserved: bool = False  # a Mixpanel reserved key such as "$email"
+    inherited: bool = False  # at a wrapper call site: written in the wrapper, judged there
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +225,7 @@ class TrackingCall:
     client: str | None = None  # id of the SdkObject (client) used, when known
     event: Expr | None = None
     distinct_ids: tuple[Expr, ...] = ()
+    inherited_ids: tuple[bool, ...] = ()  # per distinct_id: written in the wrapper, judged there
     properties: Payload | None = None
     meta: Payload | None = None
     context: Payload | None = None  # feature-flag context
@@ -256,6 +259,17 @@ class FileProblem:
     span: Span = Span(1, 1, 1, 1)
 
 
+@dataclass(frozen=True, slots=True)
+class CallerSite:
+    """A call of a project function, for the consent analysis of what it calls."""
+
+    path: str
+    span: Span
+    function: str  # function id of the caller ("path::qualname")
+    guarded: bool
+    guard_reason: str
+
+
 @dataclass(slots=True)
 class ProjectModel:
     root: str
@@ -264,6 +278,8 @@ class ProjectModel:
     calls: list[TrackingCall] = field(default_factory=list)
     objects: list[SdkObject] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
+    # function id ("path::qualname") -> its call sites in the project (consent through callers)
+    callers: dict[str, list[CallerSite]] = field(default_factory=dict)
     requested: set[str] | None = None  # files named on the command line (subset runs)
 
 

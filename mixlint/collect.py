@@ -1,0 +1,732 @@
+"""One parsed file -> a ``ModuleSummary``: bindings, functions and every call.
+
+The collector walks each function's statements in order, keeping the local
+bindings that reach each point (so ``props["k"] = v`` after ``props = {...}``
+extends that dict, and a stored consent flag is judged by the assignment that
+reaches its use) and the consent guards that dominate it. It needs nothing
+from other files: cross-module questions are answered later, by ``resolve``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from mixlint.consent import ConsentMatcher
+from mixlint.model import (
+    CallSite,
+    Expr,
+    ExprKind,
+    FunctionSummary,
+    ModuleSummary,
+    Parameter,
+    Span,
+)
+
+MAX_DEPTH = 60
+MAX_TEXT = 240
+MODULE = "<module>"
+# Calls that can never send anything to Mixpanel; skipping them keeps summaries small.
+_INERT_CALLEES = frozenset(
+    {
+        "print",
+        "len",
+        "isinstance",
+        "issubclass",
+        "hasattr",
+        "range",
+        "enumerate",
+        "zip",
+        "sorted",
+        "min",
+        "max",
+        "sum",
+        "any",
+        "all",
+        "int",
+        "float",
+        "bool",
+        "repr",
+        "type",
+        "id",
+        "super",
+        "iter",
+        "next",
+        "abs",
+        "round",
+        "open",
+        "reversed",
+        "callable",
+    }
+)
+_LEAVING_CALLS = frozenset({"abort", "exit", "_exit", "fail"})
+_MUTATING_METHODS = frozenset({"update", "setdefault", "__setitem__"})
+_HOST_MARKERS = ("mixpanel.com", "data-deletions", "/engage", "/track", "/import", "/groups")
+
+
+@dataclass(slots=True)
+class _Scope:
+    """Local bindings of one function body (or the module body) at the current point."""
+
+    qualname: str
+    bindings: dict[str, Expr] = field(default_factory=dict)
+    globals_declared: set[str] = field(default_factory=set)
+    parent: _Scope | None = None
+    class_name: str | None = None  # set while walking a class body
+
+
+@dataclass(slots=True)
+class _Guard:
+    guarded: bool = False
+    reason: str = ""
+
+
+class Collector:
+    def __init__(self, module: cst.Module, wrapper: MetadataWrapper, source: str,
+                 path: str, module_name: str, is_package: bool, consent: ConsentMatcher) -> None:
+        self.module = module
+        self.positions = wrapper.resolve(PositionProvider)
+        self.path = path
+        self.module_name = module_name
+        self.is_package = is_package
+        self.consent = consent
+        self.line_starts = [0]
+        for index, char in enumerate(source):
+            if char == "\n":
+                self.line_starts.append(index + 1)
+        self.source = source
+        self.globals: dict[str, list[Expr]] = {}
+        self.class_attrs: dict[str, list[Expr]] = {}
+        self.class_bases: dict[str, tuple[Expr, ...]] = {}
+        self.functions: dict[str, FunctionSummary] = {}
+        self.calls: list[CallSite] = []
+        self.strings: list[Expr] = []
+        self._returns: list[Expr] = []
+
+    # -- positions and text ------------------------------------------------
+
+    def span(self, node: cst.CSTNode) -> Span:
+        code_range: CodeRange | None = self.positions.get(node)
+        if code_range is None:
+            return Span(0, 0, 0, 0)
+        return Span(
+            code_range.start.line,
+            code_range.start.column + 1,
+            code_range.end.line,
+            code_range.end.column + 1,
+        )
+
+    def text(self, span: Span) -> str:
+        if span.start_line <= 0:
+            return ""
+        start = self.line_starts[span.start_line - 1] + span.start_col - 1
+        end = self.line_starts[span.end_line - 1] + span.end_col - 1
+        snippet = self.source[start:end]
+        if len(snippet) > MAX_TEXT:
+            snippet = snippet[: MAX_TEXT - 1] + "…"
+        return snippet
+
+    def make(self, kind: ExprKind, node: cst.CSTNode, **fields: object) -> Expr:
+        span = self.span(node)
+        return Expr(kind, self.text(span), span, **fields)  # type: ignore[arg-type]
+
+    # -- names -----------------------------------------------------------
+
+    def lookup(self, name: str, scope: _Scope) -> Expr | None:
+        current: _Scope | None = scope
+        while current is not None:
+            if name in current.globals_declared:
+                break
+            # Inside a function, a module global may be rebound after the def: leave
+            # it to ``resolve``, which sees every module-level binding.
+            if current.parent is None and current is not scope:
+                break
+            # A class body's names are not visible inside its methods.
+            if current.class_name is None or current is scope:
+                bound = current.bindings.get(name)
+                if bound is not None:
+                    return bound
+            current = current.parent
+        return None
+
+    def bind(self, name: str, value: Expr, scope: _Scope) -> None:
+        if scope.parent is None or name in scope.globals_declared:
+            self.globals.setdefault(name, []).append(value)
+        if name in scope.globals_declared:
+            return
+        scope.bindings[name] = value
+
+    def module_for(self, relative: cst.ImportFrom) -> str:
+        dots = len(relative.relative)
+        package_parts = self.module_name.split(".") if self.module_name else []
+        if not self.is_package and package_parts:
+            package_parts = package_parts[:-1]
+        if dots > 1:
+            package_parts = package_parts[: len(package_parts) - (dots - 1)]
+        base = ".".join(package_parts)
+        target = _dotted(relative.module) if relative.module is not None else ""
+        if dots == 0:
+            return target
+        return ".".join(part for part in (base, target) if part)
+
+    # -- expressions -------------------------------------------------------
+
+    def expr(self, node: cst.BaseExpression | None, scope: _Scope, guard: _Guard,
+             depth: int = 0) -> Expr:
+        if node is None:
+            return Expr(ExprKind.OTHER, "", Span(0, 0, 0, 0))
+        if depth > MAX_DEPTH:
+            return self.make(ExprKind.OTHER, node)
+        sub = depth + 1
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False", "None"):
+                return self.make(ExprKind.CONST, node, value={"True": True, "False": False}.get(node.value))
+            return self.make(ExprKind.NAME, node, value=node.value, origin=self.lookup(node.value, scope))
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            value = node.evaluated_value
+            result = self.make(ExprKind.CONST, node, value=value)
+            if isinstance(value, str) and any(marker in value for marker in _HOST_MARKERS):
+                self.strings.append(result)
+            return result
+        if isinstance(node, cst.Integer):
+            return self.make(ExprKind.CONST, node, value=_int(node.value))
+        if isinstance(node, cst.Float):
+            return self.make(ExprKind.CONST, node, value=_float(node.value))
+        if isinstance(node, cst.Attribute):
+            return self.make(ExprKind.ATTR, node, value=node.attr.value,
+                             base=self.expr(node.value, scope, guard, sub))
+        if isinstance(node, cst.Subscript):
+            index: Expr | None = None
+            if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                index = self.expr(node.slice[0].slice.value, scope, guard, sub)
+            return self.make(ExprKind.SUBSCRIPT, node, base=self.expr(node.value, scope, guard, sub),
+                             args=(index,) if index is not None else ())
+        if isinstance(node, cst.Call):
+            return self.call(node, scope, guard, sub)
+        if isinstance(node, cst.Dict):
+            items: list[tuple[Expr | None, Expr]] = []
+            for element in node.elements:
+                if isinstance(element, cst.DictElement):
+                    items.append((self.expr(element.key, scope, guard, sub),
+                                  self.expr(element.value, scope, guard, sub)))
+                elif isinstance(element, cst.StarredDictElement):
+                    items.append((None, self.expr(element.value, scope, guard, sub)))
+            return self.make(ExprKind.DICT, node, items=tuple(items))
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            elements = []
+            for element in node.elements:
+                value = self.expr(element.value, scope, guard, sub)
+                if isinstance(element, cst.StarredElement):
+                    value = self.make(ExprKind.STARRED, element, base=value)
+                elements.append(value)
+            return self.make(ExprKind.SEQ, node, args=tuple(elements))
+        if isinstance(node, cst.FormattedString):
+            parts = tuple(
+                self.expr(part.expression, scope, guard, sub)
+                for part in node.parts
+                if isinstance(part, cst.FormattedStringExpression)
+            )
+            return self.make(ExprKind.FSTRING, node, args=parts)
+        if isinstance(node, cst.BinaryOperation):
+            operator = "%" if isinstance(node.operator, cst.Modulo) else "+" if isinstance(
+                node.operator, cst.Add) else "op"
+            return self.make(ExprKind.CONCAT, node, value=operator,
+                             args=(self.expr(node.left, scope, guard, sub),
+                                   self.expr(node.right, scope, guard, sub)))
+        if isinstance(node, cst.BooleanOperation):
+            return self.boolop(node, scope, guard, sub)
+        if isinstance(node, cst.UnaryOperation):
+            operand = self.expr(node.expression, scope, guard, sub)
+            if isinstance(node.operator, cst.Not):
+                return self.make(ExprKind.NOT, node, base=operand)
+            return self.make(ExprKind.OTHER, node, args=(operand,))
+        if isinstance(node, cst.Comparison):
+            left = self.expr(node.left, scope, guard, sub)
+            comparators = tuple(self.expr(t.comparator, scope, guard, sub) for t in node.comparisons)
+            operator = _comparison_operator(node.comparisons[0].operator)
+            return self.make(ExprKind.COMPARE, node, base=left, value=operator, args=comparators)
+        if isinstance(node, cst.IfExp):
+            test = self.expr(node.test, scope, guard, sub)
+            body_guard = guard
+            else_guard = guard
+            if self.consent.requires(test):
+                body_guard = _Guard(True, f"conditional expression on {test.text}")
+            elif self.consent.absent(test):
+                else_guard = _Guard(True, f"conditional expression on {test.text}")
+            body = self.expr(node.body, scope, body_guard, sub)
+            orelse = self.expr(node.orelse, scope, else_guard, sub)
+            return self.make(ExprKind.COND, node, base=test, args=(body, orelse))
+        if isinstance(node, cst.NamedExpr):
+            value = self.expr(node.value, scope, guard, sub)
+            if isinstance(node.target, cst.Name):
+                self.bind(node.target.value, value, scope)
+            return value
+        if isinstance(node, cst.Await):
+            return self.expr(node.expression, scope, guard, sub)
+        if isinstance(node, cst.Lambda):
+            return self.make(ExprKind.LAMBDA, node)
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            return self.comprehension(node, scope, guard, sub)
+        if isinstance(node, cst.StarredElement):
+            return self.make(ExprKind.STARRED, node, base=self.expr(node.value, scope, guard, sub))
+        # Walk unknown shapes for the calls inside them.
+        children = tuple(
+            self.expr(child, scope, guard, sub)
+            for child in node.children
+            if isinstance(child, cst.BaseExpression)
+        )
+        return self.make(ExprKind.OTHER, node, args=children)
+
+    def boolop(self, node: cst.BooleanOperation, scope: _Scope, guard: _Guard, depth: int) -> Expr:
+        operator = "and" if isinstance(node.operator, cst.And) else "or"
+        left = self.expr(node.left, scope, guard, depth)
+        right_guard = guard
+        # `consent and mp.track(...)` runs the call only with consent.
+        if operator == "and" and self.consent.requires(left):
+            right_guard = _Guard(True, f"short-circuit on {left.text}")
+        elif operator == "or" and self.consent.absent(left):
+            right_guard = _Guard(True, f"short-circuit on {left.text}")
+        right = self.expr(node.right, scope, right_guard, depth)
+        operands: list[Expr] = []
+        for operand in (left, right):
+            if operand.kind is ExprKind.BOOLOP and operand.value == operator:
+                operands.extend(operand.args)
+            else:
+                operands.append(operand)
+        return self.make(ExprKind.BOOLOP, node, value=operator, args=tuple(operands))
+
+    def comprehension(self, node: cst.BaseComp | cst.DictComp, scope: _Scope, guard: _Guard,
+                      depth: int) -> Expr:
+        inner = _Scope(scope.qualname, dict(scope.bindings), set(scope.globals_declared),
+                       scope.parent)
+        clause: cst.CompFor | None = node.for_in
+        while clause is not None:
+            iterable = self.expr(clause.iter, inner, guard, depth)
+            self.bind_target(clause.target, self.make(ExprKind.ITER, clause.target, base=iterable),
+                             inner, guard)
+            clause = clause.inner_for_in
+        if isinstance(node, cst.DictComp):
+            key = self.expr(node.key, inner, guard, depth)
+            value = self.expr(node.value, inner, guard, depth)
+            return self.make(ExprKind.OTHER, node, args=(key, value))
+        element = self.expr(node.elt, inner, guard, depth)
+        return self.make(ExprKind.SEQ, node, args=(self.make(ExprKind.ITER, node.elt,
+                                                             base=element),))
+
+    def call(self, node: cst.Call, scope: _Scope, guard: _Guard, depth: int) -> Expr:
+        callee = self.expr(node.func, scope, guard, depth)
+        args: list[Expr] = []
+        keywords: list[tuple[str | None, Expr]] = []
+        for arg in node.args:
+            value = self.expr(arg.value, scope, guard, depth)
+            if arg.keyword is not None:
+                keywords.append((arg.keyword.value, value))
+            elif arg.star == "**":
+                keywords.append((None, value))
+            elif arg.star == "*":
+                args.append(self.make(ExprKind.STARRED, arg, base=value))
+            else:
+                args.append(value)
+        result = self.make(ExprKind.CALL, node, base=callee, args=tuple(args),
+                           keywords=tuple(keywords))
+        if not (callee.kind is ExprKind.NAME and callee.value in _INERT_CALLEES):
+            self.calls.append(CallSite(result, scope.qualname, guard.guarded, guard.reason))
+        return result
+
+    # -- statements --------------------------------------------------------
+
+    def bind_target(self, target: cst.BaseExpression, value: Expr, scope: _Scope,
+                    guard: _Guard) -> None:
+        if isinstance(target, cst.Name):
+            self.bind(target.value, value, scope)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            values: tuple[Expr, ...] | None = None
+            if value.kind is ExprKind.SEQ and len(value.args) == len(target.elements):
+                values = value.args
+            for index, element in enumerate(target.elements):
+                element_value = values[index] if values is not None else self.make(
+                    ExprKind.ITER, element.value, base=value)
+                self.bind_target(element.value, element_value, scope, guard)
+        elif isinstance(target, cst.Attribute):
+            self.bind_attribute(target, value, scope, guard)
+        elif isinstance(target, cst.Subscript):
+            self.extend_dict(target, value, scope, guard)
+        elif isinstance(target, cst.StarredElement):
+            self.bind_target(target.value, self.make(ExprKind.ITER, target, base=value), scope,
+                             guard)
+
+    def bind_attribute(self, target: cst.Attribute, value: Expr, scope: _Scope,
+                       guard: _Guard) -> None:
+        owner = self.expr(target.value, scope, guard)
+        class_name = _self_class(owner)
+        if class_name is not None:
+            self.class_attrs.setdefault(f"{class_name}.{target.attr.value}", []).append(value)
+
+    def extend_dict(self, target: cst.Subscript, value: Expr, scope: _Scope, guard: _Guard) -> None:
+        """``props["k"] = v`` on a local dict adds that property where it is written."""
+        if not isinstance(target.value, cst.Name) or len(target.slice) != 1:
+            return
+        index = target.slice[0].slice
+        if not isinstance(index, cst.Index):
+            return
+        key = self.expr(index.value, scope, guard)
+        self.add_items(target.value.value, ((key, value),), scope)
+
+    def add_items(self, name: str, items: Sequence[tuple[Expr | None, Expr]], scope: _Scope) -> None:
+        current = scope.bindings.get(name)
+        if current is None or current.kind is not ExprKind.DICT:
+            return
+        scope.bindings[name] = Expr(ExprKind.DICT, current.text, current.span,
+                                    items=current.items + tuple(items))
+
+    def mutation(self, call: Expr, scope: _Scope) -> None:
+        """``props.update(...)`` / ``props.setdefault(k, v)`` / ``props |= {...}``."""
+        callee = call.base
+        if callee is None or callee.kind is not ExprKind.ATTR or callee.value not in _MUTATING_METHODS:
+            return
+        owner = callee.base
+        if owner is None or owner.kind is not ExprKind.NAME:
+            return
+        name = str(owner.value)
+        if callee.value == "update":
+            items: list[tuple[Expr | None, Expr]] = [(None, arg) for arg in call.args]
+            for keyword, value in call.keywords:
+                if keyword is None:
+                    items.append((None, value))
+                else:
+                    items.append((Expr(ExprKind.CONST, keyword, value.span, value=keyword), value))
+            self.add_items(name, items, scope)
+        elif len(call.args) >= 2:
+            self.add_items(name, ((call.args[0], call.args[1]),), scope)
+
+    def statements(self, body: Sequence[cst.BaseStatement | cst.BaseSmallStatement], scope: _Scope,
+                   guard: _Guard) -> None:
+        """Walk a block in order; a consent early-exit guards everything after it."""
+        current = guard
+        for statement in body:
+            self.statement(statement, scope, current)
+            if not current.guarded and isinstance(statement, cst.If):
+                reason = self.early_exit(statement, scope)
+                if reason:
+                    current = _Guard(True, reason)
+
+    def early_exit(self, node: cst.If, scope: _Scope) -> str:
+        test = self.test_expr(node.test, scope)
+        if self.consent.absent(test) and _leaves(node.body):
+            return f"early exit on {test.text} (line {test.span.start_line})"
+        if (
+            self.consent.requires(test)
+            and isinstance(node.orelse, cst.Else)
+            and _leaves(node.orelse.body)
+        ):
+            return f"early exit on {test.text} (line {test.span.start_line})"
+        return ""
+
+    def test_expr(self, node: cst.BaseExpression, scope: _Scope) -> Expr:
+        # Re-reading a test must not record its calls twice.
+        saved = len(self.calls)
+        result = self.expr(node, scope, _Guard())
+        del self.calls[saved:]
+        return result
+
+    def statement(self, node: cst.BaseStatement | cst.BaseSmallStatement, scope: _Scope,
+                  guard: _Guard) -> None:
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                self.small_statement(small, scope, guard)
+        elif isinstance(node, cst.FunctionDef):
+            self.function(node, scope)
+        elif isinstance(node, cst.ClassDef):
+            self.class_def(node, scope)
+        elif isinstance(node, (cst.If, cst.While)):
+            self.conditional(node, scope, guard)
+        elif isinstance(node, cst.For):
+            iterable = self.expr(node.iter, scope, guard)
+            self.bind_target(node.target, self.make(ExprKind.ITER, node.target, base=iterable),
+                             scope, guard)
+            self.statements(node.body.body, scope, guard)
+            if node.orelse is not None:
+                self.statements(node.orelse.body.body, scope, guard)
+        elif isinstance(node, cst.With):
+            for item in node.items:
+                value = self.expr(item.item, scope, guard)
+                if item.asname is not None:
+                    self.bind_target(item.asname.name, value, scope, guard)
+            self.statements(node.body.body, scope, guard)
+        elif isinstance(node, cst.Try | cst.TryStar):
+            self.statements(node.body.body, scope, guard)
+            for handler in node.handlers:
+                self.statements(handler.body.body, scope, guard)
+            if node.orelse is not None:
+                self.statements(node.orelse.body.body, scope, guard)
+            if node.finalbody is not None:
+                self.statements(node.finalbody.body.body, scope, guard)
+        elif isinstance(node, cst.Match):
+            self.expr(node.subject, scope, guard)
+            for case in node.cases:
+                self.statements(case.body.body, scope, guard)
+        elif isinstance(node, cst.BaseCompoundStatement):
+            body = getattr(node, "body", None)
+            if isinstance(body, cst.BaseSuite):
+                self.statements(getattr(body, "body", ()), scope, guard)
+
+    def conditional(self, node: cst.If | cst.While, scope: _Scope, guard: _Guard) -> None:
+        test = self.expr(node.test, scope, guard)
+        body_guard, else_guard = guard, guard
+        if not guard.guarded:
+            where = f"line {test.span.start_line}"
+            keyword = "while" if isinstance(node, cst.While) else "if"
+            if self.consent.requires(test):
+                body_guard = _Guard(True, f"{keyword} {test.text} ({where})")
+            elif self.consent.absent(test):
+                else_guard = _Guard(True, f"else of {keyword} {test.text} ({where})")
+        self.statements(node.body.body, scope, body_guard)
+        orelse = node.orelse
+        if isinstance(orelse, cst.If):
+            self.conditional(orelse, scope, else_guard)
+        elif isinstance(orelse, cst.Else):
+            self.statements(orelse.body.body, scope, else_guard)
+
+    def small_statement(self, node: cst.BaseSmallStatement, scope: _Scope, guard: _Guard) -> None:
+        if isinstance(node, cst.Assign):
+            value = self.expr(node.value, scope, guard)
+            for target in node.targets:
+                self.bind_target(target.target, value, scope, guard)
+        elif isinstance(node, cst.AnnAssign):
+            annotation = _annotation(node.annotation.annotation)
+            if node.value is not None:
+                value = self.expr(node.value, scope, guard)
+                if annotation:
+                    value = _with_annotation(value, annotation)
+            else:
+                value = self.make(ExprKind.PARAM, node.target, value=_dotted(node.target),
+                                  annotation=annotation)
+            self.bind_target(node.target, value, scope, guard)
+            if scope.class_name is not None and isinstance(node.target, cst.Name):
+                self.class_attrs.setdefault(f"{scope.class_name}.{node.target.value}", []).append(
+                    value)
+        elif isinstance(node, cst.AugAssign):
+            value = self.expr(node.value, scope, guard)
+            if isinstance(node.operator, cst.BitOrAssign) and isinstance(node.target, cst.Name):
+                self.add_items(node.target.value, ((None, value),), scope)
+        elif isinstance(node, cst.Expr):
+            value = self.expr(node.value, scope, guard)
+            if value.kind is ExprKind.CALL:
+                self.mutation(value, scope)
+        elif isinstance(node, cst.Return):
+            if node.value is not None:
+                self._returns.append(self.expr(node.value, scope, guard))
+        elif isinstance(node, cst.Import):
+            for alias in node.names:
+                full = _dotted(alias.name)
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    self.bind(alias.asname.name.value,
+                              self.make(ExprKind.IMPORT, alias, value=full), scope)
+                else:
+                    top = full.split(".")[0]
+                    self.bind(top, self.make(ExprKind.IMPORT, alias, value=top), scope)
+        elif isinstance(node, cst.ImportFrom):
+            base = self.module_for(node)
+            if isinstance(node.names, cst.ImportStar):
+                self.globals.setdefault("*", []).append(self.make(ExprKind.IMPORT, node, value=base))
+                return
+            for alias in node.names:
+                name = _dotted(alias.name)
+                local = (alias.asname.name.value
+                         if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                         else name)
+                target = f"{base}.{name}" if base else name
+                self.bind(local, self.make(ExprKind.IMPORT, alias, value=target), scope)
+        elif isinstance(node, cst.Global):
+            scope.globals_declared.update(name.name.value for name in node.names)
+        elif isinstance(node, (cst.Raise, cst.Assert, cst.Del)):
+            for child in node.children:
+                if isinstance(child, cst.BaseExpression):
+                    self.expr(child, scope, guard)
+
+    def function(self, node: cst.FunctionDef, scope: _Scope) -> None:
+        class_name = scope.class_name
+        prefix = "" if scope.qualname == MODULE else scope.qualname + "."
+        qualname = f"{prefix}{node.name.value}"
+        function_scope = _Scope(qualname, parent=scope)
+        decorators = tuple(self.expr(d.decorator, scope, _Guard()) for d in node.decorators)
+        decorator_names = {d.chain()[-1] for d in decorators if d.chain()}
+        is_method = class_name is not None and "staticmethod" not in decorator_names
+        params: list[Parameter] = []
+        all_params = [
+            *((p, "positional") for p in (*node.params.posonly_params, *node.params.params)),
+            *((p, "keyword_only") for p in node.params.kwonly_params),
+        ]
+        star = node.params.star_arg
+        if isinstance(star, cst.Param):
+            all_params.append((star, "var_positional"))
+        if node.params.star_kwarg is not None:
+            all_params.append((node.params.star_kwarg, "var_keyword"))
+        for index, (param, kind) in enumerate(all_params):
+            annotation = _annotation(param.annotation.annotation) if param.annotation else None
+            if is_method and index == 0 and kind == "positional" and class_name is not None:
+                annotation = f"<self>{class_name}"
+            name = param.name.value
+            params.append(Parameter(name, kind, annotation, param.default is not None))  # type: ignore[arg-type]
+            function_scope.bindings[name] = self.make(ExprKind.PARAM, param.name, value=name,
+                                                      annotation=annotation)
+        consent_decorated = any(self.consent.is_decorator(d) for d in decorators)
+        guard = _Guard(True, "consent decorator") if consent_decorated else _Guard()
+        saved_returns = self._returns
+        self._returns = []
+        self.statements(node.body.body, function_scope, guard)
+        returns = tuple(self._returns)
+        self._returns = saved_returns
+        self.functions[qualname] = FunctionSummary(
+            qualname=qualname,
+            span=self.span(node.name),
+            params=tuple(params) if not is_method else tuple(params[1:]),
+            is_method=is_method,
+            class_name=class_name,
+            decorators=decorators,
+            returns=returns,
+            consent_decorated=consent_decorated,
+            return_annotation=_annotation(node.returns.annotation) if node.returns else None,
+        )
+        self.bind(node.name.value, self.make(ExprKind.OTHER, node.name, value=f"def:{qualname}"),
+                  scope)
+
+    def class_def(self, node: cst.ClassDef, scope: _Scope) -> None:
+        prefix = "" if scope.qualname == MODULE else scope.qualname + "."
+        qualname = f"{prefix}{node.name.value}"
+        bases = tuple(self.expr(base.value, scope, _Guard()) for base in node.bases)
+        self.class_bases[qualname] = bases
+        class_scope = _Scope(qualname, parent=scope, class_name=qualname)
+        self.statements(node.body.body, class_scope, _Guard())
+        for name, value in class_scope.bindings.items():
+            if value.kind is not ExprKind.OTHER or not str(value.value or "").startswith("def:"):
+                self.class_attrs.setdefault(f"{qualname}.{name}", [])
+                if value not in self.class_attrs[f"{qualname}.{name}"]:
+                    self.class_attrs[f"{qualname}.{name}"].append(value)
+        self.bind(node.name.value, self.make(ExprKind.OTHER, node.name, value=f"class:{qualname}"),
+                  scope)
+
+    def run(self) -> None:
+        scope = _Scope(MODULE)
+        self.statements(self.module.body, scope, _Guard())
+
+
+def _leaves(body: cst.BaseSuite) -> bool:
+    """Does this block always leave (return, raise, continue, break, abort())?"""
+    statements: Sequence[cst.BaseStatement | cst.BaseSmallStatement]
+    statements = body.body if isinstance(body, cst.IndentedBlock) else getattr(body, "body", ())
+    if not statements:
+        return False
+    last = statements[-1]
+    smalls = last.body if isinstance(last, cst.SimpleStatementLine) else [last]
+    for small in smalls:
+        if isinstance(small, (cst.Return, cst.Raise, cst.Continue, cst.Break)):
+            return True
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            name = _dotted(small.value.func).rsplit(".", 1)[-1]
+            if name in _LEAVING_CALLS:
+                return True
+    return False
+
+
+def _self_class(owner: Expr) -> str | None:
+    if owner.kind is ExprKind.NAME and owner.origin is not None:
+        annotation = owner.origin.annotation or ""
+        if owner.origin.kind is ExprKind.PARAM and annotation.startswith("<self>"):
+            return annotation[len("<self>"):]
+    return None
+
+
+def _with_annotation(value: Expr, annotation: str) -> Expr:
+    return Expr(value.kind, value.text, value.span, value.value, value.base, value.args,
+                value.keywords, value.items, value.origin, annotation)
+
+
+def _dotted(node: cst.CSTNode | None) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _annotation(node: cst.BaseExpression) -> str | None:
+    """Dotted names in an annotation, ``|``-joined (``Optional[Mixpanel]`` -> "Optional|Mixpanel")."""
+    names: list[str] = []
+
+    def visit(current: cst.CSTNode) -> None:
+        if isinstance(current, (cst.Name, cst.Attribute)):
+            names.append(_dotted(current))
+        elif isinstance(current, cst.SimpleString):
+            value = current.evaluated_value
+            if isinstance(value, str):
+                names.extend(part.strip() for part in value.replace("|", ",").split(",") if part)
+        else:
+            for child in current.children:
+                visit(child)
+
+    visit(node)
+    return "|".join(name for name in names if name) or None
+
+
+def _comparison_operator(operator: cst.BaseCompOp) -> str:
+    return {
+        cst.Equal: "==",
+        cst.NotEqual: "!=",
+        cst.Is: "is",
+        cst.IsNot: "is not",
+        cst.In: "in",
+        cst.NotIn: "not in",
+    }.get(type(operator), "cmp")
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text.replace("_", ""), 0)
+    except ValueError:
+        return None
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text.replace("_", ""))
+    except ValueError:
+        return None
+
+
+def summarize(module: cst.Module, source: str, path: str, module_name: str, is_package: bool,
+              consent: ConsentMatcher) -> ModuleSummary:
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    collector = Collector(wrapper.module, wrapper, source, path, module_name, is_package, consent)
+    collector.run()
+    return ModuleSummary(
+        path=path,
+        module=module_name,
+        is_package=is_package,
+        globals={name: tuple(values) for name, values in collector.globals.items()},
+        class_attrs={name: tuple(values) for name, values in collector.class_attrs.items()},
+        class_bases=collector.class_bases,
+        functions=collector.functions,
+        calls=tuple(collector.calls),
+        strings=tuple(collector.strings),
+        lines=tuple(source.splitlines()),
+    )
+
+
+def walk(expr: Expr) -> Iterator[Expr]:
+    """Every node of an expression tree (not following ``origin``)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        if node.base is not None:
+            stack.append(node.base)
+        stack.extend(node.args)
+        stack.extend(value for _, value in node.keywords)
+        for key, value in node.items:
+            if key is not None:
+                stack.append(key)
+            stack.append(value)

@@ -1,0 +1,105 @@
+"""Is an expression a consent check? The predicate logic of MX201's guard forms.
+
+Works on ``Expr`` so that the collector can judge ``if`` tests, ``and``
+operands and stored consent variables alike.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mixlint.config import ConsentConfig
+from mixlint.model import Expr, ExprKind
+
+_TRUE_CONSTS = (True, 1)
+
+
+class ConsentMatcher:
+    def __init__(self, config: ConsentConfig) -> None:
+        self._pattern = re.compile(config.pattern)
+        self._opt_out = re.compile(config.opt_out_pattern)
+        self._names = frozenset(config.predicates)
+        self._decorators = frozenset(config.decorators)
+
+    def _last_name(self, expr: Expr) -> str | None:
+        chain = expr.chain()
+        if chain:
+            return chain[-1]
+        return None
+
+    def _named(self, expr: Expr, pattern: re.Pattern[str]) -> bool:
+        if expr.kind not in (ExprKind.NAME, ExprKind.ATTR, ExprKind.CALL, ExprKind.SUBSCRIPT):
+            return False
+        if expr.kind is ExprKind.CALL and expr.base is not None:
+            callee = expr.base.chain()
+            # getattr(user, "analytics_consent", False) reads the flag by name.
+            if callee == ("getattr",) and len(expr.args) >= 2 and expr.args[1].kind is ExprKind.CONST:
+                return bool(pattern.search(str(expr.args[1].value)))
+        name = self._last_name(expr)
+        if name is None:
+            return False
+        if pattern is self._pattern and (name in self._names or ".".join(expr.chain()) in self._names):
+            return True
+        return bool(pattern.search(name))
+
+    def requires(self, expr: Expr | None, depth: int = 0) -> bool:
+        """True when ``expr`` can only be truthy if consent was given."""
+        if expr is None or depth > 20:
+            return False
+        kind = expr.kind
+        if kind is ExprKind.NAME and expr.origin is not None:
+            # A stored consent variable counts as the predicate it was assigned from.
+            return self.requires(expr.origin, depth + 1) or self._named(expr, self._pattern)
+        if kind is ExprKind.BOOLOP:
+            results = [self.requires(arg, depth + 1) for arg in expr.args]
+            return any(results) if expr.value == "and" else all(results)
+        if kind is ExprKind.NOT:
+            return self.absent(expr.base, depth + 1)
+        if kind is ExprKind.COMPARE and len(expr.args) == 1 and expr.base is not None:
+            right = expr.args[0]
+            if expr.value in ("==", "is") and right.kind is ExprKind.CONST:
+                if right.value in _TRUE_CONSTS:
+                    return self.requires(expr.base, depth + 1)
+                if right.value is False:
+                    return self.absent(expr.base, depth + 1)
+            if expr.value in ("!=", "is not") and right.kind is ExprKind.CONST:
+                if right.value is False or right.value is None:
+                    return self.requires(expr.base, depth + 1)
+                if right.value in _TRUE_CONSTS:
+                    return self.absent(expr.base, depth + 1)
+            return False
+        if self._named(expr, self._opt_out):
+            return False
+        return self._named(expr, self._pattern)
+
+    def absent(self, expr: Expr | None, depth: int = 0) -> bool:
+        """True when ``expr`` is truthy whenever consent is missing."""
+        if expr is None or depth > 20:
+            return False
+        kind = expr.kind
+        if kind is ExprKind.NAME and expr.origin is not None:
+            return self.absent(expr.origin, depth + 1) or self._named(expr, self._opt_out)
+        if kind is ExprKind.BOOLOP:
+            results = [self.absent(arg, depth + 1) for arg in expr.args]
+            return any(results) if expr.value == "or" else all(results)
+        if kind is ExprKind.NOT:
+            return self.requires(expr.base, depth + 1)
+        if kind is ExprKind.COMPARE and len(expr.args) == 1 and expr.base is not None:
+            right = expr.args[0]
+            if right.kind is ExprKind.CONST:
+                if expr.value in ("==", "is") and (right.value is False or right.value is None):
+                    return self.requires(expr.base, depth + 1)
+                if expr.value in ("!=", "is not") and right.value in _TRUE_CONSTS:
+                    return self.requires(expr.base, depth + 1)
+                if expr.value in ("==", "is") and right.value in _TRUE_CONSTS:
+                    return self.absent(expr.base, depth + 1)
+            return False
+        # An opt-out or do-not-track flag is truthy exactly when consent is missing.
+        return self._named(expr, self._opt_out) and not self._named(expr, self._pattern)
+
+    def is_decorator(self, expr: Expr) -> bool:
+        target = expr.base if expr.kind is ExprKind.CALL and expr.base is not None else expr
+        name = self._last_name(target)
+        if name is None:
+            return False
+        return name in self._decorators or bool(self._pattern.search(name))

@@ -1,0 +1,99 @@
+"""The pipeline: discover -> parse and summarise -> resolve and extract -> rules -> findings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mixlint.baseline import apply_baseline, assign_fingerprints, load_baseline
+from mixlint.checks import all_rules
+from mixlint.checks.base import CheckContext
+from mixlint.config import Config
+from mixlint.discovery import discover
+from mixlint.model import FileProblem, Finding, ProjectModel
+from mixlint.project import build_model
+from mixlint.suppressions import apply_suppressions, parse_suppressions
+from mixlint.values import ValueAnalyzer
+from mixlint.vocabulary import Vocabulary
+
+
+@dataclass(slots=True)
+class Result:
+    model: ProjectModel
+    findings: list[Finding] = field(default_factory=list)
+    lines: dict[str, Sequence[str]] = field(default_factory=dict)
+
+
+def analyse(paths: Sequence[str | Path], config: Config) -> ProjectModel:
+    """The project model of the project around ``paths``, limited to what they name.
+
+    The whole project (from its root) is read for context, so that a run on a
+    few files reports exactly what a full run reports for those files.
+    """
+    excludes = [*config.exclude, *config.extend_exclude]
+    requested = discover(paths, excludes)
+    context = discover([requested.root], excludes)
+    files = list(dict.fromkeys([*context.files, *requested.files]))
+    model = build_model(requested.root, files, config)
+    for path, message in [*context.problems, *requested.problems]:
+        model.problems.append(FileProblem(_relative(path, requested.root), message))
+    model.problems = sorted(set(model.problems), key=lambda p: (p.path.split("/"), p.span))
+    model.requested = {_relative(path, requested.root) for path in requested.requested}
+    return model
+
+
+def in_scope(model: ProjectModel, path: str) -> bool:
+    if model.requested is None:
+        return True
+    return any(
+        path == requested or requested in ("", ".") or path.startswith(requested.rstrip("/") + "/")
+        for requested in model.requested
+    )
+
+
+def check(model: ProjectModel, config: Config) -> Result:
+    context = CheckContext(
+        config=config,
+        vocabulary=Vocabulary.load(config.extra_words, config.allow_keys),
+        values=ValueAnalyzer(config),
+    )
+    findings: list[Finding] = []
+    for rule in all_rules():
+        level = config.level_for(rule.id, rule.level)
+        if level is None:
+            continue
+        for finding in rule().check(model, context):
+            if in_scope(model, finding.path) and config.rule_enabled(finding.rule_id, finding.path):
+                finding.level = level
+                findings.append(finding)
+    lines = {path: summary.lines for path, summary in model.modules.items()}
+    suppressions = {
+        path: parse_suppressions(path, summary.lines)
+        for path, summary in model.modules.items()
+        if in_scope(model, path)
+    }
+    call_lines = {
+        (call.path, line): call.span.start_line
+        for call in model.calls
+        for line in range(call.span.start_line, call.span.end_line + 1)
+    }
+    known = [rule.id for rule in all_rules()]
+    findings = apply_suppressions(findings, suppressions, call_lines, known,
+                                  enabled=config.rule_enabled)
+    findings = [f for f in findings if config.level_for(f.rule_id, f.level) is not None]
+    assign_fingerprints(findings, lines)
+    if config.baseline:
+        apply_baseline(findings, load_baseline(Path(config.baseline)))
+    findings.sort(key=Finding.sort_key)
+    return Result(model, findings, lines)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        try:
+            return path.absolute().relative_to(root).as_posix()
+        except ValueError:
+            return path.as_posix()

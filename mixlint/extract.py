@@ -1,0 +1,615 @@
+"""Module summaries -> tracking calls, wrapper call sites, SDK objects and the call graph.
+
+Direct calls are classified first (SDK methods on resolved clients, feature
+flags, third-party senders, HTTP requests to Mixpanel endpoints). Then wrappers
+are found by a fixed point: a function whose parameter flows unchanged into a
+tracking call's payload is a wrapper, and each call site of it becomes a
+tracking call whose payload is the wrapper's, with the parameters replaced by
+the caller's arguments.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from mixlint.config import WrapperDecl
+from mixlint.model import (
+    CallerSite,
+    CallSite,
+    Expr,
+    ExprKind,
+    FunctionSummary,
+    ModuleSummary,
+    Payload,
+    Property,
+    Resolution,
+    SdkObject,
+    Span,
+    TrackingCall,
+)
+from mixlint.resolve import ProjectIndex, Sym, SymKind, object_id
+from mixlint.sdk import Sdk, Signature
+
+MAX_WRAPPER_DEPTH = 8
+MAX_ROUNDS = 12
+_HEURISTIC_NAME = re.compile(r"(?i)(mixpanel|^mp$|^_mp$|^mp_client$)")
+_KEEPING_METHODS = frozenset(
+    {"lower", "upper", "strip", "lstrip", "rstrip", "casefold", "title", "replace", "encode",
+     "decode", "get", "format", "copy", "capitalize"}
+)
+_KEEPING_FUNCTIONS = frozenset({"str", "dict", "json.dumps", "copy", "deepcopy"})
+_PROFILE_OPERATIONS = ("$set", "$set_once", "$add", "$append", "$union", "$remove", "$unset")
+
+
+def function_id(path: str, qualname: str) -> str:
+    return f"{path}::{qualname}"
+
+
+# -- payloads -------------------------------------------------------------------
+
+
+def follow(expr: Expr | None, depth: int = 0) -> Expr | None:
+    """Through local names to the expression they hold."""
+    while expr is not None and expr.kind is ExprKind.NAME and expr.origin is not None and depth < 30:
+        expr = expr.origin
+        depth += 1
+    return expr
+
+
+def payload(expr: Expr | None) -> Payload | None:
+    if expr is None:
+        return None
+    properties: list[Property] = []
+    opaque: list[Expr] = []
+    _collect_properties(expr, properties, opaque, 0)
+    return Payload(expr, tuple(properties), tuple(opaque))
+
+
+def _collect_properties(expr: Expr, properties: list[Property], opaque: list[Expr], depth: int
+                        ) -> None:
+    target = follow(expr)
+    if target is None or depth > 20:
+        return
+    kind = target.kind
+    if kind is ExprKind.CONST and target.value is None:
+        return
+    if kind is ExprKind.DICT:
+        for key, value in target.items:
+            if key is None:
+                _collect_properties(value, properties, opaque, depth + 1)
+            elif key.kind is ExprKind.CONST and isinstance(key.value, str):
+                properties.append(Property(key.value, key.span, value, key.value.startswith("$")))
+            else:
+                properties.append(Property(None, key.span, value))
+        return
+    if kind is ExprKind.CALL and target.base is not None:
+        callee = target.base.chain()
+        if callee in (("dict",), ("OrderedDict",), ("collections", "OrderedDict")):
+            for arg in target.args:
+                _collect_properties(arg, properties, opaque, depth + 1)
+            for keyword, value in target.keywords:
+                if keyword is None:
+                    _collect_properties(value, properties, opaque, depth + 1)
+                else:
+                    properties.append(Property(keyword, value.span, value))
+            return
+        if target.base.kind is ExprKind.ATTR and target.base.value in ("copy", "dict") and (
+            not target.args and target.base.base is not None
+            and follow(target.base.base) is not None
+            and follow(target.base.base).kind is ExprKind.DICT  # type: ignore[union-attr]
+        ):
+            _collect_properties(target.base.base, properties, opaque, depth + 1)
+            return
+    if kind in (ExprKind.COND, ExprKind.BOOLOP):
+        for alternative in target.args:
+            _collect_properties(alternative, properties, opaque, depth + 1)
+        return
+    opaque.append(expr if expr.kind is not ExprKind.NAME else target)
+
+
+# -- parameter flow ---------------------------------------------------------------
+
+
+def flowing_params(expr: Expr | None, params: frozenset[str], depth: int = 0) -> set[str]:
+    """Parameters whose value reaches ``expr`` unchanged (catalog: 'flows unchanged')."""
+    if expr is None or depth > 30:
+        return set()
+    kind = expr.kind
+    sub = depth + 1
+    if kind is ExprKind.PARAM:
+        return {str(expr.value)} if expr.value in params else set()
+    if kind is ExprKind.NAME:
+        return flowing_params(expr.origin, params, sub) if expr.origin is not None else set()
+    if kind is ExprKind.SUBSCRIPT:
+        return flowing_params(expr.base, params, sub)
+    if kind is ExprKind.CALL and expr.base is not None:
+        callee = expr.base
+        if callee.kind is ExprKind.ATTR and callee.value in _KEEPING_METHODS:
+            found = flowing_params(callee.base, params, sub)
+            if callee.value == "format":
+                for arg in expr.args:
+                    found |= flowing_params(arg, params, sub)
+            return found
+        if ".".join(callee.chain()) in _KEEPING_FUNCTIONS:
+            found = set()
+            for arg in expr.args:
+                found |= flowing_params(arg, params, sub)
+            for _, value in expr.keywords:
+                found |= flowing_params(value, params, sub)
+            return found
+        return set()
+    if kind in (ExprKind.FSTRING, ExprKind.CONCAT, ExprKind.COND, ExprKind.BOOLOP, ExprKind.SEQ):
+        found = set()
+        for part in expr.args:
+            found |= flowing_params(part, params, sub)
+        return found
+    if kind is ExprKind.STARRED:
+        return flowing_params(expr.base, params, sub)
+    if kind is ExprKind.DICT:
+        found = set()
+        for _, value in expr.items:
+            found |= flowing_params(value, params, sub)
+        return found
+    return set()
+
+
+def substitute(expr: Expr | None, mapping: dict[str, Expr], inserted: set[int], depth: int = 0
+               ) -> Expr | None:
+    """Replace a wrapper's parameters by a caller's arguments."""
+    if expr is None or depth > 40:
+        return expr
+    if expr.kind is ExprKind.PARAM and expr.value in mapping:
+        replacement = mapping[str(expr.value)]
+        inserted.add(id(replacement))
+        return replacement
+    if expr.kind is ExprKind.NAME and expr.origin is not None and expr.origin.kind is ExprKind.PARAM:
+        if expr.origin.value in mapping:
+            replacement = mapping[str(expr.origin.value)]
+            inserted.add(id(replacement))
+            return replacement
+    sub = depth + 1
+    base = substitute(expr.base, mapping, inserted, sub)
+    origin = substitute(expr.origin, mapping, inserted, sub)
+    args = tuple(substitute(a, mapping, inserted, sub) or a for a in expr.args)
+    keywords = tuple((k, substitute(v, mapping, inserted, sub) or v) for k, v in expr.keywords)
+    items = tuple(
+        (substitute(k, mapping, inserted, sub) if k is not None else None,
+         substitute(v, mapping, inserted, sub) or v)
+        for k, v in expr.items
+    )
+    if (base is expr.base and origin is expr.origin and args == expr.args
+            and keywords == expr.keywords and items == expr.items):
+        return expr
+    return replace(expr, base=base, origin=origin, args=args, keywords=keywords, items=items)
+
+
+def _contains(expr: Expr | None, ids: set[int], depth: int = 0) -> bool:
+    if expr is None or depth > 40:
+        return False
+    if id(expr) in ids:
+        return True
+    sub = depth + 1
+    return (
+        _contains(expr.base, ids, sub)
+        or _contains(expr.origin, ids, sub)
+        or any(_contains(a, ids, sub) for a in expr.args)
+        or any(_contains(v, ids, sub) for _, v in expr.keywords)
+        or any(_contains(k, ids, sub) or _contains(v, ids, sub) for k, v in expr.items)
+    )
+
+
+def bind_arguments(function: FunctionSummary, call: Expr, celery_method: str | None
+                   ) -> dict[str, Expr]:
+    """Parameter name -> the caller's argument expression."""
+    args: tuple[Expr, ...] = call.args
+    keywords: tuple[tuple[str | None, Expr], ...] = call.keywords
+    if celery_method == "apply_async":
+        packed_args = follow(call.keyword("args") or (call.args[0] if call.args else None))
+        packed_kwargs = follow(call.keyword("kwargs") or (call.args[1] if len(call.args) > 1 else None))
+        args = packed_args.args if packed_args is not None and packed_args.kind is ExprKind.SEQ else ()
+        keywords = tuple(
+            (str(k.value), v) for k, v in packed_kwargs.items
+            if k is not None and k.kind is ExprKind.CONST
+        ) if packed_kwargs is not None and packed_kwargs.kind is ExprKind.DICT else ()
+    mapping: dict[str, Expr] = {}
+    positional = [p for p in function.params if p.kind == "positional"]
+    rest: list[Expr] = []
+    for index, arg in enumerate(args):
+        if arg.kind is ExprKind.STARRED:
+            break
+        if index < len(positional):
+            mapping[positional[index].name] = arg
+        else:
+            rest.append(arg)
+    names = {p.name for p in function.params}
+    extra: list[tuple[Expr | None, Expr]] = []
+    for keyword, value in keywords:
+        if keyword is not None and keyword in names:
+            mapping[keyword] = value
+        elif keyword is None:
+            extra.append((None, value))
+        else:
+            extra.append((Expr(ExprKind.CONST, keyword, value.span, value=keyword), value))
+    for param in function.params:
+        if param.kind == "var_positional":
+            mapping[param.name] = Expr(ExprKind.SEQ, "", call.span, args=tuple(rest))
+        elif param.kind == "var_keyword":
+            mapping[param.name] = Expr(ExprKind.DICT, call.text, call.span, items=tuple(extra))
+    return mapping
+
+
+# -- extraction ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Located:
+    """A tracking call and the module and function it stands in."""
+
+    call: TrackingCall
+    module: ModuleSummary
+    function: FunctionSummary | None
+
+
+class Extractor:
+    def __init__(self, index: ProjectIndex, sdk: Sdk, declared: list[WrapperDecl]) -> None:
+        self.index = index
+        self.sdk = sdk
+        self.declared = declared
+        self.objects: list[SdkObject] = []
+        self.callers: dict[str, list[CallerSite]] = {}
+        self._targets: list[tuple[ModuleSummary, CallSite, Sym, str | None]] = []
+
+    def run(self) -> tuple[list[TrackingCall], list[SdkObject], dict[str, list[CallerSite]]]:
+        direct: list[_Located] = []
+        for module in self.index.summaries.values():
+            for site in module.calls:
+                direct.extend(self.classify(module, site))
+        calls = self.wrappers(direct)
+        calls.sort(key=lambda c: (c.path.split("/"), c.span, c.method, c.wrapper_chain))
+        self.objects.sort(key=lambda o: (o.path.split("/"), o.span))
+        return calls, self.objects, self.callers
+
+    # -- direct calls
+
+    def classify(self, module: ModuleSummary, site: CallSite) -> Iterator[_Located]:
+        callee = site.callee
+        function = module.functions.get(site.function)
+        callee_sym = self.index.symbol(callee, module)
+        if callee_sym.kind is SymKind.EXTERNAL and callee_sym.name in self.sdk.objects:
+            self.record_object(module, site, callee_sym.name)
+        if callee_sym.kind is SymKind.FUNCTION or (
+            callee.kind is ExprKind.ATTR and callee.value in ("delay", "apply_async", "s")
+        ):
+            self.record_target(module, site, callee_sym)
+        tracking = self.tracking(module, site, callee_sym)
+        if tracking is not None:
+            yield _Located(tracking, module, function)
+
+    def record_object(self, module: ModuleSummary, site: CallSite, qualname: str) -> None:
+        signature = self.sdk.objects[qualname]
+        consumer: str | None = None
+        if signature.kind == "Mixpanel":
+            consumer_expr = signature.argument(site.call, "consumer")
+            if consumer_expr is not None and not (
+                consumer_expr.kind is ExprKind.CONST and consumer_expr.value is None
+            ):
+                consumer = self.consumer_id(module, consumer_expr)
+        self.objects.append(SdkObject(
+            id=object_id(module.path, site.call), path=module.path, span=site.call.span,
+            kind=signature.kind, qualname=qualname, call=site.call, consumer=consumer,
+            function=site.function,
+        ))
+
+    def consumer_id(self, module: ModuleSummary, expr: Expr) -> str:
+        """The consumer's construction id, or "custom:<class>" for a non-SDK consumer."""
+        target = follow(expr) or expr
+        sym = self.index.symbol(target.base if target.kind is ExprKind.CALL else None, module)
+        if target.kind is ExprKind.CALL:
+            if sym.kind is SymKind.EXTERNAL and sym.name in self.sdk.sdk_consumers:
+                return object_id(module.path, target)
+            if sym.kind is SymKind.CLASS:
+                bases = self.index.external_bases(sym, 0)
+                if any(base in self.sdk.sdk_consumers for base in bases):
+                    return f"subclass:{sym.name}"
+            return f"custom:{target.base.text if target.base is not None else target.text}"
+        global_sym = self.index.symbol(expr, module)
+        if global_sym.kind is SymKind.INSTANCE and global_sym.name in self.sdk.sdk_consumers:
+            return "sdk"
+        return f"custom:{expr.text}"
+
+    def record_target(self, module: ModuleSummary, site: CallSite, callee_sym: Sym) -> None:
+        celery: str | None = None
+        target = callee_sym
+        if target.kind is not SymKind.FUNCTION and site.callee.kind is ExprKind.ATTR:
+            celery = str(site.callee.value)
+            target = self.index.symbol(site.callee.base, module)
+        found = self.index.function(target)
+        if found is None:
+            return
+        summary, target_module = found
+        fid = function_id(target_module.path, summary.qualname)
+        self._targets.append((module, site, target, celery))
+        self.callers.setdefault(fid, []).append(CallerSite(
+            module.path, site.call.span, function_id(module.path, site.function), site.guarded,
+            site.guard_reason))
+
+    def tracking(self, module: ModuleSummary, site: CallSite, callee_sym: Sym) -> TrackingCall | None:
+        callee = site.callee
+        method = str(callee.value) if callee.kind is ExprKind.ATTR else ""
+        base_sym = self.index.symbol(callee.base, module) if callee.kind is ExprKind.ATTR else None
+        if base_sym is not None and method in self.sdk.methods:
+            if base_sym.kind is SymKind.CLIENT:
+                return self.sdk_call(module, site, self.sdk.methods[method], "sdk",
+                                     base_sym.resolution or Resolution.IMPORT, base_sym.obj)
+            if base_sym.kind is SymKind.UNKNOWN and self.looks_like_client(callee.base):
+                return self.sdk_call(module, site, self.sdk.methods[method], "sdk",
+                                     Resolution.HEURISTIC, None)
+        if base_sym is not None and base_sym.kind is SymKind.FLAGS and method in self.sdk.flag_methods:
+            return self.sdk_call(module, site, self.sdk.flag_methods[method], "flags",
+                                 base_sym.resolution or Resolution.IMPORT, base_sym.obj,
+                                 f"{base_sym.name}.{method}")
+        sender = self.sender(callee, callee_sym, base_sym, method)
+        if sender is not None:
+            name, signature = sender
+            return self.sdk_call(module, site, signature, "sender", Resolution.SENDER, None, name)
+        if callee_sym.kind is SymKind.EXTERNAL and (
+            callee_sym.name in self.sdk.http_clients or callee_sym.name.rsplit(".", 1)[-1]
+            in self.sdk.http_methods
+        ) or (method in self.sdk.http_methods and base_sym is not None):
+            return self.http_call(module, site)
+        return None
+
+    def looks_like_client(self, expr: Expr | None) -> bool:
+        if expr is None:
+            return False
+        return any(_HEURISTIC_NAME.search(part) for part in expr.chain())
+
+    def sender(self, callee: Expr, callee_sym: Sym, base_sym: Sym | None, method: str
+               ) -> tuple[str, Signature] | None:
+        senders = self.sdk.senders
+        if callee_sym.kind is SymKind.EXTERNAL and callee_sym.name in senders:
+            signature = senders[callee_sym.name]
+            if not signature.client:
+                return callee_sym.name, signature
+        if base_sym is None:
+            return None
+        owner = base_sym.name if base_sym.kind in (SymKind.EXTERNAL, SymKind.INSTANCE) else ""
+        if owner in senders and method in ("run", "delay", "apply_async", "track", "people_set"):
+            signature = senders[owner]
+            if signature.client:
+                module = owner.rsplit(".", 1)[0]
+                named = senders.get(f"{module}.{method}")
+                return (f"{module}.{method}", named) if named is not None else None
+            return f"{owner}.{method}", signature
+        return None
+
+    def sdk_call(self, module: ModuleSummary, site: CallSite, signature: Signature,
+                 kind: str, resolution: Resolution, client: str | None,
+                 method: str | None = None) -> TrackingCall:
+        call = site.call
+        if kind == "sender" and site.callee.kind is ExprKind.ATTR and site.callee.value == "apply_async":
+            packed = follow(call.keyword("args") or (call.args[0] if call.args else None))
+            if packed is not None and packed.kind is ExprKind.SEQ:
+                call = replace(call, args=packed.args, keywords=())
+        def first(role: str) -> Expr | None:
+            found = signature.arguments(call, role)
+            return found[0][1] if found else None
+        distinct_ids = tuple(value for _, value in signature.arguments(call, "distinct_id"))
+        properties = payload(first("properties"))
+        message = first("message")
+        if message is not None:
+            distinct_ids, properties = _profile_message(message, distinct_ids, properties)
+        group_id = first("group_id")
+        if group_id is not None:
+            distinct_ids = (*distinct_ids, group_id)
+        context = payload(first("context"))
+        if context is not None and kind == "flags":
+            context_ids = [p.value for p in context.properties if p.key == "distinct_id"]
+            distinct_ids = (*distinct_ids, *context_ids)
+            if signature.distinct_id_only:
+                context = Payload(context.expr, tuple(
+                    p for p in context.properties if p.key == "distinct_id"), ())
+        return TrackingCall(
+            path=module.path, span=call.span, kind=kind,  # type: ignore[arg-type]
+            method=method or signature.name,
+            function=function_id(module.path, site.function), resolution=resolution,
+            client=client, event=first("event"), distinct_ids=distinct_ids,
+            properties=properties, meta=payload(first("meta")), context=context,
+            arguments=(*call.args, *(value for _, value in call.keywords)), call=site.call,
+            guarded=site.guarded, guard_reason=site.guard_reason,
+        )
+
+    def http_call(self, module: ModuleSummary, site: CallSite) -> TrackingCall | None:
+        call = site.call
+        url = call.keyword("url")
+        candidates = [url] if url is not None else list(call.args[:2])
+        for candidate in candidates:
+            text = _string_value(candidate)
+            if text is None or not any(host in text for host in self.sdk.hosts):
+                continue
+            endpoint = next((e for e in self.sdk.ingestion_endpoints if e in text), None)
+            if endpoint is None:
+                return None
+            body = call.keyword("data") or call.keyword("json") or call.keyword("params")
+            return TrackingCall(
+                path=module.path, span=call.span, kind="http", method=endpoint,
+                function=function_id(module.path, site.function), resolution=Resolution.HTTP,
+                properties=payload(body), arguments=(*call.args, *(v for _, v in call.keywords)),
+                call=call, guarded=site.guarded, guard_reason=site.guard_reason,
+            )
+        return None
+
+    # -- wrappers
+
+    def declared_roles(self, module: ModuleSummary, function: FunctionSummary) -> dict[str, str]:
+        name = f"{module.module}.{function.qualname}" if module.module else function.qualname
+        for declaration in self.declared:
+            if declaration.function in (name, function.qualname):
+                roles = {"event": declaration.event, "distinct_id": declaration.distinct_id,
+                         "properties": declaration.properties}
+                return {role: param for role, param in roles.items() if param}
+        return {}
+
+    def is_wrapper(self, located: list[_Located]) -> bool:
+        function = located[0].function
+        if function is None or not function.params:
+            return False
+        params = frozenset(p.name for p in function.params)
+        for item in located:
+            call = item.call
+            parts: list[Expr | None] = [call.event, *call.distinct_ids]
+            for part in (call.properties, call.meta, call.context):
+                if part is not None:
+                    parts.append(part.expr)
+                    parts.extend(p.value for p in part.properties)
+                    parts.extend(part.opaque)
+            if any(flowing_params(part, params) for part in parts):
+                return True
+        return False
+
+    def wrappers(self, direct: list[_Located]) -> list[TrackingCall]:
+        by_function: dict[str, list[_Located]] = {}
+        for item in direct:
+            by_function.setdefault(item.call.function, []).append(item)
+        declared = {
+            function_id(module.path, function.qualname)
+            for module in self.index.summaries.values()
+            for function in module.functions.values()
+            if self.declared_roles(module, function)
+        }
+        produced: dict[str, list[_Located]] = {}
+        for _ in range(MAX_ROUNDS):
+            everything = {key: [*direct_items, *produced.get(key, [])]
+                          for key, direct_items in by_function.items()}
+            for key, items in produced.items():
+                everything.setdefault(key, items)
+            wrappers = {key for key, items in everything.items()
+                        if key in declared or self.is_wrapper(items)}
+            new_produced: dict[str, list[_Located]] = {}
+            for module, site, target, celery in self._targets:
+                found = self.index.function(target)
+                if found is None:
+                    continue
+                summary, target_module = found
+                fid = function_id(target_module.path, summary.qualname)
+                if fid not in wrappers:
+                    continue
+                mapping = bind_arguments(summary, site.call, celery)
+                for inner in everything.get(fid, []):
+                    if len(inner.call.wrapper_chain) >= MAX_WRAPPER_DEPTH:
+                        continue
+                    call = self.through_wrapper(inner.call, module, site, summary, mapping)
+                    if call.function in call.wrapper_chain:
+                        continue
+                    caller = module.functions.get(site.function)
+                    new_produced.setdefault(call.function, []).append(
+                        _Located(call, module, caller))
+            if _signature_of(new_produced) == _signature_of(produced):
+                break
+            produced = new_produced
+        result = [item.call for item in direct]
+        for items in produced.values():
+            result.extend(item.call for item in items)
+        return result
+
+    def through_wrapper(self, inner: TrackingCall, module: ModuleSummary, site: CallSite,
+                        wrapper: FunctionSummary, mapping: dict[str, Expr]) -> TrackingCall:
+        inserted: set[int] = set()
+
+        def sub(expr: Expr | None) -> Expr | None:
+            return substitute(expr, mapping, inserted)
+
+        event = sub(inner.event)
+        distinct_ids = tuple(sub(e) or e for e in inner.distinct_ids)
+        parts = [sub(part.expr) if part is not None else None
+                 for part in (inner.properties, inner.meta, inner.context)]
+        # Every node the caller wrote; what is not among them was written in the wrapper.
+        caller_nodes = {id(node) for root in inserted_roots(mapping, inserted) for node in walk(root)}
+
+        def from_wrapper(expr: Expr) -> bool:
+            return not _contains(expr, caller_nodes)
+
+        def rebuilt(expr: Expr | None) -> Payload | None:
+            built = payload(expr)
+            if built is None:
+                return None
+            properties = tuple(replace(p, inherited=from_wrapper(p.value)) for p in built.properties)
+            return Payload(built.expr, properties, built.opaque)
+
+        wrapper_name = f"{inner.path}::{wrapper.qualname}" if not inner.wrapper_chain else (
+            inner.function)
+        return TrackingCall(
+            path=module.path, span=site.call.span, kind="wrapper", method=inner.method,
+            function=function_id(module.path, site.function), resolution=inner.resolution,
+            wrapper_chain=(_short(wrapper_name), *inner.wrapper_chain), client=inner.client,
+            event=event, distinct_ids=distinct_ids,
+            inherited_ids=tuple(from_wrapper(e) for e in distinct_ids),
+            properties=rebuilt(parts[0]), meta=rebuilt(parts[1]), context=rebuilt(parts[2]),
+            arguments=(*site.call.args, *(v for _, v in site.call.keywords)), call=site.call,
+            guarded=site.guarded, guard_reason=site.guard_reason,
+            via=inner.via or (f"{inner.path}:{inner.span.start_line}",),
+        )
+
+
+def inserted_roots(mapping: dict[str, Expr], inserted: set[int]) -> list[Expr]:
+    return [value for value in mapping.values() if id(value) in inserted]
+
+
+def walk(expr: Expr, depth: int = 0) -> Iterator[Expr]:
+    """Every node of an expression, following local origins."""
+    if depth > 40:
+        return
+    yield expr
+    for child in (expr.base, expr.origin, *expr.args, *(v for _, v in expr.keywords),
+                  *(k for k, _ in expr.items), *(v for _, v in expr.items)):
+        if child is not None:
+            yield from walk(child, depth + 1)
+
+
+def _short(function: str) -> str:
+    return function.split("::", 1)[-1]
+
+
+def _signature_of(produced: dict[str, list[_Located]]) -> set[tuple[str, int, int, tuple[str, ...]]]:
+    return {
+        (item.call.path, item.call.span.start_line, item.call.span.start_col, item.call.wrapper_chain)
+        for items in produced.values()
+        for item in items
+    }
+
+
+def _string_value(expr: Expr | None) -> str | None:
+    """The literal text of a URL, including the constant parts of f-strings and concatenations."""
+    target = follow(expr)
+    if target is None:
+        return None
+    if target.kind is ExprKind.CONST and isinstance(target.value, str):
+        return target.value
+    if target.kind in (ExprKind.FSTRING, ExprKind.CONCAT):
+        parts = [_string_value(arg) or "" for arg in target.args]
+        return target.text + "".join(parts)
+    return None
+
+
+def _profile_message(message: Expr, distinct_ids: tuple[Expr, ...], properties: Payload | None
+                     ) -> tuple[tuple[Expr, ...], Payload | None]:
+    """``people_update({"$distinct_id": ..., "$set": {...}})``: ids and properties inside."""
+    target = follow(message)
+    if target is None or target.kind is not ExprKind.DICT:
+        return distinct_ids, properties
+    collected: list[Property] = []
+    opaque: list[Expr] = []
+    ids = list(distinct_ids)
+    for key, value in target.items:
+        if key is None or key.kind is not ExprKind.CONST:
+            continue
+        if key.value in ("$distinct_id", "$group_id"):
+            ids.append(value)
+        elif key.value in _PROFILE_OPERATIONS:
+            inner = payload(value)
+            if inner is not None:
+                collected.extend(inner.properties)
+                opaque.extend(inner.opaque)
+    return tuple(ids), Payload(message, tuple(collected), tuple(opaque))

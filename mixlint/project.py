@@ -1,0 +1,121 @@
+"""Files -> module summaries -> the ``ProjectModel`` (parse, resolve, extract).
+
+Each file is read and summarised on its own (so this step can run in worker
+processes and be cached); resolution and extraction then see all summaries.
+"""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+from mixlint.config import Config
+from mixlint.consent import ConsentMatcher
+from mixlint.collect import summarize
+from mixlint.extract import Extractor
+from mixlint.model import FileProblem, ModuleSummary, ProjectModel, Span
+from mixlint.resolve import ProjectIndex
+from mixlint.sdk import load_sdk
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleName:
+    module: str
+    is_package: bool
+    source_root: str  # relative to the project root; "" for the root itself
+
+
+def module_name(path: Path, root: Path) -> ModuleName:
+    """Dotted name as Python would import it: packages are folders with ``__init__.py``."""
+    parts = [path.stem] if path.name != "__init__.py" else []
+    folder = path.parent
+    while (folder / "__init__.py").exists() and folder != root.parent:
+        parts.insert(0, folder.name)
+        if folder == root:
+            folder = folder.parent
+            break
+        folder = folder.parent
+    try:
+        source_root = folder.relative_to(root).as_posix()
+    except ValueError:
+        source_root = ""
+    return ModuleName(".".join(parts), path.name == "__init__.py", "" if source_root == "." else source_root)
+
+
+def decode(data: bytes) -> str:
+    """Bytes -> text as Python reads it: BOM, PEP 263 cookie, else UTF-8 (strict)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def summarize_file(path: Path, relative: str, name: ModuleName, config: Config
+                   ) -> ModuleSummary | FileProblem:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return FileProblem(relative, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        data = path.read_bytes()
+    except OSError as error:
+        return FileProblem(relative, f"cannot read file: {error.strerror or error}")
+    if b"\x00" in data:
+        return FileProblem(relative, "file contains NUL bytes")
+    try:
+        source = decode(data)
+    except (UnicodeDecodeError, SyntaxError, LookupError) as error:
+        return FileProblem(relative, f"cannot decode file: {error}")
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        message = error.message.splitlines()[0] if error.message else "invalid syntax"
+        return FileProblem(relative, f"syntax error: {message}",
+                           Span(error.raw_line, error.raw_column + 1, error.raw_line,
+                                error.raw_column + 1))
+    except RecursionError:
+        return FileProblem(relative, "file is nested too deeply to parse")
+    try:
+        return summarize(module, source, relative, name.module, name.is_package,
+                         ConsentMatcher(config.consent))
+    except RecursionError:
+        return FileProblem(relative, "file is nested too deeply to analyse")
+
+
+def build_model(root: Path, files: Sequence[Path], config: Config,
+                summaries: Sequence[ModuleSummary | FileProblem] | None = None) -> ProjectModel:
+    model = ProjectModel(root=str(root))
+    names = {}
+    for path in files:
+        relative = _relative(path, root)
+        model.files.append(relative)
+        names[relative] = module_name(path, root)
+    if summaries is None:
+        summaries = [summarize_file(path, _relative(path, root), names[_relative(path, root)], config)
+                     for path in files]
+    for result in summaries:
+        if isinstance(result, FileProblem):
+            model.problems.append(result)
+        else:
+            model.modules[result.path] = result
+    index = ProjectIndex(model.modules.values(),
+                         {path: name.source_root for path, name in names.items()}, load_sdk())
+    calls, objects, callers = Extractor(index, load_sdk(), config.wrappers).run()
+    model.calls = calls
+    model.objects = objects
+    model.callers = callers
+    return model
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            return path.as_posix()
