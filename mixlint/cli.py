@@ -1,0 +1,218 @@
+"""The command line: ``mixlint check | inventory | rules | explain``. No analysis here.
+
+Heavy modules (libcst, the analysis, sarif-om) are imported inside the commands,
+so ``mixlint --version`` and ``--help`` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from mixlint import __version__
+
+if TYPE_CHECKING:
+    from mixlint.config import Config
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+REPORT_FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
+INVENTORY_FORMATS = ("json", "markdown", "csv")
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"mixlint: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+class _Group(click.Group):
+    """Usage errors end with one line and exit code 2, like every other error."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelp as error:
+            click.echo(error.format_message() if hasattr(error, "format_message") else "", err=True)
+            sys.exit(EXIT_USAGE)
+        except click.UsageError as error:
+            fail(error.format_message())
+        except click.exceptions.Exit as error:
+            sys.exit(error.exit_code)
+        except click.Abort:
+            fail("aborted")
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="mixlint", message="%(prog)s %(version)s")
+def main() -> None:
+    """mixlint: a GDPR-compliance linter for Mixpanel tracking code in Python."""
+
+
+def _load_config(paths: Sequence[str], config_file: str | None) -> Config:
+    from mixlint.checks import all_rules
+    from mixlint.config import ConfigError, find_config, load_config
+
+    known = [rule.id for rule in all_rules()]
+    try:
+        if config_file is not None:
+            location: Path | None = Path(config_file)
+            if not location.is_file():
+                fail(f"config file '{config_file}' does not exist")
+        else:
+            location = find_config([Path(p) for p in paths] or [Path(".")])
+        return load_config(location, known)
+    except ConfigError as error:
+        fail(str(error))
+
+
+def _write_output(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from mixlint.atomic import write_atomic
+
+    try:
+        write_atomic(Path(output), text)
+    except OSError as error:
+        fail(f"cannot write '{output}': {error.strerror or error}")
+
+
+def _use_color(output: str | None, fmt: str) -> bool:
+    if output is not None or fmt != "text" or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR"))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option("--config", "config_file", type=click.Path(), help="Configuration file to use.")
+@click.option("--select", multiple=True, help="Rules to run (IDs or prefixes; replaces config).")
+@click.option("--extend-select", multiple=True, help="Rules to run in addition.")
+@click.option("--ignore", multiple=True, help="Rules to skip.")
+@click.option("--exclude", multiple=True, help="Glob of paths to skip (adds to config).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
+              help="Lowest level that makes the exit code 1.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Show a per-rule table (text format).")
+@click.option("--show-suppressed", is_flag=True, help="Show suppressed findings too.")
+@click.option("--baseline", type=click.Path(dir_okay=False),
+              help="Hide the findings recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False),
+              help="Record today's findings in this baseline file.")
+def check(paths: tuple[str, ...], fmt: str, output: str | None, config_file: str | None,
+          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
+          exclude: tuple[str, ...], fail_on: str | None, exit_zero: bool, statistics: bool,
+          show_suppressed: bool, baseline: str | None, write_baseline: str | None) -> None:
+    """Check PATHS (files or folders; default: the current folder)."""
+    from mixlint.baseline import write_baseline as record_baseline
+    from mixlint.checks import all_rules
+    from mixlint.config import ConfigError, apply_overrides
+    from mixlint.discovery import DiscoveryError
+    from mixlint.engine import analyse
+    from mixlint.engine import check as run_checks
+    from mixlint.model import Level
+    from mixlint.report import Report, render
+
+    config = _load_config(paths, config_file)
+    try:
+        config = apply_overrides(
+            config, select=select or None, ignore=ignore or None,
+            extend_select=extend_select or None, fail_on=fail_on, exit_zero=exit_zero,
+            extend_exclude=exclude or None, baseline=baseline,
+        )
+        model = analyse(list(paths) or ["."], config)
+        result = run_checks(model, config)
+    except (ConfigError, DiscoveryError) as error:
+        fail(str(error))
+    if write_baseline is not None:
+        try:
+            record_baseline(Path(write_baseline), [f for f in result.findings if f.suppressed is None])
+        except OSError as error:
+            fail(f"cannot write '{write_baseline}': {error.strerror or error}")
+    fail_level = None if config.fail_on == "never" else Level(config.fail_on)
+    report = Report(
+        root=Path(model.root), findings=result.findings, problems=model.problems,
+        rules=all_rules(), lines=result.lines, files_analysed=len(model.files),
+        fail_level=fail_level, tool_version=__version__,
+    )
+    _write_output(render(report, fmt, color=_use_color(output, fmt), statistics=statistics,
+                         show_suppressed=show_suppressed), output)
+    if write_baseline is not None or fail_level is None:
+        sys.exit(EXIT_CLEAN)
+    failing = [f for f in result.findings
+               if f.suppressed is None and f.level.rank >= fail_level.rank]
+    sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(INVENTORY_FORMATS), default="markdown",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the inventory here.")
+@click.option("--config", "config_file", type=click.Path(), help="Configuration file to use.")
+@click.option("--exclude", multiple=True, help="Glob of paths to skip (adds to config).")
+def inventory(paths: tuple[str, ...], fmt: str, output: str | None, config_file: str | None,
+              exclude: tuple[str, ...]) -> None:
+    """List every tracking call, event and property in PATHS (the data map for Art. 30)."""
+    from mixlint.config import ConfigError, apply_overrides
+    from mixlint.discovery import DiscoveryError
+    from mixlint.engine import analyse, in_scope
+    from mixlint.report.inventory import render_inventory
+    from mixlint.values import ValueAnalyzer
+    from mixlint.vocabulary import Vocabulary
+
+    config = _load_config(paths, config_file)
+    try:
+        config = apply_overrides(config, extend_exclude=exclude or None)
+        model = analyse(list(paths) or ["."], config)
+    except (ConfigError, DiscoveryError) as error:
+        fail(str(error))
+    model.calls = [call for call in model.calls if in_scope(model, call.path)]
+    values = ValueAnalyzer(config, Vocabulary.load(config.extra_words, config.allow_keys))
+    _write_output(render_inventory(model, fmt, values.category_of), output)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def rules(fmt: str) -> None:
+    """List every rule."""
+    import json
+
+    from mixlint.checks import all_rules
+
+    if fmt == "json":
+        data = [
+            {"id": r.id, "name": r.name, "level": r.level.value, "summary": r.summary,
+             "tags": list(r.tags)}
+            for r in all_rules()
+        ]
+        click.echo(json.dumps(data, indent=2))
+        return
+    for rule in all_rules():
+        click.echo(f"{rule.id}  {rule.name:<28} {rule.level.value:<8} {rule.summary}")
+
+
+@main.command()
+@click.argument("rule_id")
+def explain(rule_id: str) -> None:
+    """Show a rule's documentation and examples (by ID or name)."""
+    from mixlint.checks import rule_by_id
+    from mixlint.docs import rule_markdown
+
+    rule = rule_by_id(rule_id)
+    if rule is None:
+        fail(f"unknown rule '{rule_id}' (see `mixlint rules`)")
+    click.echo(rule_markdown(rule), nl=False)
+
+
+if __name__ == "__main__":
+    main()
