@@ -376,12 +376,14 @@ class Extractor:
         if base_sym is None:
             return None
         owner = base_sym.name if base_sym.kind in (SymKind.EXTERNAL, SymKind.INSTANCE) else ""
-        if owner in senders and method in ("run", "delay", "apply_async", "track", "people_set"):
-            signature = senders[owner]
-            if signature.client:
-                module = owner.rsplit(".", 1)[0]
-                named = senders.get(f"{module}.{method}")
-                return (f"{module}.{method}", named) if named is not None else None
+        signature = senders.get(owner)
+        if signature is None or not signature.client:
+            return None
+        module = owner.rsplit(".", 1)[0]
+        named = senders.get(f"{module}.{method}")
+        if named is not None and not named.client:
+            return f"{module}.{method}", named
+        if method in ("run", "delay", "apply_async"):
             return f"{owner}.{method}", signature
         return None
 
