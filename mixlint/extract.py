@@ -106,6 +106,9 @@ def _collect_properties(expr: Expr, properties: list[Property], opaque: list[Exp
         for alternative in target.args:
             _collect_properties(alternative, properties, opaque, depth + 1)
         return
+    if kind is ExprKind.PARAM:
+        # A wrapper's parameter: its keys are judged at each call site.
+        return
     opaque.append(expr if expr.kind is not ExprKind.NAME else target)
 
 
@@ -266,10 +269,24 @@ class Extractor:
         for module in self.index.summaries.values():
             for site in module.calls:
                 direct.extend(self.classify(module, site))
-        calls = self.wrappers(direct)
+        calls = [self.through_callers(call) for call in self.wrappers(direct)]
         calls.sort(key=lambda c: (c.path.split("/"), c.span, c.method, c.wrapper_chain))
         self.objects.sort(key=lambda o: (o.path.split("/"), o.span))
         return calls, self.objects, self.callers
+
+    def guarded_by_callers(self, function: str, active: frozenset[str] = frozenset()) -> bool:
+        """Consent guard form 6: the function has call sites and every one is guarded."""
+        sites = self.callers.get(function)
+        if not sites or function in active:
+            return False
+        inner = active | {function}
+        return all(site.guarded or self.guarded_by_callers(site.function, inner) for site in sites)
+
+    def through_callers(self, call: TrackingCall) -> TrackingCall:
+        if call.guarded or not self.guarded_by_callers(call.function):
+            return call
+        reason = f"every call site of {_short(call.function)} is guarded"
+        return replace(call, guarded=True, guard_reason=reason)
 
     # -- direct calls
 
@@ -348,8 +365,7 @@ class Extractor:
                                      Resolution.HEURISTIC, None)
         if base_sym is not None and base_sym.kind is SymKind.FLAGS and method in self.sdk.flag_methods:
             return self.sdk_call(module, site, self.sdk.flag_methods[method], "flags",
-                                 base_sym.resolution or Resolution.IMPORT, base_sym.obj,
-                                 f"{base_sym.name}.{method}")
+                                 base_sym.resolution or Resolution.IMPORT, base_sym.obj)
         sender = self.sender(callee, callee_sym, base_sym, method)
         if sender is not None:
             name, signature = sender
@@ -384,7 +400,7 @@ class Extractor:
         if named is not None and not named.client:
             return f"{module}.{method}", named
         if method in ("run", "delay", "apply_async"):
-            return f"{owner}.{method}", signature
+            return owner, signature
         return None
 
     def sdk_call(self, module: ModuleSummary, site: CallSite, signature: Signature,
@@ -399,7 +415,7 @@ class Extractor:
             found = signature.arguments(call, role)
             return found[0][1] if found else None
         distinct_ids = tuple(value for _, value in signature.arguments(call, "distinct_id"))
-        properties = payload(first("properties"))
+        properties = payload(first("properties")) or _names_payload(first("keys"))
         message = first("message")
         if message is not None:
             distinct_ids, properties = _profile_message(message, distinct_ids, properties)
@@ -407,9 +423,10 @@ class Extractor:
         if group_id is not None:
             distinct_ids = (*distinct_ids, group_id)
         context = payload(first("context"))
-        if context is not None and kind == "flags":
-            context_ids = [p.value for p in context.properties if p.key == "distinct_id"]
-            distinct_ids = (*distinct_ids, *context_ids)
+        if context is not None:
+            # The flag context is what is sent: its distinct_id and its attributes.
+            distinct_ids = (*distinct_ids, *(p.value for p in context.properties
+                                             if p.key == "distinct_id"))
             if signature.distinct_id_only:
                 context = Payload(context.expr, tuple(
                     p for p in context.properties if p.key == "distinct_id"), ())
@@ -435,10 +452,12 @@ class Extractor:
             if endpoint is None:
                 return None
             body = call.keyword("data") or call.keyword("json") or call.keyword("params")
+            event, distinct_ids, properties = _http_message(body)
             return TrackingCall(
                 path=module.path, span=call.span, kind="http", method=endpoint,
                 function=function_id(module.path, site.function), resolution=Resolution.HTTP,
-                properties=payload(body), arguments=(*call.args, *(v for _, v in call.keywords)),
+                event=event, distinct_ids=distinct_ids, properties=properties,
+                arguments=(*call.args, *(v for _, v in call.keywords)),
                 call=call, guarded=site.guarded, guard_reason=site.guard_reason,
             )
         return None
@@ -593,6 +612,59 @@ def _string_value(expr: Expr | None) -> str | None:
         parts = [_string_value(arg) or "" for arg in target.args]
         return target.text + "".join(parts)
     return None
+
+
+def _names_payload(expr: Expr | None) -> Payload | None:
+    """``people_unset(id, ["a", "b"])``: the property names themselves."""
+    target = follow(expr)
+    if target is None or target.kind is not ExprKind.SEQ:
+        return None
+    names = tuple(Property(str(e.value), e.span, e) for e in target.args
+                  if e.kind is ExprKind.CONST and isinstance(e.value, str))
+    return Payload(target, names, ())
+
+
+def _unwrap_serialised(expr: Expr | None) -> Expr | None:
+    """Through ``json.dumps(...)``, ``base64.b64encode(...)`` and one-element lists."""
+    target = follow(expr)
+    for _ in range(6):
+        if target is None:
+            return None
+        if target.kind is ExprKind.CALL and target.args and target.base is not None and (
+            target.base.chain()[-1:] in (("dumps",), ("b64encode",), ("urlsafe_b64encode",),
+                                         ("encode",))
+        ):
+            target = follow(target.args[0])
+        elif target.kind is ExprKind.CALL and target.base is not None and (
+            target.base.kind is ExprKind.ATTR and target.base.value == "encode"
+        ):
+            target = follow(target.base.base)
+        elif target.kind is ExprKind.SEQ and len(target.args) == 1:
+            target = follow(target.args[0])
+        else:
+            return target
+    return target
+
+
+def _http_message(body: Expr | None) -> tuple[Expr | None, tuple[Expr, ...], Payload | None]:
+    """The event or profile update inside an HTTP API body (``data=json.dumps([...])``)."""
+    form = follow(body)
+    message = None
+    if form is not None and form.kind is ExprKind.DICT:
+        for key, value in form.items:
+            if key is not None and key.kind is ExprKind.CONST and key.value == "data":
+                message = _unwrap_serialised(value)
+    else:
+        message = _unwrap_serialised(body)
+    if message is None or message.kind is not ExprKind.DICT:
+        return None, (), payload(body)
+    entries = {str(k.value): v for k, v in message.items if k is not None and k.kind is ExprKind.CONST}
+    if "event" in entries:
+        properties = payload(entries.get("properties"))
+        ids = tuple(p.value for p in properties.properties if p.key == "distinct_id") if properties else ()
+        return entries["event"], ids, properties
+    ids, properties = _profile_message(message, (), None)
+    return None, ids, properties
 
 
 def _profile_message(message: Expr, distinct_ids: tuple[Expr, ...], properties: Payload | None

@@ -23,12 +23,13 @@ PROJECTS = sorted(p.parent for p in FIXTURES.glob("*/expected.yaml"))
 
 def describe(call: TrackingCall) -> dict[str, Any]:
     event = call.event.value if call.event is not None and call.event.kind is ExprKind.CONST else None
-    if call.properties is None:
+    sent = call.properties or call.context  # a feature flag sends its context
+    if sent is None:
         keys: list[str] | str = []
-    elif call.properties.opaque and not call.properties.properties:
+    elif sent.opaque and not sent.properties:
         keys = "?"
     else:
-        keys = sorted(p.key or "?" for p in call.properties.properties)
+        keys = sorted(p.key or "?" for p in sent.properties)
     return {
         "path": call.path,
         "line": call.span.start_line,
