@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from mixlint.checks.base import Rule
 
 
@@ -39,3 +42,21 @@ def rule_markdown(rule: type[Rule]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def write_rule_docs(folder: Path) -> list[Path]:
+    """Regenerate ``docs/rules/MXnnn.md`` from the rule units."""
+    from mixlint.checks import all_rules
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for rule in all_rules():
+        path = folder / f"{rule.id}.md"
+        path.write_text(rule_markdown(rule), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in write_rule_docs(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules")):
+        print(written_path)
