@@ -1,0 +1,143 @@
+"""Reporters: turn the findings of a run into one output format.
+
+Reporters never analyse. They receive a ``Report`` (findings already sorted,
+suppression already decided, fingerprints already computed) and only format it.
+Every source line, snippet and message they print goes through
+``mixlint.literals.mask_line`` so that a personal-data literal in the scanned
+code never leaks into CI logs, PR comments or uploaded SARIF.
+
+Every renderer returns the complete output, ending in a newline unless it is
+empty (the ``github`` format with nothing to annotate), so the caller writes it
+as is (``click.echo(text, nl=False)``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mixlint.checks.base import Rule
+from mixlint.model import FileProblem, Finding, Level
+
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
+
+# Format name -> module in this package; imported on demand so that `mixlint
+# check` does not pay for sarif_om when it prints text.
+_MODULES = {
+    "text": "text",
+    "json": "json_report",
+    "sarif": "sarif",
+    "github": "github",
+    "gitlab": "gitlab",
+    "markdown": "markdown",
+}
+
+LEVELS = (Level.ERROR, Level.WARNING, Level.NOTE)
+
+
+@dataclass
+class Report:
+    """Everything a reporter may show about one run."""
+
+    root: Path  # project root; finding paths are relative POSIX paths under it
+    findings: list[Finding]  # sorted; includes suppressed ones (``suppressed`` is not None)
+    problems: list[FileProblem]  # files that could not be analysed (also MX001 findings)
+    rules: Sequence[type[Rule]]  # every rule, for metadata
+    lines: Mapping[str, Sequence[str]]  # path -> source lines; may miss a path
+    files_analysed: int
+    fail_level: Level | None  # findings at or above this level fail the run (None: never)
+    tool_version: str
+
+
+def render(
+    report: Report,
+    fmt: str,
+    *,
+    color: bool = False,
+    statistics: bool = False,
+    show_suppressed: bool = False,
+) -> str:
+    """Format ``report`` as ``fmt`` (one of ``FORMATS``).
+
+    ``color`` and ``statistics`` concern ``text`` only; ``show_suppressed``
+    concerns ``text`` and ``markdown`` (machine formats always carry the
+    suppression state, annotation formats never show suppressed findings).
+    """
+    if fmt not in _MODULES:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    module = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
+    output: str = module.render(
+        report, color=color, statistics=statistics, show_suppressed=show_suppressed
+    )
+    return output
+
+
+# Helpers shared by the formats (counting and wording only, no analysis).
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts over the findings of a report; suppressed ones are counted apart."""
+
+    findings: int
+    by_level: dict[Level, int]
+    by_rule: dict[str, int]  # rule ID -> unsuppressed findings, sorted by ID
+    files_with_findings: int
+    suppressed: int
+    failed: bool  # an unsuppressed finding is at or above the fail level
+
+
+def active(findings: Sequence[Finding]) -> list[Finding]:
+    """The findings that count: those not suppressed."""
+    return [finding for finding in findings if finding.suppressed is None]
+
+
+def summarise(report: Report) -> Summary:
+    shown = active(report.findings)
+    levels = Counter(finding.level for finding in shown)
+    rules = Counter(finding.rule_id for finding in shown)
+    fail = report.fail_level
+    return Summary(
+        findings=len(shown),
+        by_level={level: levels[level] for level in LEVELS},
+        by_rule=dict(sorted(rules.items())),
+        files_with_findings=len({finding.path for finding in shown}),
+        suppressed=len(report.findings) - len(shown),
+        failed=fail is not None and any(f.level.rank >= fail.rank for f in shown),
+    )
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def summary_sentence(summary: Summary) -> str:
+    """A ruff-style one-liner.
+
+    "Found 12 findings (9 errors, 3 warnings) in 4 files; 2 suppressed." or "No findings."
+    """
+    suppressed = f"; {summary.suppressed} suppressed" if summary.suppressed else ""
+    if not summary.findings:
+        return f"No findings{suppressed}."
+    levels = ", ".join(
+        plural(count, level.value) for level, count in summary.by_level.items() if count
+    )
+    return (
+        f"Found {plural(summary.findings, 'finding')} ({levels}) "
+        f"in {plural(summary.files_with_findings, 'file')}{suppressed}."
+    )
+
+
+def rules_by_id(report: Report) -> dict[str, type[Rule]]:
+    return {rule.id: rule for rule in report.rules}
+
+
+def source_line(report: Report, path: str, line: int) -> str | None:
+    """The raw (unmasked) source line ``line`` (1-based) of ``path``, if known."""
+    lines = report.lines.get(path)
+    if lines is None or not 1 <= line <= len(lines):
+        return None
+    return lines[line - 1].rstrip("\r\n")
