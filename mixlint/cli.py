@@ -36,9 +36,6 @@ class _Group(click.Group):
         kwargs["standalone_mode"] = False
         try:
             return super().main(*args, **kwargs)
-        except click.exceptions.NoArgsIsHelp as error:
-            click.echo(error.format_message() if hasattr(error, "format_message") else "", err=True)
-            sys.exit(EXIT_USAGE)
         except click.UsageError as error:
             fail(error.format_message())
         except click.exceptions.Exit as error:
@@ -60,9 +57,9 @@ def _load_config(paths: Sequence[str], config_file: str | None) -> Config:
     known = [rule.id for rule in all_rules()]
     try:
         if config_file is not None:
-            location: Path | None = Path(config_file)
-            if not location.is_file():
+            if not Path(config_file).is_file():
                 fail(f"config file '{config_file}' does not exist")
+            location: Path | None = Path(config_file)
         else:
             location = find_config([Path(p) for p in paths] or [Path(".")])
         return load_config(location, known)
@@ -90,27 +87,54 @@ def _use_color(output: str | None, fmt: str) -> bool:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(REPORT_FORMATS),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option("--config", "config_file", type=click.Path(), help="Configuration file to use.")
 @click.option("--select", multiple=True, help="Rules to run (IDs or prefixes; replaces config).")
 @click.option("--extend-select", multiple=True, help="Rules to run in addition.")
 @click.option("--ignore", multiple=True, help="Rules to skip.")
 @click.option("--exclude", multiple=True, help="Glob of paths to skip (adds to config).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]),
-              help="Lowest level that makes the exit code 1.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note", "never"]),
+    help="Lowest level that makes the exit code 1.",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Show a per-rule table (text format).")
 @click.option("--show-suppressed", is_flag=True, help="Show suppressed findings too.")
-@click.option("--baseline", type=click.Path(dir_okay=False),
-              help="Hide the findings recorded in this baseline file.")
-@click.option("--write-baseline", type=click.Path(dir_okay=False),
-              help="Record today's findings in this baseline file.")
-def check(paths: tuple[str, ...], fmt: str, output: str | None, config_file: str | None,
-          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
-          exclude: tuple[str, ...], fail_on: str | None, exit_zero: bool, statistics: bool,
-          show_suppressed: bool, baseline: str | None, write_baseline: str | None) -> None:
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    help="Hide the findings recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    help="Record today's findings in this baseline file.",
+)
+def check(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    config_file: str | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    fail_on: str | None,
+    exit_zero: bool,
+    statistics: bool,
+    show_suppressed: bool,
+    baseline: str | None,
+    write_baseline: str | None,
+) -> None:
     """Check PATHS (files or folders; default: the current folder)."""
     from mixlint.baseline import write_baseline as record_baseline
     from mixlint.checks import all_rules
@@ -124,9 +148,14 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, config_file: str
     config = _load_config(paths, config_file)
     try:
         config = apply_overrides(
-            config, select=select or None, ignore=ignore or None,
-            extend_select=extend_select or None, fail_on=fail_on, exit_zero=exit_zero,
-            extend_exclude=exclude or None, baseline=baseline,
+            config,
+            select=select or None,
+            ignore=ignore or None,
+            extend_select=extend_select or None,
+            fail_on=fail_on,
+            exit_zero=exit_zero,
+            extend_exclude=exclude or None,
+            baseline=baseline,
         )
         model = analyse(list(paths) or ["."], config)
         result = run_checks(model, config)
@@ -134,39 +163,66 @@ def check(paths: tuple[str, ...], fmt: str, output: str | None, config_file: str
         fail(str(error))
     if write_baseline is not None:
         try:
-            record_baseline(Path(write_baseline), [f for f in result.findings if f.suppressed is None])
+            record_baseline(
+                Path(write_baseline), [f for f in result.findings if f.suppressed is None]
+            )
         except OSError as error:
             fail(f"cannot write '{write_baseline}': {error.strerror or error}")
     fail_level = None if config.fail_on == "never" else Level(config.fail_on)
     report = Report(
-        root=Path(model.root), findings=result.findings, problems=model.problems,
-        rules=all_rules(), lines=result.lines, files_analysed=len(model.files),
-        fail_level=fail_level, tool_version=__version__,
+        root=Path(model.root),
+        findings=result.findings,
+        problems=model.problems,
+        rules=all_rules(),
+        lines=result.lines,
+        files_analysed=len(model.files),
+        fail_level=fail_level,
+        tool_version=__version__,
     )
-    _write_output(render(report, fmt, color=_use_color(output, fmt), statistics=statistics,
-                         show_suppressed=show_suppressed), output)
+    _write_output(
+        render(
+            report,
+            fmt,
+            color=_use_color(output, fmt),
+            statistics=statistics,
+            show_suppressed=show_suppressed,
+        ),
+        output,
+    )
     if write_baseline is not None or fail_level is None:
         sys.exit(EXIT_CLEAN)
-    failing = [f for f in result.findings
-               if f.suppressed is None and f.level.rank >= fail_level.rank]
+    failing = [
+        f for f in result.findings if f.suppressed is None and f.level.rank >= fail_level.rank
+    ]
     sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(INVENTORY_FORMATS), default="markdown",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(INVENTORY_FORMATS),
+    default="markdown",
+    show_default=True,
+    help="Output format.",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the inventory here.")
 @click.option("--config", "config_file", type=click.Path(), help="Configuration file to use.")
 @click.option("--exclude", multiple=True, help="Glob of paths to skip (adds to config).")
-def inventory(paths: tuple[str, ...], fmt: str, output: str | None, config_file: str | None,
-              exclude: tuple[str, ...]) -> None:
+def inventory(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    config_file: str | None,
+    exclude: tuple[str, ...],
+) -> None:
     """List every tracking call, event and property in PATHS (the data map for Art. 30)."""
     from mixlint.config import ConfigError, apply_overrides
     from mixlint.discovery import DiscoveryError
     from mixlint.engine import analyse, in_scope
+    from mixlint.model import Property
     from mixlint.report.inventory import render_inventory
-    from mixlint.values import ValueAnalyzer
     from mixlint.vocabulary import Vocabulary
 
     config = _load_config(paths, config_file)
@@ -176,13 +232,19 @@ def inventory(paths: tuple[str, ...], fmt: str, output: str | None, config_file:
     except (ConfigError, DiscoveryError) as error:
         fail(str(error))
     model.calls = [call for call in model.calls if in_scope(model, call.path)]
-    values = ValueAnalyzer(config, Vocabulary.load(config.extra_words, config.allow_keys))
-    _write_output(render_inventory(model, fmt, values.category_of), output)
+    vocabulary = Vocabulary.load(config.extra_words, config.allow_keys)
+
+    def category(prop: Property) -> str | None:
+        match = vocabulary.match_key(prop.key) if prop.key else None
+        return match.category.label if match is not None else None
+
+    _write_output(render_inventory(model, fmt, category), output)
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 def rules(fmt: str) -> None:
     """List every rule."""
     import json
@@ -191,8 +253,13 @@ def rules(fmt: str) -> None:
 
     if fmt == "json":
         data = [
-            {"id": r.id, "name": r.name, "level": r.level.value, "summary": r.summary,
-             "tags": list(r.tags)}
+            {
+                "id": r.id,
+                "name": r.name,
+                "level": r.level.value,
+                "summary": r.summary,
+                "tags": list(r.tags),
+            }
             for r in all_rules()
         ]
         click.echo(json.dumps(data, indent=2))

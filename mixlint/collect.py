@@ -85,8 +85,16 @@ class _Guard:
 
 
 class Collector:
-    def __init__(self, module: cst.Module, wrapper: MetadataWrapper, source: str,
-                 path: str, module_name: str, is_package: bool, consent: ConsentMatcher) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        wrapper: MetadataWrapper,
+        source: str,
+        path: str,
+        module_name: str,
+        is_package: bool,
+        consent: ConsentMatcher,
+    ) -> None:
         self.module = module
         self.positions = wrapper.resolve(PositionProvider)
         self.path = path
@@ -174,8 +182,9 @@ class Collector:
 
     # -- expressions -------------------------------------------------------
 
-    def expr(self, node: cst.BaseExpression | None, scope: _Scope, guard: _Guard,
-             depth: int = 0) -> Expr:
+    def expr(
+        self, node: cst.BaseExpression | None, scope: _Scope, guard: _Guard, depth: int = 0
+    ) -> Expr:
         if node is None:
             return Expr(ExprKind.OTHER, "", Span(0, 0, 0, 0))
         if depth > MAX_DEPTH:
@@ -183,12 +192,16 @@ class Collector:
         sub = depth + 1
         if isinstance(node, cst.Name):
             if node.value in ("True", "False", "None"):
-                return self.make(ExprKind.CONST, node, value={"True": True, "False": False}.get(node.value))
-            return self.make(ExprKind.NAME, node, value=node.value, origin=self.lookup(node.value, scope))
+                return self.make(
+                    ExprKind.CONST, node, value={"True": True, "False": False}.get(node.value)
+                )
+            return self.make(
+                ExprKind.NAME, node, value=node.value, origin=self.lookup(node.value, scope)
+            )
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            value = node.evaluated_value
-            result = self.make(ExprKind.CONST, node, value=value)
-            if isinstance(value, str) and any(marker in value for marker in _HOST_MARKERS):
+            literal = node.evaluated_value
+            result = self.make(ExprKind.CONST, node, value=literal)
+            if isinstance(literal, str) and any(marker in literal for marker in _HOST_MARKERS):
                 self.strings.append(result)
             return result
         if isinstance(node, cst.Integer):
@@ -196,32 +209,44 @@ class Collector:
         if isinstance(node, cst.Float):
             return self.make(ExprKind.CONST, node, value=_float(node.value))
         if isinstance(node, cst.Attribute):
-            return self.make(ExprKind.ATTR, node, value=node.attr.value,
-                             base=self.expr(node.value, scope, guard, sub))
+            return self.make(
+                ExprKind.ATTR,
+                node,
+                value=node.attr.value,
+                base=self.expr(node.value, scope, guard, sub),
+            )
         if isinstance(node, cst.Subscript):
             index: Expr | None = None
             if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
                 index = self.expr(node.slice[0].slice.value, scope, guard, sub)
-            return self.make(ExprKind.SUBSCRIPT, node, base=self.expr(node.value, scope, guard, sub),
-                             args=(index,) if index is not None else ())
+            return self.make(
+                ExprKind.SUBSCRIPT,
+                node,
+                base=self.expr(node.value, scope, guard, sub),
+                args=(index,) if index is not None else (),
+            )
         if isinstance(node, cst.Call):
             return self.call(node, scope, guard, sub)
         if isinstance(node, cst.Dict):
             items: list[tuple[Expr | None, Expr]] = []
             for element in node.elements:
                 if isinstance(element, cst.DictElement):
-                    items.append((self.expr(element.key, scope, guard, sub),
-                                  self.expr(element.value, scope, guard, sub)))
+                    items.append(
+                        (
+                            self.expr(element.key, scope, guard, sub),
+                            self.expr(element.value, scope, guard, sub),
+                        )
+                    )
                 elif isinstance(element, cst.StarredDictElement):
                     items.append((None, self.expr(element.value, scope, guard, sub)))
             return self.make(ExprKind.DICT, node, items=tuple(items))
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             elements = []
-            for element in node.elements:
-                value = self.expr(element.value, scope, guard, sub)
-                if isinstance(element, cst.StarredElement):
-                    value = self.make(ExprKind.STARRED, element, base=value)
-                elements.append(value)
+            for member in node.elements:
+                item = self.expr(member.value, scope, guard, sub)
+                if isinstance(member, cst.StarredElement):
+                    item = self.make(ExprKind.STARRED, member, base=item)
+                elements.append(item)
             return self.make(ExprKind.SEQ, node, args=tuple(elements))
         if isinstance(node, cst.FormattedString):
             parts = tuple(
@@ -231,11 +256,22 @@ class Collector:
             )
             return self.make(ExprKind.FSTRING, node, args=parts)
         if isinstance(node, cst.BinaryOperation):
-            operator = "%" if isinstance(node.operator, cst.Modulo) else "+" if isinstance(
-                node.operator, cst.Add) else "op"
-            return self.make(ExprKind.CONCAT, node, value=operator,
-                             args=(self.expr(node.left, scope, guard, sub),
-                                   self.expr(node.right, scope, guard, sub)))
+            operator = (
+                "%"
+                if isinstance(node.operator, cst.Modulo)
+                else "+"
+                if isinstance(node.operator, cst.Add)
+                else "op"
+            )
+            return self.make(
+                ExprKind.CONCAT,
+                node,
+                value=operator,
+                args=(
+                    self.expr(node.left, scope, guard, sub),
+                    self.expr(node.right, scope, guard, sub),
+                ),
+            )
         if isinstance(node, cst.BooleanOperation):
             return self.boolop(node, scope, guard, sub)
         if isinstance(node, cst.UnaryOperation):
@@ -245,7 +281,9 @@ class Collector:
             return self.make(ExprKind.OTHER, node, args=(operand,))
         if isinstance(node, cst.Comparison):
             left = self.expr(node.left, scope, guard, sub)
-            comparators = tuple(self.expr(t.comparator, scope, guard, sub) for t in node.comparisons)
+            comparators = tuple(
+                self.expr(t.comparator, scope, guard, sub) for t in node.comparisons
+            )
             operator = _comparison_operator(node.comparisons[0].operator)
             return self.make(ExprKind.COMPARE, node, base=left, value=operator, args=comparators)
         if isinstance(node, cst.IfExp):
@@ -260,10 +298,10 @@ class Collector:
             orelse = self.expr(node.orelse, scope, else_guard, sub)
             return self.make(ExprKind.COND, node, base=test, args=(body, orelse))
         if isinstance(node, cst.NamedExpr):
-            value = self.expr(node.value, scope, guard, sub)
+            assigned = self.expr(node.value, scope, guard, sub)
             if isinstance(node.target, cst.Name):
-                self.bind(node.target.value, value, scope)
-            return value
+                self.bind(node.target.value, assigned, scope)
+            return assigned
         if isinstance(node, cst.Await):
             return self.expr(node.expression, scope, guard, sub)
         if isinstance(node, cst.Lambda):
@@ -285,9 +323,8 @@ class Collector:
         left = self.expr(node.left, scope, guard, depth)
         right_guard = guard
         # `consent and mp.track(...)` runs the call only with consent.
-        if operator == "and" and self.consent.requires(left):
-            right_guard = _Guard(True, f"short-circuit on {left.text}")
-        elif operator == "or" and self.consent.absent(left):
+        leaves_without_consent = operator == "or" and self.consent.absent(left)
+        if (operator == "and" and self.consent.requires(left)) or leaves_without_consent:
             right_guard = _Guard(True, f"short-circuit on {left.text}")
         right = self.expr(node.right, scope, right_guard, depth)
         operands: list[Expr] = []
@@ -298,23 +335,28 @@ class Collector:
                 operands.append(operand)
         return self.make(ExprKind.BOOLOP, node, value=operator, args=tuple(operands))
 
-    def comprehension(self, node: cst.BaseComp | cst.DictComp, scope: _Scope, guard: _Guard,
-                      depth: int) -> Expr:
-        inner = _Scope(scope.qualname, dict(scope.bindings), set(scope.globals_declared),
-                       scope.parent)
+    def comprehension(
+        self, node: cst.BaseComp | cst.DictComp, scope: _Scope, guard: _Guard, depth: int
+    ) -> Expr:
+        inner = _Scope(
+            scope.qualname, dict(scope.bindings), set(scope.globals_declared), scope.parent
+        )
         clause: cst.CompFor | None = node.for_in
         while clause is not None:
             iterable = self.expr(clause.iter, inner, guard, depth)
-            self.bind_target(clause.target, self.make(ExprKind.ITER, clause.target, base=iterable),
-                             inner, guard)
+            self.bind_target(
+                clause.target, self.make(ExprKind.ITER, clause.target, base=iterable), inner, guard
+            )
             clause = clause.inner_for_in
         if isinstance(node, cst.DictComp):
             key = self.expr(node.key, inner, guard, depth)
             value = self.expr(node.value, inner, guard, depth)
             return self.make(ExprKind.OTHER, node, args=(key, value))
-        element = self.expr(node.elt, inner, guard, depth)
-        return self.make(ExprKind.SEQ, node, args=(self.make(ExprKind.ITER, node.elt,
-                                                             base=element),))
+        produced: cst.BaseExpression = getattr(node, "elt")  # noqa: B009 - BaseComp lacks it
+        element = self.expr(produced, inner, guard, depth)
+        return self.make(
+            ExprKind.SEQ, node, args=(self.make(ExprKind.ITER, produced, base=element),)
+        )
 
     def call(self, node: cst.Call, scope: _Scope, guard: _Guard, depth: int) -> Expr:
         callee = self.expr(node.func, scope, guard, depth)
@@ -330,16 +372,18 @@ class Collector:
                 args.append(self.make(ExprKind.STARRED, arg, base=value))
             else:
                 args.append(value)
-        result = self.make(ExprKind.CALL, node, base=callee, args=tuple(args),
-                           keywords=tuple(keywords))
+        result = self.make(
+            ExprKind.CALL, node, base=callee, args=tuple(args), keywords=tuple(keywords)
+        )
         if not (callee.kind is ExprKind.NAME and callee.value in _INERT_CALLEES):
             self.calls.append(CallSite(result, scope.qualname, guard.guarded, guard.reason))
         return result
 
     # -- statements --------------------------------------------------------
 
-    def bind_target(self, target: cst.BaseExpression, value: Expr, scope: _Scope,
-                    guard: _Guard) -> None:
+    def bind_target(
+        self, target: cst.BaseExpression, value: Expr, scope: _Scope, guard: _Guard
+    ) -> None:
         if isinstance(target, cst.Name):
             self.bind(target.value, value, scope)
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -347,19 +391,24 @@ class Collector:
             if value.kind is ExprKind.SEQ and len(value.args) == len(target.elements):
                 values = value.args
             for index, element in enumerate(target.elements):
-                element_value = values[index] if values is not None else self.make(
-                    ExprKind.ITER, element.value, base=value)
+                element_value = (
+                    values[index]
+                    if values is not None
+                    else self.make(ExprKind.ITER, element.value, base=value)
+                )
                 self.bind_target(element.value, element_value, scope, guard)
         elif isinstance(target, cst.Attribute):
             self.bind_attribute(target, value, scope, guard)
         elif isinstance(target, cst.Subscript):
             self.extend_dict(target, value, scope, guard)
         elif isinstance(target, cst.StarredElement):
-            self.bind_target(target.value, self.make(ExprKind.ITER, target, base=value), scope,
-                             guard)
+            self.bind_target(
+                target.value, self.make(ExprKind.ITER, target, base=value), scope, guard
+            )
 
-    def bind_attribute(self, target: cst.Attribute, value: Expr, scope: _Scope,
-                       guard: _Guard) -> None:
+    def bind_attribute(
+        self, target: cst.Attribute, value: Expr, scope: _Scope, guard: _Guard
+    ) -> None:
         owner = self.expr(target.value, scope, guard)
         class_name = _self_class(owner)
         if class_name is not None:
@@ -375,17 +424,24 @@ class Collector:
         key = self.expr(index.value, scope, guard)
         self.add_items(target.value.value, ((key, value),), scope)
 
-    def add_items(self, name: str, items: Sequence[tuple[Expr | None, Expr]], scope: _Scope) -> None:
+    def add_items(
+        self, name: str, items: Sequence[tuple[Expr | None, Expr]], scope: _Scope
+    ) -> None:
         current = scope.bindings.get(name)
         if current is None or current.kind is not ExprKind.DICT:
             return
-        scope.bindings[name] = Expr(ExprKind.DICT, current.text, current.span,
-                                    items=current.items + tuple(items))
+        scope.bindings[name] = Expr(
+            ExprKind.DICT, current.text, current.span, items=current.items + tuple(items)
+        )
 
     def mutation(self, call: Expr, scope: _Scope) -> None:
         """``props.update(...)`` / ``props.setdefault(k, v)`` / ``props |= {...}``."""
         callee = call.base
-        if callee is None or callee.kind is not ExprKind.ATTR or callee.value not in _MUTATING_METHODS:
+        if (
+            callee is None
+            or callee.kind is not ExprKind.ATTR
+            or callee.value not in _MUTATING_METHODS
+        ):
             return
         owner = callee.base
         if owner is None or owner.kind is not ExprKind.NAME:
@@ -402,8 +458,12 @@ class Collector:
         elif len(call.args) >= 2:
             self.add_items(name, ((call.args[0], call.args[1]),), scope)
 
-    def statements(self, body: Sequence[cst.BaseStatement | cst.BaseSmallStatement], scope: _Scope,
-                   guard: _Guard) -> None:
+    def statements(
+        self,
+        body: Sequence[cst.BaseStatement | cst.BaseSmallStatement],
+        scope: _Scope,
+        guard: _Guard,
+    ) -> None:
         """Walk a block in order; a consent early-exit guards everything after it."""
         current = guard
         for statement in body:
@@ -432,8 +492,9 @@ class Collector:
         del self.calls[saved:]
         return result
 
-    def statement(self, node: cst.BaseStatement | cst.BaseSmallStatement, scope: _Scope,
-                  guard: _Guard) -> None:
+    def statement(
+        self, node: cst.BaseStatement | cst.BaseSmallStatement, scope: _Scope, guard: _Guard
+    ) -> None:
         if isinstance(node, cst.SimpleStatementLine):
             for small in node.body:
                 self.small_statement(small, scope, guard)
@@ -445,8 +506,9 @@ class Collector:
             self.conditional(node, scope, guard)
         elif isinstance(node, cst.For):
             iterable = self.expr(node.iter, scope, guard)
-            self.bind_target(node.target, self.make(ExprKind.ITER, node.target, base=iterable),
-                             scope, guard)
+            self.bind_target(
+                node.target, self.make(ExprKind.ITER, node.target, base=iterable), scope, guard
+            )
             self.statements(node.body.body, scope, guard)
             if node.orelse is not None:
                 self.statements(node.orelse.body.body, scope, guard)
@@ -502,12 +564,14 @@ class Collector:
                 if annotation:
                     value = _with_annotation(value, annotation)
             else:
-                value = self.make(ExprKind.PARAM, node.target, value=_dotted(node.target),
-                                  annotation=annotation)
+                value = self.make(
+                    ExprKind.PARAM, node.target, value=_dotted(node.target), annotation=annotation
+                )
             self.bind_target(node.target, value, scope, guard)
             if scope.class_name is not None and isinstance(node.target, cst.Name):
                 self.class_attrs.setdefault(f"{scope.class_name}.{node.target.value}", []).append(
-                    value)
+                    value
+                )
         elif isinstance(node, cst.AugAssign):
             value = self.expr(node.value, scope, guard)
             if isinstance(node.operator, cst.BitOrAssign) and isinstance(node.target, cst.Name):
@@ -523,23 +587,30 @@ class Collector:
             for alias in node.names:
                 full = _dotted(alias.name)
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    self.bind(alias.asname.name.value,
-                              self.make(ExprKind.IMPORT, alias, value=full), scope)
+                    self.bind(
+                        alias.asname.name.value,
+                        self.make(ExprKind.IMPORT, alias, value=full),
+                        scope,
+                    )
                 else:
                     top = full.split(".")[0]
                     self.bind(top, self.make(ExprKind.IMPORT, alias, value=top), scope)
         elif isinstance(node, cst.ImportFrom):
             base = self.module_for(node)
             if isinstance(node.names, cst.ImportStar):
-                self.globals.setdefault("*", []).append(self.make(ExprKind.IMPORT, node, value=base))
+                self.globals.setdefault("*", []).append(
+                    self.make(ExprKind.IMPORT, node, value=base)
+                )
                 return
             for alias in node.names:
                 name = _dotted(alias.name)
-                local = (alias.asname.name.value
-                         if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
-                         else name)
-                target = f"{base}.{name}" if base else name
-                self.bind(local, self.make(ExprKind.IMPORT, alias, value=target), scope)
+                local = (
+                    alias.asname.name.value
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                    else name
+                )
+                qualified = f"{base}.{name}" if base else name
+                self.bind(local, self.make(ExprKind.IMPORT, alias, value=qualified), scope)
         elif isinstance(node, cst.Global):
             scope.globals_declared.update(name.name.value for name in node.names)
         elif isinstance(node, (cst.Raise, cst.Assert, cst.Del)):
@@ -571,8 +642,9 @@ class Collector:
                 annotation = f"<self>{class_name}"
             name = param.name.value
             params.append(Parameter(name, kind, annotation, param.default is not None))  # type: ignore[arg-type]
-            function_scope.bindings[name] = self.make(ExprKind.PARAM, param.name, value=name,
-                                                      annotation=annotation)
+            function_scope.bindings[name] = self.make(
+                ExprKind.PARAM, param.name, value=name, annotation=annotation
+            )
         consent_decorated = any(self.consent.is_decorator(d) for d in decorators)
         guard = _Guard(True, "consent decorator") if consent_decorated else _Guard()
         saved_returns = self._returns
@@ -591,8 +663,9 @@ class Collector:
             consent_decorated=consent_decorated,
             return_annotation=_annotation(node.returns.annotation) if node.returns else None,
         )
-        self.bind(node.name.value, self.make(ExprKind.OTHER, node.name, value=f"def:{qualname}"),
-                  scope)
+        self.bind(
+            node.name.value, self.make(ExprKind.OTHER, node.name, value=f"def:{qualname}"), scope
+        )
 
     def class_def(self, node: cst.ClassDef, scope: _Scope) -> None:
         prefix = "" if scope.qualname == MODULE else scope.qualname + "."
@@ -606,8 +679,9 @@ class Collector:
                 self.class_attrs.setdefault(f"{qualname}.{name}", [])
                 if value not in self.class_attrs[f"{qualname}.{name}"]:
                     self.class_attrs[f"{qualname}.{name}"].append(value)
-        self.bind(node.name.value, self.make(ExprKind.OTHER, node.name, value=f"class:{qualname}"),
-                  scope)
+        self.bind(
+            node.name.value, self.make(ExprKind.OTHER, node.name, value=f"class:{qualname}"), scope
+        )
 
     def run(self) -> None:
         scope = _Scope(MODULE)
@@ -636,13 +710,23 @@ def _self_class(owner: Expr) -> str | None:
     if owner.kind is ExprKind.NAME and owner.origin is not None:
         annotation = owner.origin.annotation or ""
         if owner.origin.kind is ExprKind.PARAM and annotation.startswith("<self>"):
-            return annotation[len("<self>"):]
+            return annotation[len("<self>") :]
     return None
 
 
 def _with_annotation(value: Expr, annotation: str) -> Expr:
-    return Expr(value.kind, value.text, value.span, value.value, value.base, value.args,
-                value.keywords, value.items, value.origin, annotation)
+    return Expr(
+        value.kind,
+        value.text,
+        value.span,
+        value.value,
+        value.base,
+        value.args,
+        value.keywords,
+        value.items,
+        value.origin,
+        annotation,
+    )
 
 
 def _dotted(node: cst.CSTNode | None) -> str:
@@ -654,7 +738,7 @@ def _dotted(node: cst.CSTNode | None) -> str:
 
 
 def _annotation(node: cst.BaseExpression) -> str | None:
-    """Dotted names in an annotation, ``|``-joined (``Optional[Mixpanel]`` -> "Optional|Mixpanel")."""
+    """Dotted names in an annotation, ``|``-joined: ``Optional[Mixpanel]`` -> "Optional|Mixpanel"."""
     names: list[str] = []
 
     def visit(current: cst.CSTNode) -> None:
@@ -697,8 +781,14 @@ def _float(text: str) -> float | None:
         return None
 
 
-def summarize(module: cst.Module, source: str, path: str, module_name: str, is_package: bool,
-              consent: ConsentMatcher) -> ModuleSummary:
+def summarize(
+    module: cst.Module,
+    source: str,
+    path: str,
+    module_name: str,
+    is_package: bool,
+    consent: ConsentMatcher,
+) -> ModuleSummary:
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     collector = Collector(wrapper.module, wrapper, source, path, module_name, is_package, consent)
     collector.run()

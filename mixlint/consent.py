@@ -33,12 +33,18 @@ class ConsentMatcher:
         if expr.kind is ExprKind.CALL and expr.base is not None:
             callee = expr.base.chain()
             # getattr(user, "analytics_consent", False) reads the flag by name.
-            if callee == ("getattr",) and len(expr.args) >= 2 and expr.args[1].kind is ExprKind.CONST:
+            if (
+                callee == ("getattr",)
+                and len(expr.args) >= 2
+                and expr.args[1].kind is ExprKind.CONST
+            ):
                 return bool(pattern.search(str(expr.args[1].value)))
         name = self._last_name(expr)
         if name is None:
             return False
-        if pattern is self._pattern and (name in self._names or ".".join(expr.chain()) in self._names):
+        if pattern is self._pattern and (
+            name in self._names or ".".join(expr.chain()) in self._names
+        ):
             return True
         return bool(pattern.search(name))
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import Any
 
 import pathspec
 
@@ -70,7 +71,7 @@ def _matches(relative: str, patterns: Sequence[str]) -> bool:
     return False
 
 
-def _gitignore(directory: Path) -> pathspec.PathSpec | None:
+def _gitignore(directory: Path) -> pathspec.PathSpec[Any] | None:
     ignore_file = directory / ".gitignore"
     try:
         text = ignore_file.read_text(encoding="utf-8", errors="replace")
@@ -79,7 +80,9 @@ def _gitignore(directory: Path) -> pathspec.PathSpec | None:
     return pathspec.PathSpec.from_lines("gitwildmatch", text.splitlines())
 
 
-def _ignored(path: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.PathSpec]]) -> bool:
+def _ignored(
+    path: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.PathSpec[Any]]]
+) -> bool:
     for base, spec in specs:
         try:
             relative = path.relative_to(base).as_posix()
@@ -94,7 +97,7 @@ def _walk(
     directory: Path,
     root: Path,
     excludes: Sequence[str],
-    specs: list[tuple[Path, pathspec.PathSpec]],
+    specs: list[tuple[Path, pathspec.PathSpec[Any]]],
     seen: set[tuple[int, int]],
     found: Discovered,
 ) -> None:

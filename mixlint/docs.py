@@ -38,7 +38,7 @@ def rule_markdown(rule: type[Rule]) -> str:
         "## Suppressing it",
         "",
         f"`# mixlint: ignore[{rule.id}] -- reason` or `# noqa: {rule.id}` on the line, or "
-        f"`ignore = [\"{rule.id}\"]` in `[tool.mixlint]`.",
+        f'`ignore = ["{rule.id}"]` in `[tool.mixlint]`.',
         "",
     ]
     return "\n".join(lines)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from mixlint.vocabulary import Vocabulary
 class Result:
     model: ProjectModel
     findings: list[Finding] = field(default_factory=list)
-    lines: dict[str, Sequence[str]] = field(default_factory=dict)
+    lines: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 def analyse(paths: Sequence[str | Path], config: Config) -> ProjectModel:
@@ -56,7 +56,7 @@ def check(model: ProjectModel, config: Config) -> Result:
     context = CheckContext(
         config=config,
         vocabulary=Vocabulary.load(config.extra_words, config.allow_keys),
-        values=ValueAnalyzer(config),
+        values=ValueAnalyzer(config, Vocabulary.load(config.extra_words, config.allow_keys)),
     )
     findings: list[Finding] = []
     for rule in all_rules():
@@ -79,8 +79,9 @@ def check(model: ProjectModel, config: Config) -> Result:
         for line in range(call.span.start_line, call.span.end_line + 1)
     }
     known = [rule.id for rule in all_rules()]
-    findings = apply_suppressions(findings, suppressions, call_lines, known,
-                                  enabled=config.rule_enabled)
+    findings = apply_suppressions(
+        findings, suppressions, call_lines, known, enabled=config.rule_enabled
+    )
     findings = [f for f in findings if config.level_for(f.rule_id, f.level) is not None]
     assign_fingerprints(findings, lines)
     if config.baseline:

@@ -26,7 +26,6 @@ from mixlint.model import (
     Property,
     Resolution,
     SdkObject,
-    Span,
     TrackingCall,
 )
 from mixlint.resolve import ProjectIndex, Sym, SymKind, object_id
@@ -36,8 +35,22 @@ MAX_WRAPPER_DEPTH = 8
 MAX_ROUNDS = 12
 _HEURISTIC_NAME = re.compile(r"(?i)(mixpanel|^mp$|^_mp$|^mp_client$)")
 _KEEPING_METHODS = frozenset(
-    {"lower", "upper", "strip", "lstrip", "rstrip", "casefold", "title", "replace", "encode",
-     "decode", "get", "format", "copy", "capitalize"}
+    {
+        "lower",
+        "upper",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "casefold",
+        "title",
+        "replace",
+        "encode",
+        "decode",
+        "get",
+        "format",
+        "copy",
+        "capitalize",
+    }
 )
 _KEEPING_FUNCTIONS = frozenset({"str", "dict", "json.dumps", "copy", "deepcopy"})
 _PROFILE_OPERATIONS = ("$set", "$set_once", "$add", "$append", "$union", "$remove", "$unset")
@@ -52,7 +65,9 @@ def function_id(path: str, qualname: str) -> str:
 
 def follow(expr: Expr | None, depth: int = 0) -> Expr | None:
     """Through local names to the expression they hold."""
-    while expr is not None and expr.kind is ExprKind.NAME and expr.origin is not None and depth < 30:
+    while (
+        expr is not None and expr.kind is ExprKind.NAME and expr.origin is not None and depth < 30
+    ):
         expr = expr.origin
         depth += 1
     return expr
@@ -67,8 +82,9 @@ def payload(expr: Expr | None) -> Payload | None:
     return Payload(expr, tuple(properties), tuple(opaque))
 
 
-def _collect_properties(expr: Expr, properties: list[Property], opaque: list[Expr], depth: int
-                        ) -> None:
+def _collect_properties(
+    expr: Expr, properties: list[Property], opaque: list[Expr], depth: int
+) -> None:
     target = follow(expr)
     if target is None or depth > 20:
         return
@@ -95,10 +111,15 @@ def _collect_properties(expr: Expr, properties: list[Property], opaque: list[Exp
                 else:
                     properties.append(Property(keyword, value.span, value))
             return
-        if target.base.kind is ExprKind.ATTR and target.base.value in ("copy", "dict") and (
-            not target.args and target.base.base is not None
-            and follow(target.base.base) is not None
-            and follow(target.base.base).kind is ExprKind.DICT  # type: ignore[union-attr]
+        if (
+            target.base.kind is ExprKind.ATTR
+            and target.base.value in ("copy", "dict")
+            and (
+                not target.args
+                and target.base.base is not None
+                and follow(target.base.base) is not None
+                and follow(target.base.base).kind is ExprKind.DICT  # type: ignore[union-attr]
+            )
         ):
             _collect_properties(target.base.base, properties, opaque, depth + 1)
             return
@@ -158,32 +179,41 @@ def flowing_params(expr: Expr | None, params: frozenset[str], depth: int = 0) ->
     return set()
 
 
-def substitute(expr: Expr | None, mapping: dict[str, Expr], inserted: set[int], depth: int = 0
-               ) -> Expr | None:
+def substitute(
+    expr: Expr | None, mapping: dict[str, Expr], inserted: set[int], depth: int = 0
+) -> Expr | None:
     """Replace a wrapper's parameters by a caller's arguments."""
     if expr is None or depth > 40:
         return expr
-    if expr.kind is ExprKind.PARAM and expr.value in mapping:
-        replacement = mapping[str(expr.value)]
+    param = expr if expr.kind is ExprKind.PARAM else expr.origin
+    if (
+        expr.kind in (ExprKind.PARAM, ExprKind.NAME)
+        and param is not None
+        and param.kind is ExprKind.PARAM
+        and param.value in mapping
+    ):
+        replacement = mapping[str(param.value)]
         inserted.add(id(replacement))
         return replacement
-    if expr.kind is ExprKind.NAME and expr.origin is not None and expr.origin.kind is ExprKind.PARAM:
-        if expr.origin.value in mapping:
-            replacement = mapping[str(expr.origin.value)]
-            inserted.add(id(replacement))
-            return replacement
     sub = depth + 1
     base = substitute(expr.base, mapping, inserted, sub)
     origin = substitute(expr.origin, mapping, inserted, sub)
     args = tuple(substitute(a, mapping, inserted, sub) or a for a in expr.args)
     keywords = tuple((k, substitute(v, mapping, inserted, sub) or v) for k, v in expr.keywords)
     items = tuple(
-        (substitute(k, mapping, inserted, sub) if k is not None else None,
-         substitute(v, mapping, inserted, sub) or v)
+        (
+            substitute(k, mapping, inserted, sub) if k is not None else None,
+            substitute(v, mapping, inserted, sub) or v,
+        )
         for k, v in expr.items
     )
-    if (base is expr.base and origin is expr.origin and args == expr.args
-            and keywords == expr.keywords and items == expr.items):
+    if (
+        base is expr.base
+        and origin is expr.origin
+        and args == expr.args
+        and keywords == expr.keywords
+        and items == expr.items
+    ):
         return expr
     return replace(expr, base=base, origin=origin, args=args, keywords=keywords, items=items)
 
@@ -203,19 +233,29 @@ def _contains(expr: Expr | None, ids: set[int], depth: int = 0) -> bool:
     )
 
 
-def bind_arguments(function: FunctionSummary, call: Expr, celery_method: str | None
-                   ) -> dict[str, Expr]:
+def bind_arguments(
+    function: FunctionSummary, call: Expr, celery_method: str | None
+) -> dict[str, Expr]:
     """Parameter name -> the caller's argument expression."""
     args: tuple[Expr, ...] = call.args
     keywords: tuple[tuple[str | None, Expr], ...] = call.keywords
     if celery_method == "apply_async":
         packed_args = follow(call.keyword("args") or (call.args[0] if call.args else None))
-        packed_kwargs = follow(call.keyword("kwargs") or (call.args[1] if len(call.args) > 1 else None))
-        args = packed_args.args if packed_args is not None and packed_args.kind is ExprKind.SEQ else ()
-        keywords = tuple(
-            (str(k.value), v) for k, v in packed_kwargs.items
-            if k is not None and k.kind is ExprKind.CONST
-        ) if packed_kwargs is not None and packed_kwargs.kind is ExprKind.DICT else ()
+        packed_kwargs = follow(
+            call.keyword("kwargs") or (call.args[1] if len(call.args) > 1 else None)
+        )
+        args = (
+            packed_args.args if packed_args is not None and packed_args.kind is ExprKind.SEQ else ()
+        )
+        keywords = (
+            tuple(
+                (str(k.value), v)
+                for k, v in packed_kwargs.items
+                if k is not None and k.kind is ExprKind.CONST
+            )
+            if packed_kwargs is not None and packed_kwargs.kind is ExprKind.DICT
+            else ()
+        )
     mapping: dict[str, Expr] = {}
     positional = [p for p in function.params if p.kind == "positional"]
     rest: list[Expr] = []
@@ -313,11 +353,18 @@ class Extractor:
                 consumer_expr.kind is ExprKind.CONST and consumer_expr.value is None
             ):
                 consumer = self.consumer_id(module, consumer_expr)
-        self.objects.append(SdkObject(
-            id=object_id(module.path, site.call), path=module.path, span=site.call.span,
-            kind=signature.kind, qualname=qualname, call=site.call, consumer=consumer,
-            function=site.function,
-        ))
+        self.objects.append(
+            SdkObject(
+                id=object_id(module.path, site.call),
+                path=module.path,
+                span=site.call.span,
+                kind=signature.kind,
+                qualname=qualname,
+                call=site.call,
+                consumer=consumer,
+                function=site.function,
+            )
+        )
 
     def consumer_id(self, module: ModuleSummary, expr: Expr) -> str:
         """The consumer's construction id, or "custom:<class>" for a non-SDK consumer."""
@@ -348,31 +395,59 @@ class Extractor:
         summary, target_module = found
         fid = function_id(target_module.path, summary.qualname)
         self._targets.append((module, site, target, celery))
-        self.callers.setdefault(fid, []).append(CallerSite(
-            module.path, site.call.span, function_id(module.path, site.function), site.guarded,
-            site.guard_reason))
+        self.callers.setdefault(fid, []).append(
+            CallerSite(
+                module.path,
+                site.call.span,
+                function_id(module.path, site.function),
+                site.guarded,
+                site.guard_reason,
+            )
+        )
 
-    def tracking(self, module: ModuleSummary, site: CallSite, callee_sym: Sym) -> TrackingCall | None:
+    def tracking(
+        self, module: ModuleSummary, site: CallSite, callee_sym: Sym
+    ) -> TrackingCall | None:
         callee = site.callee
         method = str(callee.value) if callee.kind is ExprKind.ATTR else ""
         base_sym = self.index.symbol(callee.base, module) if callee.kind is ExprKind.ATTR else None
         if base_sym is not None and method in self.sdk.methods:
             if base_sym.kind is SymKind.CLIENT:
-                return self.sdk_call(module, site, self.sdk.methods[method], "sdk",
-                                     base_sym.resolution or Resolution.IMPORT, base_sym.obj)
+                return self.sdk_call(
+                    module,
+                    site,
+                    self.sdk.methods[method],
+                    "sdk",
+                    base_sym.resolution or Resolution.IMPORT,
+                    base_sym.obj,
+                )
             if base_sym.kind is SymKind.UNKNOWN and self.looks_like_client(callee.base):
-                return self.sdk_call(module, site, self.sdk.methods[method], "sdk",
-                                     Resolution.HEURISTIC, None)
-        if base_sym is not None and base_sym.kind is SymKind.FLAGS and method in self.sdk.flag_methods:
-            return self.sdk_call(module, site, self.sdk.flag_methods[method], "flags",
-                                 base_sym.resolution or Resolution.IMPORT, base_sym.obj)
+                return self.sdk_call(
+                    module, site, self.sdk.methods[method], "sdk", Resolution.HEURISTIC, None
+                )
+        if (
+            base_sym is not None
+            and base_sym.kind is SymKind.FLAGS
+            and method in self.sdk.flag_methods
+        ):
+            return self.sdk_call(
+                module,
+                site,
+                self.sdk.flag_methods[method],
+                "flags",
+                base_sym.resolution or Resolution.IMPORT,
+                base_sym.obj,
+            )
         sender = self.sender(callee, callee_sym, base_sym, method)
         if sender is not None:
             name, signature = sender
             return self.sdk_call(module, site, signature, "sender", Resolution.SENDER, None, name)
-        if callee_sym.kind is SymKind.EXTERNAL and (
-            callee_sym.name in self.sdk.http_clients or callee_sym.name.rsplit(".", 1)[-1]
-            in self.sdk.http_methods
+        if (
+            callee_sym.kind is SymKind.EXTERNAL
+            and (
+                callee_sym.name in self.sdk.http_clients
+                or callee_sym.name.rsplit(".", 1)[-1] in self.sdk.http_methods
+            )
         ) or (method in self.sdk.http_methods and base_sym is not None):
             return self.http_call(module, site)
         return None
@@ -382,8 +457,9 @@ class Extractor:
             return False
         return any(_HEURISTIC_NAME.search(part) for part in expr.chain())
 
-    def sender(self, callee: Expr, callee_sym: Sym, base_sym: Sym | None, method: str
-               ) -> tuple[str, Signature] | None:
+    def sender(
+        self, callee: Expr, callee_sym: Sym, base_sym: Sym | None, method: str
+    ) -> tuple[str, Signature] | None:
         senders = self.sdk.senders
         if callee_sym.kind is SymKind.EXTERNAL and callee_sym.name in senders:
             signature = senders[callee_sym.name]
@@ -392,28 +468,41 @@ class Extractor:
         if base_sym is None:
             return None
         owner = base_sym.name if base_sym.kind in (SymKind.EXTERNAL, SymKind.INSTANCE) else ""
-        signature = senders.get(owner)
-        if signature is None or not signature.client:
+        owner_signature = senders.get(owner)
+        if owner_signature is None or not owner_signature.client:
             return None
         module = owner.rsplit(".", 1)[0]
         named = senders.get(f"{module}.{method}")
         if named is not None and not named.client:
             return f"{module}.{method}", named
         if method in ("run", "delay", "apply_async"):
-            return owner, signature
+            return owner, owner_signature
         return None
 
-    def sdk_call(self, module: ModuleSummary, site: CallSite, signature: Signature,
-                 kind: str, resolution: Resolution, client: str | None,
-                 method: str | None = None) -> TrackingCall:
+    def sdk_call(
+        self,
+        module: ModuleSummary,
+        site: CallSite,
+        signature: Signature,
+        kind: str,
+        resolution: Resolution,
+        client: str | None,
+        method: str | None = None,
+    ) -> TrackingCall:
         call = site.call
-        if kind == "sender" and site.callee.kind is ExprKind.ATTR and site.callee.value == "apply_async":
+        if (
+            kind == "sender"
+            and site.callee.kind is ExprKind.ATTR
+            and site.callee.value == "apply_async"
+        ):
             packed = follow(call.keyword("args") or (call.args[0] if call.args else None))
             if packed is not None and packed.kind is ExprKind.SEQ:
                 call = replace(call, args=packed.args, keywords=())
+
         def first(role: str) -> Expr | None:
             found = signature.arguments(call, role)
             return found[0][1] if found else None
+
         distinct_ids = tuple(value for _, value in signature.arguments(call, "distinct_id"))
         properties = payload(first("properties")) or _names_payload(first("keys"))
         message = first("message")
@@ -425,19 +514,31 @@ class Extractor:
         context = payload(first("context"))
         if context is not None:
             # The flag context is what is sent: its distinct_id and its attributes.
-            distinct_ids = (*distinct_ids, *(p.value for p in context.properties
-                                             if p.key == "distinct_id"))
+            distinct_ids = (
+                *distinct_ids,
+                *(p.value for p in context.properties if p.key == "distinct_id"),
+            )
             if signature.distinct_id_only:
-                context = Payload(context.expr, tuple(
-                    p for p in context.properties if p.key == "distinct_id"), ())
+                context = Payload(
+                    context.expr, tuple(p for p in context.properties if p.key == "distinct_id"), ()
+                )
         return TrackingCall(
-            path=module.path, span=call.span, kind=kind,  # type: ignore[arg-type]
+            path=module.path,
+            span=call.span,
+            kind=kind,  # type: ignore[arg-type]
             method=method or signature.name,
-            function=function_id(module.path, site.function), resolution=resolution,
-            client=client, event=first("event"), distinct_ids=distinct_ids,
-            properties=properties, meta=payload(first("meta")), context=context,
-            arguments=(*call.args, *(value for _, value in call.keywords)), call=site.call,
-            guarded=site.guarded, guard_reason=site.guard_reason,
+            function=function_id(module.path, site.function),
+            resolution=resolution,
+            client=client,
+            event=first("event"),
+            distinct_ids=distinct_ids,
+            properties=properties,
+            meta=payload(first("meta")),
+            context=context,
+            arguments=(*call.args, *(value for _, value in call.keywords)),
+            call=site.call,
+            guarded=site.guarded,
+            guard_reason=site.guard_reason,
         )
 
     def http_call(self, module: ModuleSummary, site: CallSite) -> TrackingCall | None:
@@ -454,11 +555,19 @@ class Extractor:
             body = call.keyword("data") or call.keyword("json") or call.keyword("params")
             event, distinct_ids, properties = _http_message(body)
             return TrackingCall(
-                path=module.path, span=call.span, kind="http", method=endpoint,
-                function=function_id(module.path, site.function), resolution=Resolution.HTTP,
-                event=event, distinct_ids=distinct_ids, properties=properties,
+                path=module.path,
+                span=call.span,
+                kind="http",
+                method=endpoint,
+                function=function_id(module.path, site.function),
+                resolution=Resolution.HTTP,
+                event=event,
+                distinct_ids=distinct_ids,
+                properties=properties,
                 arguments=(*call.args, *(v for _, v in call.keywords)),
-                call=call, guarded=site.guarded, guard_reason=site.guard_reason,
+                call=call,
+                guarded=site.guarded,
+                guard_reason=site.guard_reason,
             )
         return None
 
@@ -468,8 +577,11 @@ class Extractor:
         name = f"{module.module}.{function.qualname}" if module.module else function.qualname
         for declaration in self.declared:
             if declaration.function in (name, function.qualname):
-                roles = {"event": declaration.event, "distinct_id": declaration.distinct_id,
-                         "properties": declaration.properties}
+                roles = {
+                    "event": declaration.event,
+                    "distinct_id": declaration.distinct_id,
+                    "properties": declaration.properties,
+                }
                 return {role: param for role, param in roles.items() if param}
         return {}
 
@@ -502,12 +614,17 @@ class Extractor:
         }
         produced: dict[str, list[_Located]] = {}
         for _ in range(MAX_ROUNDS):
-            everything = {key: [*direct_items, *produced.get(key, [])]
-                          for key, direct_items in by_function.items()}
+            everything = {
+                key: [*direct_items, *produced.get(key, [])]
+                for key, direct_items in by_function.items()
+            }
             for key, items in produced.items():
                 everything.setdefault(key, items)
-            wrappers = {key for key, items in everything.items()
-                        if key in declared or self.is_wrapper(items)}
+            wrappers = {
+                key
+                for key, items in everything.items()
+                if key in declared or self.is_wrapper(items)
+            }
             new_produced: dict[str, list[_Located]] = {}
             for module, site, target, celery in self._targets:
                 found = self.index.function(target)
@@ -526,7 +643,8 @@ class Extractor:
                         continue
                     caller = module.functions.get(site.function)
                     new_produced.setdefault(call.function, []).append(
-                        _Located(call, module, caller))
+                        _Located(call, module, caller)
+                    )
             if _signature_of(new_produced) == _signature_of(produced):
                 break
             produced = new_produced
@@ -535,8 +653,14 @@ class Extractor:
             result.extend(item.call for item in items)
         return result
 
-    def through_wrapper(self, inner: TrackingCall, module: ModuleSummary, site: CallSite,
-                        wrapper: FunctionSummary, mapping: dict[str, Expr]) -> TrackingCall:
+    def through_wrapper(
+        self,
+        inner: TrackingCall,
+        module: ModuleSummary,
+        site: CallSite,
+        wrapper: FunctionSummary,
+        mapping: dict[str, Expr],
+    ) -> TrackingCall:
         inserted: set[int] = set()
 
         def sub(expr: Expr | None) -> Expr | None:
@@ -544,10 +668,14 @@ class Extractor:
 
         event = sub(inner.event)
         distinct_ids = tuple(sub(e) or e for e in inner.distinct_ids)
-        parts = [sub(part.expr) if part is not None else None
-                 for part in (inner.properties, inner.meta, inner.context)]
+        parts = [
+            sub(part.expr) if part is not None else None
+            for part in (inner.properties, inner.meta, inner.context)
+        ]
         # Every node the caller wrote; what is not among them was written in the wrapper.
-        caller_nodes = {id(node) for root in inserted_roots(mapping, inserted) for node in walk(root)}
+        caller_nodes = {
+            id(node) for root in inserted_roots(mapping, inserted) for node in walk(root)
+        }
 
         def from_wrapper(expr: Expr) -> bool:
             return not _contains(expr, caller_nodes)
@@ -556,20 +684,33 @@ class Extractor:
             built = payload(expr)
             if built is None:
                 return None
-            properties = tuple(replace(p, inherited=from_wrapper(p.value)) for p in built.properties)
+            properties = tuple(
+                replace(p, inherited=from_wrapper(p.value)) for p in built.properties
+            )
             return Payload(built.expr, properties, built.opaque)
 
-        wrapper_name = f"{inner.path}::{wrapper.qualname}" if not inner.wrapper_chain else (
-            inner.function)
+        wrapper_name = (
+            f"{inner.path}::{wrapper.qualname}" if not inner.wrapper_chain else (inner.function)
+        )
         return TrackingCall(
-            path=module.path, span=site.call.span, kind="wrapper", method=inner.method,
-            function=function_id(module.path, site.function), resolution=inner.resolution,
-            wrapper_chain=(_short(wrapper_name), *inner.wrapper_chain), client=inner.client,
-            event=event, distinct_ids=distinct_ids,
+            path=module.path,
+            span=site.call.span,
+            kind="wrapper",
+            method=inner.method,
+            function=function_id(module.path, site.function),
+            resolution=inner.resolution,
+            wrapper_chain=(_short(wrapper_name), *inner.wrapper_chain),
+            client=inner.client,
+            event=event,
+            distinct_ids=distinct_ids,
             inherited_ids=tuple(from_wrapper(e) for e in distinct_ids),
-            properties=rebuilt(parts[0]), meta=rebuilt(parts[1]), context=rebuilt(parts[2]),
-            arguments=(*site.call.args, *(v for _, v in site.call.keywords)), call=site.call,
-            guarded=site.guarded, guard_reason=site.guard_reason,
+            properties=rebuilt(parts[0]),
+            meta=rebuilt(parts[1]),
+            context=rebuilt(parts[2]),
+            arguments=(*site.call.args, *(v for _, v in site.call.keywords)),
+            call=site.call,
+            guarded=site.guarded,
+            guard_reason=site.guard_reason,
             via=inner.via or (f"{inner.path}:{inner.span.start_line}",),
         )
 
@@ -583,8 +724,14 @@ def walk(expr: Expr, depth: int = 0) -> Iterator[Expr]:
     if depth > 40:
         return
     yield expr
-    for child in (expr.base, expr.origin, *expr.args, *(v for _, v in expr.keywords),
-                  *(k for k, _ in expr.items), *(v for _, v in expr.items)):
+    for child in (
+        expr.base,
+        expr.origin,
+        *expr.args,
+        *(v for _, v in expr.keywords),
+        *(k for k, _ in expr.items),
+        *(v for _, v in expr.items),
+    ):
         if child is not None:
             yield from walk(child, depth + 1)
 
@@ -593,9 +740,16 @@ def _short(function: str) -> str:
     return function.split("::", 1)[-1]
 
 
-def _signature_of(produced: dict[str, list[_Located]]) -> set[tuple[str, int, int, tuple[str, ...]]]:
+def _signature_of(
+    produced: dict[str, list[_Located]],
+) -> set[tuple[str, int, int, tuple[str, ...]]]:
     return {
-        (item.call.path, item.call.span.start_line, item.call.span.start_col, item.call.wrapper_chain)
+        (
+            item.call.path,
+            item.call.span.start_line,
+            item.call.span.start_col,
+            item.call.wrapper_chain,
+        )
         for items in produced.values()
         for item in items
     }
@@ -619,8 +773,11 @@ def _names_payload(expr: Expr | None) -> Payload | None:
     target = follow(expr)
     if target is None or target.kind is not ExprKind.SEQ:
         return None
-    names = tuple(Property(str(e.value), e.span, e) for e in target.args
-                  if e.kind is ExprKind.CONST and isinstance(e.value, str))
+    names = tuple(
+        Property(str(e.value), e.span, e)
+        for e in target.args
+        if e.kind is ExprKind.CONST and isinstance(e.value, str)
+    )
     return Payload(target, names, ())
 
 
@@ -630,13 +787,20 @@ def _unwrap_serialised(expr: Expr | None) -> Expr | None:
     for _ in range(6):
         if target is None:
             return None
-        if target.kind is ExprKind.CALL and target.args and target.base is not None and (
-            target.base.chain()[-1:] in (("dumps",), ("b64encode",), ("urlsafe_b64encode",),
-                                         ("encode",))
+        if (
+            target.kind is ExprKind.CALL
+            and target.args
+            and target.base is not None
+            and (
+                target.base.chain()[-1:]
+                in (("dumps",), ("b64encode",), ("urlsafe_b64encode",), ("encode",))
+            )
         ):
             target = follow(target.args[0])
-        elif target.kind is ExprKind.CALL and target.base is not None and (
-            target.base.kind is ExprKind.ATTR and target.base.value == "encode"
+        elif (
+            target.kind is ExprKind.CALL
+            and target.base is not None
+            and (target.base.kind is ExprKind.ATTR and target.base.value == "encode")
         ):
             target = follow(target.base.base)
         elif target.kind is ExprKind.SEQ and len(target.args) == 1:
@@ -658,17 +822,24 @@ def _http_message(body: Expr | None) -> tuple[Expr | None, tuple[Expr, ...], Pay
         message = _unwrap_serialised(body)
     if message is None or message.kind is not ExprKind.DICT:
         return None, (), payload(body)
-    entries = {str(k.value): v for k, v in message.items if k is not None and k.kind is ExprKind.CONST}
+    entries = {
+        str(k.value): v for k, v in message.items if k is not None and k.kind is ExprKind.CONST
+    }
     if "event" in entries:
         properties = payload(entries.get("properties"))
-        ids = tuple(p.value for p in properties.properties if p.key == "distinct_id") if properties else ()
+        ids = (
+            tuple(p.value for p in properties.properties if p.key == "distinct_id")
+            if properties
+            else ()
+        )
         return entries["event"], ids, properties
     ids, properties = _profile_message(message, (), None)
     return None, ids, properties
 
 
-def _profile_message(message: Expr, distinct_ids: tuple[Expr, ...], properties: Payload | None
-                     ) -> tuple[tuple[Expr, ...], Payload | None]:
+def _profile_message(
+    message: Expr, distinct_ids: tuple[Expr, ...], properties: Payload | None
+) -> tuple[tuple[Expr, ...], Payload | None]:
     """``people_update({"$distinct_id": ..., "$set": {...}})``: ids and properties inside."""
     target = follow(message)
     if target is None or target.kind is not ExprKind.DICT:

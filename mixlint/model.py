@@ -305,4 +305,9 @@ class Finding:
     suppression_reason: str = ""
 
     def sort_key(self) -> tuple[tuple[str, ...], int, int, str]:
-        return (tuple(self.path.split("/")), self.span.start_line, self.span.start_col, self.rule_id)
+        return (
+            tuple(self.path.split("/")),
+            self.span.start_line,
+            self.span.start_col,
+            self.rule_id,
+        )

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import libcst as cst
 
+from mixlint.collect import summarize
 from mixlint.config import Config
 from mixlint.consent import ConsentMatcher
-from mixlint.collect import summarize
 from mixlint.extract import Extractor
 from mixlint.model import FileProblem, ModuleSummary, ProjectModel, Span
 from mixlint.resolve import ProjectIndex
@@ -46,7 +46,9 @@ def module_name(path: Path, root: Path) -> ModuleName:
         source_root = folder.relative_to(root).as_posix()
     except ValueError:
         source_root = ""
-    return ModuleName(".".join(parts), path.name == "__init__.py", "" if source_root == "." else source_root)
+    return ModuleName(
+        ".".join(parts), path.name == "__init__.py", "" if source_root == "." else source_root
+    )
 
 
 def decode(data: bytes) -> str:
@@ -56,11 +58,14 @@ def decode(data: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def summarize_file(path: Path, relative: str, name: ModuleName, config: Config
-                   ) -> ModuleSummary | FileProblem:
+def summarize_file(
+    path: Path, relative: str, name: ModuleName, config: Config
+) -> ModuleSummary | FileProblem:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            return FileProblem(relative, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+            return FileProblem(
+                relative, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+            )
         data = path.read_bytes()
     except OSError as error:
         return FileProblem(relative, f"cannot read file: {error.strerror or error}")
@@ -74,20 +79,27 @@ def summarize_file(path: Path, relative: str, name: ModuleName, config: Config
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         message = error.message.splitlines()[0] if error.message else "invalid syntax"
-        return FileProblem(relative, f"syntax error: {message}",
-                           Span(error.raw_line, error.raw_column + 1, error.raw_line,
-                                error.raw_column + 1))
+        return FileProblem(
+            relative,
+            f"syntax error: {message}",
+            Span(error.raw_line, error.raw_column + 1, error.raw_line, error.raw_column + 1),
+        )
     except RecursionError:
         return FileProblem(relative, "file is nested too deeply to parse")
     try:
-        return summarize(module, source, relative, name.module, name.is_package,
-                         ConsentMatcher(config.consent))
+        return summarize(
+            module, source, relative, name.module, name.is_package, ConsentMatcher(config.consent)
+        )
     except RecursionError:
         return FileProblem(relative, "file is nested too deeply to analyse")
 
 
-def build_model(root: Path, files: Sequence[Path], config: Config,
-                summaries: Sequence[ModuleSummary | FileProblem] | None = None) -> ProjectModel:
+def build_model(
+    root: Path,
+    files: Sequence[Path],
+    config: Config,
+    summaries: Sequence[ModuleSummary | FileProblem] | None = None,
+) -> ProjectModel:
     model = ProjectModel(root=str(root))
     names = {}
     for path in files:
@@ -95,15 +107,18 @@ def build_model(root: Path, files: Sequence[Path], config: Config,
         model.files.append(relative)
         names[relative] = module_name(path, root)
     if summaries is None:
-        summaries = [summarize_file(path, _relative(path, root), names[_relative(path, root)], config)
-                     for path in files]
+        summaries = [
+            summarize_file(path, _relative(path, root), names[_relative(path, root)], config)
+            for path in files
+        ]
     for result in summaries:
         if isinstance(result, FileProblem):
             model.problems.append(result)
         else:
             model.modules[result.path] = result
-    index = ProjectIndex(model.modules.values(),
-                         {path: name.source_root for path, name in names.items()}, load_sdk())
+    index = ProjectIndex(
+        model.modules.values(), {path: name.source_root for path, name in names.items()}, load_sdk()
+    )
     calls, objects, callers = Extractor(index, load_sdk(), config.wrappers).run()
     model.calls = calls
     model.objects = objects

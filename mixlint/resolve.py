@@ -49,8 +49,9 @@ def module_of(name: str) -> str:
 
 
 class ProjectIndex:
-    def __init__(self, summaries: Iterable[ModuleSummary], source_roots: dict[str, str],
-                 sdk: Sdk) -> None:
+    def __init__(
+        self, summaries: Iterable[ModuleSummary], source_roots: dict[str, str], sdk: Sdk
+    ) -> None:
         self.sdk = sdk
         self.summaries = {summary.path: summary for summary in summaries}
         self.source_roots = source_roots  # path -> its source root ("" for the project root)
@@ -183,7 +184,7 @@ class ProjectIndex:
         if not annotation:
             return UNKNOWN
         if annotation.startswith("<self>"):
-            return Sym(SymKind.OBJECT, annotation[len("<self>"):], mod.path)
+            return Sym(SymKind.OBJECT, annotation[len("<self>") :], mod.path)
         for name in annotation.split("|"):
             head, _, rest = name.partition(".")
             target = self.global_symbol(mod, head, depth + 1)
@@ -222,8 +223,9 @@ class ProjectIndex:
             return self.class_member(owner, attr, depth + 1)
         return UNKNOWN
 
-    def class_member(self, owner: Sym, attr: str, depth: int, seen: frozenset[str] = frozenset()
-                     ) -> Sym:
+    def class_member(
+        self, owner: Sym, attr: str, depth: int, seen: frozenset[str] = frozenset()
+    ) -> Sym:
         target = self.summaries.get(owner.module)
         if target is None or owner.name in seen or depth > MAX_DEPTH:
             return UNKNOWN
@@ -242,8 +244,12 @@ class ProjectIndex:
         for base in target.class_bases.get(owner.name, ()):
             base_sym = self.symbol(base, target, depth + 1)
             if base_sym.kind is SymKind.CLASS:
-                found = self.class_member(Sym(SymKind.OBJECT, base_sym.name, base_sym.module),
-                                          attr, depth + 1, seen | {owner.name})
+                found = self.class_member(
+                    Sym(SymKind.OBJECT, base_sym.name, base_sym.module),
+                    attr,
+                    depth + 1,
+                    seen | {owner.name},
+                )
                 if found.kind is not SymKind.UNKNOWN:
                     return found
         return UNKNOWN
@@ -257,8 +263,7 @@ class ProjectIndex:
         summary = target.functions.get(sym.name)
         return (summary, target) if summary is not None else None
 
-    def external_bases(self, sym: Sym, depth: int, seen: frozenset[str] = frozenset()
-                       ) -> list[str]:
+    def external_bases(self, sym: Sym, depth: int, seen: frozenset[str] = frozenset()) -> list[str]:
         """Qualified names of the external classes a project class derives from."""
         target = self.summaries.get(sym.module)
         if target is None or sym.name in seen or depth > MAX_DEPTH:
@@ -279,13 +284,17 @@ class ProjectIndex:
         callee = self.symbol(call.base, mod, depth + 1)
         if callee.kind is SymKind.EXTERNAL:
             if callee.name in self.sdk.client_classes:
-                return Sym(SymKind.CLIENT, obj=object_id(mod.path, call), resolution=Resolution.IMPORT)
+                return Sym(
+                    SymKind.CLIENT, obj=object_id(mod.path, call), resolution=Resolution.IMPORT
+                )
             if callee.name.endswith("lru_cache") or callee.name.endswith(".cache"):
                 return UNKNOWN
             return Sym(SymKind.INSTANCE, callee.name)
         if callee.kind is SymKind.CLASS:
             if self.is_client_class(callee, depth + 1):
-                return Sym(SymKind.CLIENT, obj=object_id(mod.path, call), resolution=Resolution.IMPORT)
+                return Sym(
+                    SymKind.CLIENT, obj=object_id(mod.path, call), resolution=Resolution.IMPORT
+                )
             return Sym(SymKind.OBJECT, callee.name, callee.module)
         found = self.function(callee)
         if found is not None:
