@@ -738,7 +738,7 @@ def _dotted(node: cst.CSTNode | None) -> str:
 
 
 def _annotation(node: cst.BaseExpression) -> str | None:
-    """Dotted names in an annotation, ``|``-joined: ``Optional[Mixpanel]`` -> "Optional|Mixpanel"."""
+    """Dotted names in an annotation, `|`-joined: `Optional[Mixpanel]` -> "Optional|Mixpanel"."""
     names: list[str] = []
 
     def visit(current: cst.CSTNode) -> None:

@@ -26,6 +26,7 @@ def run(root: Path, config: Config | None = None, paths: list[Path] | None = Non
 
 def findings_of(result: Result, rule_id: str | None = None) -> list[Finding]:
     return [
-        f for f in result.findings
+        f
+        for f in result.findings
         if f.suppressed is None and (rule_id is None or f.rule_id == rule_id)
     ]

@@ -22,7 +22,9 @@ PROJECTS = sorted(p.parent for p in FIXTURES.glob("*/expected.yaml"))
 
 
 def describe(call: TrackingCall) -> dict[str, Any]:
-    event = call.event.value if call.event is not None and call.event.kind is ExprKind.CONST else None
+    event = (
+        call.event.value if call.event is not None and call.event.kind is ExprKind.CONST else None
+    )
     sent = call.properties or call.context  # a feature flag sends its context
     if sent is None:
         keys: list[str] | str = []
@@ -47,22 +49,26 @@ def expected_calls(project: Path) -> list[dict[str, Any]]:
     calls = []
     for entry in data.get("calls") or []:
         keys = entry.get("keys", [])
-        calls.append({
-            "path": entry["path"],
-            "line": entry["line"],
-            "kind": entry["kind"],
-            "method": entry["method"],
-            "event": entry.get("event"),
-            "keys": keys if keys == "?" else sorted(keys or []),
-            "resolution": entry["resolution"],
-            "guarded": entry["guarded"],
-        })
+        calls.append(
+            {
+                "path": entry["path"],
+                "line": entry["line"],
+                "kind": entry["kind"],
+                "method": entry["method"],
+                "event": entry.get("event"),
+                "keys": keys if keys == "?" else sorted(keys or []),
+                "resolution": entry["resolution"],
+                "guarded": entry["guarded"],
+            }
+        )
     return sorted(calls, key=lambda c: (c["path"], c["line"], c["method"], c["kind"]))
 
 
 @pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
 def test_every_tracking_call_found(project: Path) -> None:
     model = analyse([project], Config())
-    found = sorted((describe(c) for c in model.calls),
-                   key=lambda c: (c["path"], c["line"], c["method"], c["kind"]))
+    found = sorted(
+        (describe(c) for c in model.calls),
+        key=lambda c: (c["path"], c["line"], c["method"], c["kind"]),
+    )
     assert found == expected_calls(project)
