@@ -77,7 +77,7 @@ def _gitignore(directory: Path) -> pathspec.PathSpec[Any] | None:
         text = ignore_file.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    return pathspec.PathSpec.from_lines("gitwildmatch", text.splitlines())
+    return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
 
 
 def _ignored(
