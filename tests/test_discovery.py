@@ -98,5 +98,5 @@ def test_project_root_is_the_nearest_marker_upward(tmp_path: Path) -> None:
 
 
 def test_missing_path_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(DiscoveryError, match="path '.*nope.py' does not exist"):
+    with pytest.raises(DiscoveryError, match=r"path '.*nope\.py' does not exist"):
         discover([tmp_path / "nope.py"])
