@@ -25,7 +25,9 @@ CASES = [
 @pytest.mark.parametrize(("rule", "kind", "index", "source"), CASES)
 def test_example(tmp_path: Path, rule: type, kind: str, index: int, source: str) -> None:
     root = write_project(tmp_path, {"example.py": source})
-    found = findings_of(run(root, Config(select={rule.id})), rule.id)
+    # MX002 judges the suppressions of the other rules, so they must run too.
+    config = Config() if rule.id == "MX002" else Config(select={rule.id})
+    found = findings_of(run(root, config), rule.id)
     expected = 1 if kind == "invalid" else 0
     assert len(found) == expected, [f"{f.span.start_line}: {f.message}" for f in found]
 
@@ -34,5 +36,5 @@ def test_example(tmp_path: Path, rule: type, kind: str, index: int, source: str)
 def test_rule_is_documented(rule: type) -> None:
     assert rule.id and rule.name and rule.summary and rule.why and rule.fix
     assert "Art." in rule.why, "the rationale cites the GDPR article it serves"
-    if rule.id not in ("MX001", "MX002"):
+    if rule.id not in ("MX001", "MX002"):  # syntax errors and stale comments have few shapes
         assert len(rule.invalid) >= 5 and len(rule.valid) >= 5
