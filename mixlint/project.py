@@ -6,6 +6,7 @@ processes and be cached); resolution and extraction then see all summaries.
 
 from __future__ import annotations
 
+import ast
 import io
 import tokenize
 from collections.abc import Sequence
@@ -78,12 +79,7 @@ def summarize_file(
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        message = error.message.splitlines()[0] if error.message else "invalid syntax"
-        return FileProblem(
-            relative,
-            f"syntax error: {message}",
-            Span(error.raw_line, error.raw_column + 1, error.raw_line, error.raw_column + 1),
-        )
+        return _syntax_problem(relative, source, error)
     except RecursionError:
         return FileProblem(relative, "file is nested too deeply to parse")
     try:
@@ -92,6 +88,24 @@ def summarize_file(
         )
     except RecursionError:
         return FileProblem(relative, "file is nested too deeply to analyse")
+
+
+def _syntax_problem(relative: str, source: str, error: cst.ParserSyntaxError) -> FileProblem:
+    """MX001 with CPython's own message and position, which users know best.
+
+    ``ast.parse`` only parses (nothing runs); libcst's position can be a line late.
+    """
+    line, column, message = error.editor_line, error.editor_column, error.message
+    try:
+        ast.parse(source)
+    except SyntaxError as python_error:
+        line = python_error.lineno or line
+        column = python_error.offset or 1
+        message = python_error.msg
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    first_line = message.splitlines()[0] if message else "invalid syntax"
+    return FileProblem(relative, f"syntax error: {first_line}", Span(line, column, line, column))
 
 
 def build_model(
