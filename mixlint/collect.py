@@ -254,7 +254,10 @@ class Collector:
                 for part in node.parts
                 if isinstance(part, cst.FormattedStringExpression)
             )
-            return self.make(ExprKind.FSTRING, node, args=parts)
+            result = self.make(ExprKind.FSTRING, node, args=parts)
+            if any(marker in result.text for marker in _HOST_MARKERS):
+                self.strings.append(result)
+            return result
         if isinstance(node, cst.BinaryOperation):
             operator = (
                 "%"

@@ -11,7 +11,7 @@ the caller's arguments.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from mixlint.config import WrapperDecl
@@ -546,7 +546,7 @@ class Extractor:
         url = call.keyword("url")
         candidates = [url] if url is not None else list(call.args[:2])
         for candidate in candidates:
-            text = _string_value(candidate)
+            text = _string_value(candidate, module.globals)
             if text is None or not any(host in text for host in self.sdk.hosts):
                 continue
             endpoint = next((e for e in self.sdk.ingestion_endpoints if e in text), None)
@@ -755,15 +755,19 @@ def _signature_of(
     }
 
 
-def _string_value(expr: Expr | None) -> str | None:
-    """The literal text of a URL, including the constant parts of f-strings and concatenations."""
+def _string_value(expr: Expr | None, constants: Mapping[str, tuple[Expr, ...]]) -> str | None:
+    """The literal text of a URL: constant parts of f-strings and concatenations, and
+    module constants (``TRACK_URL = "https://api-eu.mixpanel.com/track"``)."""
     target = follow(expr)
+    if target is not None and target.kind is ExprKind.NAME and target.origin is None:
+        bound = [v for v in constants.get(str(target.value), ()) if v.kind is ExprKind.CONST]
+        target = bound[-1] if bound else None
     if target is None:
         return None
     if target.kind is ExprKind.CONST and isinstance(target.value, str):
         return target.value
     if target.kind in (ExprKind.FSTRING, ExprKind.CONCAT):
-        parts = [_string_value(arg) or "" for arg in target.args]
+        parts = [_string_value(arg, constants) or "" for arg in target.args]
         return target.text + "".join(parts)
     return None
 
@@ -821,7 +825,7 @@ def _http_message(body: Expr | None) -> tuple[Expr | None, tuple[Expr, ...], Pay
     else:
         message = _unwrap_serialised(body)
     if message is None or message.kind is not ExprKind.DICT:
-        return None, (), payload(body)
+        return None, (), payload(message if message is not None else body)
     entries = {
         str(k.value): v for k, v in message.items if k is not None and k.kind is ExprKind.CONST
     }
