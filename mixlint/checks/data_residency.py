@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.checks.ip_suppression import (
+from mixlint.model import ExprKind, Finding, Level, ProjectModel, SdkObject
+from mixlint.sdk import Sdk, load_sdk
+from mixlint.transport import (
     DEFAULT_HOST,
     URL_ARGUMENTS,
     Constants,
@@ -23,8 +25,6 @@ from mixlint.checks.ip_suppression import (
     is_mixpanel_host,
     signature_of,
 )
-from mixlint.model import ExprKind, Finding, Level, ProjectModel, SdkObject
-from mixlint.sdk import Sdk, load_sdk
 
 _ABSENT = ""  # an argument that is not given: the SDK's default applies
 _CONFIG_HINT = (

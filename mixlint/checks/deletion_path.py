@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.checks.ip_suppression import sender_signature
 from mixlint.model import Expr, ExprKind, Finding, Level, ModuleSummary, ProjectModel, TrackingCall
 from mixlint.sdk import Sdk, load_sdk
+from mixlint.transport import sender_signature
 
 
 def _sdk_method(call: TrackingCall, sdk: Sdk) -> str:

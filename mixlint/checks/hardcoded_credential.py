@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.checks.ip_suppression import Constants
 from mixlint.model import Expr, ExprKind, Finding, Level, ProjectModel, Span
 from mixlint.sdk import Sdk, load_sdk
+from mixlint.transport import Constants
 
 _GDPR_API = "/api/app/data-"
 _ENV_READS = frozenset(

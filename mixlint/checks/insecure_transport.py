@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.checks.ip_suppression import (
+from mixlint.model import Expr, Finding, Level, ProjectModel, SdkObject
+from mixlint.sdk import Sdk, load_sdk
+from mixlint.transport import (
     URL_ARGUMENTS,
     Constants,
     host_of,
@@ -23,8 +25,6 @@ from mixlint.checks.ip_suppression import (
     shown,
     signature_of,
 )
-from mixlint.model import Expr, Finding, Level, ProjectModel, SdkObject
-from mixlint.sdk import Sdk, load_sdk
 
 
 def _is_false(expr: Expr | None, constants: Constants, path: str) -> bool:
