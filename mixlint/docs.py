@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 from mixlint.checks.base import Rule
@@ -11,7 +12,7 @@ from mixlint.checks.base import Rule
 def _examples(title: str, examples: tuple[str, ...]) -> list[str]:
     lines = [f"## {title}", ""]
     for example in examples:
-        lines += ["```python", example.strip("\n"), "```", ""]
+        lines += ["```python", textwrap.dedent(example).strip("\n"), "```", ""]
     return lines
 
 
