@@ -9,7 +9,8 @@ from other files: cross-module questions are answered later, by ``resolve``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -62,6 +63,9 @@ _INERT_CALLEES = frozenset(
         "callable",
     }
 )
+# Python's line breaks; str.splitlines() also splits at form feeds and other
+# characters that are not line breaks in source code.
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 _LEAVING_CALLS = frozenset({"abort", "exit", "_exit", "fail"})
 _MUTATING_METHODS = frozenset({"update", "setdefault", "__setitem__"})
 _HOST_MARKERS = ("mixpanel.com", "data-deletions", "/engage", "/track", "/import", "/groups")
@@ -101,10 +105,7 @@ class Collector:
         self.module_name = module_name
         self.is_package = is_package
         self.consent = consent
-        self.line_starts = [0]
-        for index, char in enumerate(source):
-            if char == "\n":
-                self.line_starts.append(index + 1)
+        self.line_starts = [0, *(match.end() for match in _LINE_BREAK.finditer(source))]
         self.source = source
         self.globals: dict[str, list[Expr]] = {}
         self.class_attrs: dict[str, list[Expr]] = {}
@@ -805,21 +806,13 @@ def summarize(
         functions=collector.functions,
         calls=tuple(collector.calls),
         strings=tuple(collector.strings),
-        lines=tuple(source.splitlines()),
+        lines=tuple(source_lines(source)),
     )
 
 
-def walk(expr: Expr) -> Iterator[Expr]:
-    """Every node of an expression tree (not following ``origin``)."""
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        yield node
-        if node.base is not None:
-            stack.append(node.base)
-        stack.extend(node.args)
-        stack.extend(value for _, value in node.keywords)
-        for key, value in node.items:
-            if key is not None:
-                stack.append(key)
-            stack.append(value)
+def source_lines(source: str) -> list[str]:
+    """Lines as Python numbers them (form feeds and U+2028 do not end a line)."""
+    lines = _LINE_BREAK.split(source)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
