@@ -1,0 +1,181 @@
+"""MX301 client-ip-sent: a client IP reaches Mixpanel, which geolocates the user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mixlint.checks.base import CheckContext, Rule
+from mixlint.model import Finding, Level, ProjectModel
+from mixlint.personal import verdicts_for
+from mixlint.sdk import load_sdk
+
+
+class ClientIpSent(Rule):
+    id = "MX301"
+    name = "client-ip-sent"
+    level = Level.ERROR
+    summary = (
+        "A client IP reaches Mixpanel: an `ip` event property or `$ip` profile/meta value that "
+        "is an address (request.remote_addr, X-Forwarded-For, request.client.host, "
+        "get_client_ip(...), an address literal), or a flask_mixpanel call, which adds it itself."
+    )
+    why = (
+        "Art. 4(1) and Art. 5(1)(c): an IP address is personal data (CJEU C-582/14, Breyer), and "
+        "`ip`/`$ip` are the keys Mixpanel geolocates from: it stores the user's city, region "
+        "and country on every event and profile. The Python SDK sends ip=0 by default; these "
+        "values switch geolocation back on for the user."
+    )
+    fix = (
+        "Drop the property, or send `'ip': 0` / `meta={'$ip': 0}`. If a coarse location is "
+        "needed, derive the country server-side and send only that. Replace flask_mixpanel "
+        "with the mixpanel SDK."
+    )
+    tags = ("privacy", "gdpr", "ip-address", "geolocation")
+    security_severity = 6.5
+    precision = "high"
+    invalid = (
+        """
+from flask import request
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def checkout_started(user_id):
+    mp.track(user_id, "Checkout Started", {"ip": request.remote_addr, "cart": "web"})
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def anmeldung(request):
+    if request.user.tracking_consent:
+        adresse = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
+        mp.track(str(request.user.id), "Anmeldung", {"ip": adresse})
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def profil_mis_a_jour(request):
+    mp.people_set(str(request.user.id), {"offre": "pro"}, meta={"$ip": request.META["REMOTE_ADDR"]})
+""",
+        """
+from fastapi import Request
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+async def busqueda(request: Request, usuario_id: str):
+    mp.track(usuario_id, "Búsqueda", {"ip": request.client.host})
+""",
+        """
+from ipware import get_client_ip
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def ordine_creato(request):
+    ip, _ = get_client_ip(request)
+    mp.track(str(request.user.id), "Ordine creato", {"ip": ip})
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def replay_fixture():
+    mp.track("fixture-user", "Replay", {"ip": "203.0.113.7"})
+""",
+        """
+from flask import Flask
+from flask_mixpanel import Mixpanel
+
+app = Flask(__name__)
+mixpanel = Mixpanel(app)
+
+
+@app.route("/signup", methods=["POST"])
+def signup():
+    mixpanel.track("Signup", {"plan": "free"})
+    return "ok"
+""",
+    )
+    valid = (
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def checkout_started(user_id):
+    mp.track(user_id, "Checkout Started", {"ip": 0, "cart": "web"})
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def profil_gespeichert(nutzer):
+    mp.people_set(str(nutzer.id), {"Tarif": nutzer.tarif}, meta={"$ip": 0})
+""",
+        """
+from flask import request
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def page_viewed(user_id):
+    mp.track(user_id, "Page Viewed", {"country": request.headers.get("CF-IPCountry")})
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def network_changed(device):
+    mp.track(str(device.id), "Network Changed", {"ip_version": device.ip_version})
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def commande(request):
+    mp.track(str(request.user.id), "Commande", {"ip": None, "offre": "pro"})
+""",
+    )
+
+    def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
+        yield from self._senders(project)
+        for verdict in verdicts_for(self.id, project, ctx.values):
+            yield self.finding(verdict.path, verdict.span, verdict.message)
+
+    def _senders(self, project: ProjectModel) -> Iterator[Finding]:
+        """flask_mixpanel adds the client's IP to every event itself."""
+        senders = load_sdk().senders
+        for call in project.calls:
+            if call.kind != "sender":
+                continue
+            signature = senders.get(call.method)
+            if signature is None or not signature.adds_ip:
+                continue
+            package = call.method.split(".", 1)[0]
+            yield self.finding(
+                call.path,
+                call.span,
+                f"{call.method} sends the client's IP address of the current request with "
+                f"every call, and Mixpanel geolocates the user from it: {package} has no way "
+                f"to turn that off; call the mixpanel SDK instead (it sends ip=0 by default)",
+            )

@@ -1,0 +1,163 @@
+"""MX103 personal-data-identifier: the distinct_id (alias, merge, group id) identifies a person."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mixlint.checks.base import CheckContext, Rule
+from mixlint.model import Finding, Level, ProjectModel
+from mixlint.personal import verdicts_for
+
+
+class PersonalDataIdentifier(Rule):
+    id = "MX103"
+    name = "personal-data-identifier"
+    level = Level.ERROR
+    summary = (
+        "The distinct_id (or alias, merge or group id) is a direct identifier: an e-mail "
+        "address, phone number, person name or IP address."
+    )
+    why = (
+        "Art. 4(1) and Art. 4(5): the distinct_id is on every event and profile, in every export, "
+        "and is what Mixpanel's deletion API is keyed by. An e-mail address or a name there "
+        "makes the whole event stream directly identifying, where a database key or a random "
+        "ID would keep it pseudonymous (Art. 25, data protection by design)."
+    )
+    fix = (
+        "Use the database primary key, a random UUID stored with the user, or a keyed hash "
+        "(hmac.new(secret, value, 'sha256') with a secret from configuration). Keep the mapping "
+        "to the person in your own database."
+    )
+    tags = ("privacy", "gdpr", "personal-data", "identifier")
+    security_severity = 7.0
+    precision = "high"
+    invalid = (
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def on_login(user):
+    mp.track(user.email, "Login", {"method": "password"})
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def seite_angesehen(request):
+    if request.user.tracking_consent:
+        mp.track(request.user.get_full_name(), "Seite angesehen", {"Pfad": request.path})
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def tarif_gewaehlt(kunde):
+    mp.people_set(kunde.telefonnummer, {"Tarif": "Basis"})
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def inscription_terminee(request, anonymous_id):
+    courriel = request.POST["courriel"].strip().lower()
+    mp.alias(courriel, anonymous_id)
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def seed_demo_data():
+    mp.track("max.mustermann@example.de", "Demo Seeded")
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def sync_profile(user):
+    mp.people_update({"$distinct_id": user.email, "$set": {"plan": user.plan.name}})
+""",
+    )
+    valid = (
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def on_login(user):
+    mp.track(str(user.pk), "Login", {"method": "password"})
+""",
+        """
+import uuid
+
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def anonymous_visit():
+    mp.track(str(uuid.uuid4()), "Visit")
+""",
+        """
+import hashlib
+import hmac
+
+from django.conf import settings
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def anmeldung(nutzer):
+    schluessel = settings.PSEUDONYM_KEY.encode()
+    kennung = hmac.new(schluessel, nutzer.email.encode(), hashlib.sha256).hexdigest()
+    mp.track(kennung, "Anmeldung")
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def on_signup(user):
+    mp.people_set(str(user.id), {"plan": user.plan.name, "signup_source": "web"})
+    mp.alias(str(user.id), user.anonymous_id)
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def company_updated(company):
+    mp.group_set("company", company.name, {"seats": company.seats})
+""",
+        """
+import hashlib
+
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def iscrizione(utente):
+    # An unkeyed hash is weak pseudonymisation (MX106), reported instead of MX103.
+    mp.track(hashlib.sha256(utente.email.encode()).hexdigest(), "Iscrizione")
+""",
+    )
+
+    def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
+        for verdict in verdicts_for(self.id, project, ctx.values):
+            yield self.finding(verdict.path, verdict.span, verdict.message)

@@ -1,0 +1,196 @@
+"""MX106 weak-pseudonymisation: a direct identifier "pseudonymised" by an unkeyed hash."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mixlint.checks.base import CheckContext, Rule
+from mixlint.model import Finding, Level, ProjectModel
+from mixlint.personal import verdicts_for
+
+
+class WeakPseudonymisation(Rule):
+    id = "MX106"
+    name = "weak-pseudonymisation"
+    level = Level.WARNING
+    summary = (
+        "A direct identifier (e-mail, phone, name, IP) made 'pseudonymous' by an unkeyed hash "
+        "(hashlib.md5/sha1/sha256(...), uuid5(ns, email), a pseudonymiser whose body is one)."
+    )
+    why = (
+        "Art. 4(5) defines pseudonymisation as needing additional information kept separately; "
+        "an unkeyed digest has none. Anyone can hash a list of candidate e-mail addresses or "
+        "phone numbers and compare, so the hash still identifies the person and remains "
+        "personal data (Recital 26, EDPB guidance on hashing)."
+    )
+    fix = (
+        "Use a keyed hash with a secret from configuration (hmac.new(settings.PSEUDONYM_KEY, "
+        "value, 'sha256'), hashlib.blake2b(value, key=secret)), or a random ID stored with the "
+        "user, or simply the database key."
+    )
+    tags = ("privacy", "gdpr", "pseudonymisation")
+    security_severity = 6.0
+    precision = "high"
+    invalid = (
+        """
+import hashlib
+
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def on_signup(user):
+    mp.track(str(user.id), "Signup", {
+        "user_hash": hashlib.sha256(user.email.encode()).hexdigest(),
+    })
+""",
+        """
+import hashlib
+
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def on_login(user):
+    mp.track(hashlib.md5(user.email.lower().encode("utf-8")).hexdigest(), "Login")
+""",
+        """
+import hashlib
+
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def hash_email(email):
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def anmeldung(nutzer):
+    mp.track(hash_email(nutzer.email), "Anmeldung", {"Tarif": nutzer.tarif})
+""",
+        """
+import hashlib
+
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def rueckruf(kunde):
+    kennung = hashlib.sha1(kunde.telefonnummer.encode()).hexdigest()
+    mp.track(str(kunde.id), "Rückruf", {"Kunden-ID": kennung})
+""",
+        """
+import uuid
+
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def inscription(utilisateur):
+    mp.track(str(uuid.uuid5(uuid.NAMESPACE_URL, utilisateur.email)), "Inscription")
+""",
+        """
+import hashlib
+
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def registro(usuario):
+    # A salt written in the code is no secret.
+    clave = hashlib.sha256(("mi-sal-fija" + usuario.email).encode()).hexdigest()
+    mp.people_set(clave, {"plan": usuario.plan})
+""",
+    )
+    valid = (
+        """
+import hashlib
+import hmac
+
+from django.conf import settings
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def on_login(user):
+    key = settings.PSEUDONYM_KEY.encode()
+    mp.track(hmac.new(key, user.email.encode(), hashlib.sha256).hexdigest(), "Login")
+""",
+        """
+import hashlib
+
+from django.conf import settings
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def on_login(user):
+    digest = hashlib.blake2b(user.email.encode(), key=settings.PSEUDONYM_KEY).hexdigest()
+    mp.track(digest, "Login")
+""",
+        """
+import hashlib
+
+from django.conf import settings
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def anmeldung(nutzer):
+    kennung = hashlib.sha256((settings.PEPPER + nutzer.email).encode()).hexdigest()
+    mp.track(kennung, "Anmeldung")
+""",
+        """
+import hashlib
+
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def on_export(user):
+    mp.track(hashlib.sha256(str(user.pk).encode()).hexdigest(), "Export")
+""",
+        """
+import hashlib
+import hmac
+import os
+
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+KEY = os.environ["PSEUDONYM_KEY"].encode()
+
+
+def pseudonymize(value):
+    return hmac.new(KEY, value.encode(), hashlib.sha256).hexdigest()
+
+
+def iscrizione(utente):
+    mp.track(pseudonymize(utente.email), "Iscrizione")
+""",
+        """
+import uuid
+
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def visit():
+    mp.track(str(uuid.uuid4()), "Visit", {"ip": 0})
+""",
+    )
+
+    def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
+        for verdict in verdicts_for(self.id, project, ctx.values):
+            yield self.finding(verdict.path, verdict.span, verdict.message)

@@ -1,0 +1,503 @@
+"""Judging payloads for personal data: one verdict per property, for MX101-MX106 and MX301.
+
+The rules MX101 (key), MX102 (value), MX103 (identifier), MX104 (special
+category), MX105 (unreviewable payload), MX106 (weak pseudonymisation) and
+MX301 (client IP) look at the same properties, and the catalog's precedence
+decides which of them reports a property (MX104 before MX101 before MX102; an
+unkeyed hash is MX106 instead of MX102/MX103; ``ip``/``$ip`` is MX301's alone).
+This module runs that judgement once per project and each rule keeps its own
+verdicts.
+
+At a wrapper call site only what the caller wrote is judged: properties and
+ids marked ``inherited`` are judged at the SDK call inside the wrapper, and a
+key or value that the wrapper's body wrote around a caller's argument
+(``{"email": user.email}`` inside the wrapper) is reported there too, never
+at the call site in the caller's file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from mixlint.extract import payload as build_payload
+from mixlint.model import (
+    Expr,
+    ExprKind,
+    FunctionSummary,
+    Payload,
+    ProjectModel,
+    Property,
+    Span,
+    TrackingCall,
+)
+from mixlint.values import (
+    MatchKind,
+    Scope,
+    ValueAnalyzer,
+    ValueMatch,
+    WholeObject,
+    article_of,
+    code,
+    with_article,
+)
+from mixlint.vocabulary import Vocabulary, WordMatch
+
+MX101 = "MX101"
+MX102 = "MX102"
+MX103 = "MX103"
+MX104 = "MX104"
+MX105 = "MX105"
+MX106 = "MX106"
+MX301 = "MX301"
+
+IP_KEYS = frozenset({"ip", "$ip"})
+MAX_NESTING = 4
+
+FIX_PERSONAL = "send a pseudonymous ID instead or drop it"
+FIX_SPECIAL = (
+    "drop it (processing it needs an Art. 9(2) exception such as explicit consent for this very "
+    "purpose, which product analytics rarely has)"
+)
+FIX_IDENTIFIER = "use the database ID, a random UUID or a keyed hash (hmac with a secret) instead"
+FIX_WEAK = (
+    "anyone can hash candidate values and compare, so it is still personal data; use "
+    "hmac.new(secret_key, value, 'sha256') with a secret from configuration, or a random ID"
+)
+FIX_IP = "drop it, or send 0 to keep geolocation off"
+FIX_OPAQUE = "send an explicit dict of the keys you need, so that each can be reviewed"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One finding of one of the personal-data rules."""
+
+    rule_id: str
+    path: str
+    span: Span
+    message: str
+
+
+@dataclass(slots=True)
+class _Site:
+    """The tracking call being judged, and what its caller wrote (wrapper call sites)."""
+
+    call: TrackingCall
+    scope: Scope
+    caller_ids: set[int] | None = None  # None: a direct call, everything is judged here
+    caller_spans: set[Span] = field(default_factory=set)
+
+    @property
+    def is_wrapper(self) -> bool:
+        return self.caller_ids is not None
+
+    def wrote(self, expr: Expr) -> bool:
+        return self.caller_ids is None or id(expr) in self.caller_ids
+
+    def wrote_key(self, prop: Property) -> bool:
+        return self.caller_ids is None or prop.key_span in self.caller_spans
+
+    def value_span(self, match: ValueMatch, root: Expr) -> Span | None:
+        """Where a value finding goes: the value as written, or (wrapper site) the
+        outermost part of it that the caller wrote; None when the wrapper wrote it."""
+        if self.caller_ids is None:
+            return root.span
+        if id(match.source) not in self.caller_ids:
+            return None
+        for node in match.path:
+            if id(node) in self.caller_ids:
+                return node.span
+        return match.source.span
+
+
+_CACHE: list[tuple[ProjectModel, ValueAnalyzer, tuple[Verdict, ...]]] = []
+
+
+def personal_findings(project: ProjectModel, values: ValueAnalyzer) -> tuple[Verdict, ...]:
+    """Every verdict of MX101-MX106 and MX301 for ``project`` (computed once per run)."""
+    for cached_project, cached_values, verdicts in _CACHE:
+        if cached_project is project and cached_values is values:
+            return verdicts
+    verdicts = tuple(_Judge(project, values).run())
+    _CACHE[:] = [(project, values, verdicts)]
+    return verdicts
+
+
+class _Judge:
+    def __init__(self, project: ProjectModel, values: ValueAnalyzer) -> None:
+        self.project = project
+        self.vocabulary: Vocabulary = values.vocabulary
+        self.values = values
+        self.verdicts: dict[tuple[str, str, Span], Verdict] = {}
+
+    def run(self) -> list[Verdict]:
+        for call in self.project.calls:
+            self.judge_call(call)
+        return sorted(
+            self.verdicts.values(),
+            key=lambda v: (v.path.split("/"), v.span, v.rule_id),
+        )
+
+    def add(self, rule_id: str, path: str, span: Span, message: str) -> None:
+        self.verdicts.setdefault((rule_id, path, span), Verdict(rule_id, path, span, message))
+
+    # -- calls
+
+    def judge_call(self, call: TrackingCall) -> None:
+        callers = self.project.callers.get(call.function)
+        scope = Scope(self.project, call.path, param_names=not callers)
+        site = _Site(call, scope)
+        if call.kind == "wrapper":
+            site.caller_ids = set()
+            for argument in call.arguments:
+                _collect_nodes(argument, site.caller_ids, site.caller_spans)
+        profile = call.method.startswith(("people_", "group_"))
+        ids = {id(expr) for expr in call.distinct_ids}
+        for role, part in (
+            ("properties", call.properties),
+            ("meta", call.meta),
+            ("context", call.context),
+        ):
+            if part is None:
+                continue
+            if role == "properties" and call.method.endswith("_unset"):
+                continue  # people_unset(id, ["$email"]) removes a property: nothing is sent
+            self.judge_forwarded(site, part.expr, role)
+            noun = {
+                "properties": "profile property" if profile else "property",
+                "meta": "meta key",
+                "context": "flag context key",
+            }[role]
+            self.judge_payload(site, part, noun, ids, 0)
+        self.judge_identifiers(site)
+
+    def judge_identifiers(self, site: _Site) -> None:
+        call = site.call
+        for index, expr in enumerate(call.distinct_ids):
+            if index < len(call.inherited_ids) and call.inherited_ids[index]:
+                continue
+            found = self.values.value(expr, site.scope)
+            if found is None:
+                continue
+            span = site.value_span(found, expr)
+            if span is None:
+                continue
+            if found.kind is MatchKind.LITERAL:
+                subject = "the distinct_id"
+            else:
+                subject = f"distinct_id {code(expr.text)}"
+            if found.weak:
+                self.add(
+                    MX106,
+                    call.path,
+                    span,
+                    f"{subject} is {_weak(found)}: {FIX_WEAK} [{found.explain()}]",
+                )
+            elif found.direct_identifier and not found.special:
+                what = found.describe()
+                if found.kind is MatchKind.PERSONAL and code(found.source.text) == code(expr.text):
+                    what = with_article(found.label)
+                self.add(
+                    MX103,
+                    call.path,
+                    span,
+                    f"{subject} is {what}, a direct identifier (personal data): "
+                    f"{FIX_IDENTIFIER} [{found.explain()}]",
+                )
+
+    # -- payloads and properties
+
+    def judge_payload(
+        self, site: _Site, part: Payload, noun: str, ids: set[int], depth: int
+    ) -> None:
+        for prop in part.properties:
+            if prop.inherited or id(prop.value) in ids:
+                continue  # inherited: judged inside the wrapper; ids: judged as distinct_id
+            self.judge_property(site, prop, noun, depth)
+        for opaque in part.opaque:
+            self.judge_opaque(site, opaque, noun, depth)
+
+    def judge_opaque(self, site: _Site, expr: Expr, noun: str, depth: int) -> None:
+        call = site.call
+        whole = self.values.whole_object(expr)
+        if whole is not None:
+            if site.wrote(whole.expr) or site.wrote(expr):
+                self.add(MX105, call.path, expr.span, _opaque_message(call, noun, whole))
+            return
+        target = _follow(expr)
+        if target is None:
+            return
+        if target.kind is ExprKind.SEQ and depth < MAX_NESTING:
+            # json=[{"event": ..., "properties": {...}}] of a direct HTTP request
+            for element in target.args:
+                nested = build_payload(element)
+                if (
+                    nested is not None
+                    and _follow(element) is not None
+                    and (
+                        _follow(element).kind is ExprKind.DICT  # type: ignore[union-attr]
+                    )
+                ):
+                    self.judge_payload(site, nested, noun, set(), depth + 1)
+
+    def judge_forwarded(self, site: _Site, expr: Expr, role: str) -> None:
+        """``**kwargs`` forwarded into a payload by a function that no scanned code calls."""
+        call = site.call
+        if self.project.callers.get(call.function):
+            return  # the keys at its call sites are judged instead
+        function = self.function_of(call)
+        if function is None:
+            return
+        var_keyword = {p.name for p in function.params if p.kind == "var_keyword"}
+        if not var_keyword:
+            return
+        for use, param in _forwarded(expr, 0):
+            if param.value in var_keyword and site.wrote(param):
+                self.add(
+                    MX105,
+                    call.path,
+                    use.span,
+                    f"{call.method} sends **{param.value} as its {role}, and no call site in "
+                    f"the scanned code shows its keys, so they cannot be reviewed "
+                    f"(data minimisation, Art. 5(1)(c)): {FIX_OPAQUE}",
+                )
+
+    def function_of(self, call: TrackingCall) -> FunctionSummary | None:
+        path, _, qualname = call.function.partition("::")
+        module = self.project.modules.get(path)
+        return module.functions.get(qualname) if module is not None else None
+
+    def judge_property(self, site: _Site, prop: Property, noun: str, depth: int) -> None:
+        call = site.call
+        key = prop.key
+        value = prop.value
+        name = f"{noun} '{code(key)}'" if key is not None else f"a {noun} with a computed key"
+        if key is not None and key.strip().lower() in IP_KEYS:
+            self.judge_ip(site, prop, name)
+            return
+        key_match = self.vocabulary.match_key(key) if key is not None else None
+        target = _follow(value)
+        if target is not None and target.kind is ExprKind.DICT and depth < MAX_NESTING:
+            # A nested object: its key first, else each of its own properties.
+            if key_match is not None and site.wrote_key(prop):
+                self.key_verdict(site, prop, name, key_match)
+            elif key_match is None:
+                nested = build_payload(value)
+                if nested is not None:
+                    self.judge_payload(site, nested, noun, set(), depth + 1)
+            return
+        found = self.values.value(value, site.scope)
+        verdict = self.verdict(site, prop, name, key_match, found)
+        if verdict is not None:
+            rule_id, span, message = verdict
+            self.add(rule_id, call.path, span, message)
+        whole = self.values.whole_object(value)
+        if whole is not None and site.wrote(whole.expr):
+            self.add(MX105, call.path, value.span, _opaque_message(call, name, whole, True))
+
+    def verdict(
+        self,
+        site: _Site,
+        prop: Property,
+        name: str,
+        key_match: WordMatch | None,
+        found: ValueMatch | None,
+    ) -> tuple[str, Span, str] | None:
+        """The one personal-data finding of a property (catalog precedence), if any."""
+        value = prop.value
+        key_here = site.wrote_key(prop) and prop.key is not None
+        if key_match is not None and key_match.category.special:
+            if not key_here:
+                return None
+            return MX104, prop.key_span, _special_key_message(name, key_match)
+        if found is not None and found.special and not found.weak:
+            span = prop.key_span if key_here else site.value_span(found, value)
+            if span is None:
+                return None
+            return (
+                MX104,
+                span,
+                (f"{name} sends {found.describe()}: {FIX_SPECIAL} [{found.explain()}]"),
+            )
+        if found is not None and found.weak:
+            span = site.value_span(found, value)
+            if span is None:
+                return None
+            return MX106, span, f"{name} is {_weak(found)}: {FIX_WEAK} [{found.explain()}]"
+        if key_match is not None:
+            if (
+                not key_here
+                or _cannot_hold_data(value)
+                or self.values.pseudonymised(value, site.scope)
+            ):
+                return None
+            return (
+                MX101,
+                prop.key_span,
+                (
+                    f"{name} is {with_article(key_match.category.label)} (personal data): "
+                    f"{FIX_PERSONAL} [{key_match.explain()}]"
+                ),
+            )
+        if found is not None:
+            span = site.value_span(found, value)
+            if span is None:
+                return None
+            return (
+                MX102,
+                span,
+                (
+                    f"{name} sends {found.describe()} (personal data): {FIX_PERSONAL} "
+                    f"[{found.explain()}]"
+                ),
+            )
+        return None
+
+    def key_verdict(self, site: _Site, prop: Property, name: str, key_match: WordMatch) -> None:
+        if key_match.category.special:
+            message = _special_key_message(name, key_match)
+            self.add(MX104, site.call.path, prop.key_span, message)
+        else:
+            self.add(
+                MX101,
+                site.call.path,
+                prop.key_span,
+                f"{name} is {with_article(key_match.category.label)} (personal data): "
+                f"{FIX_PERSONAL} [{key_match.explain()}]",
+            )
+
+    def judge_ip(self, site: _Site, prop: Property, name: str) -> None:
+        if self.values.suppresses_ip(prop.value):
+            return
+        found = self.values.client_ip(prop.value, site.scope)
+        if found is None:
+            return
+        span = site.value_span(found, prop.value)
+        if span is None:
+            return
+        self.add(
+            MX301,
+            site.call.path,
+            span,
+            f"{name} sends {found.describe()} to Mixpanel, which geolocates the user: "
+            f"{FIX_IP} [{found.explain()}]",
+        )
+
+
+def _follow(expr: Expr | None) -> Expr | None:
+    depth = 0
+    while (
+        expr is not None and expr.kind is ExprKind.NAME and expr.origin is not None and (depth < 40)
+    ):
+        expr = expr.origin
+        depth += 1
+    return expr
+
+
+def _collect_nodes(root: Expr, ids: set[int], spans: set[Span]) -> None:
+    """Every node of an expression, following local origins, each once."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in ids:
+            continue
+        ids.add(id(node))
+        spans.add(node.span)
+        for child in (
+            node.base,
+            node.origin,
+            *node.args,
+            *(v for _, v in node.keywords),
+            *(k for k, _ in node.items),
+            *(v for _, v in node.items),
+        ):
+            if child is not None and id(child) not in ids:
+                stack.append(child)
+
+
+def _forwarded(expr: Expr | None, depth: int) -> Iterator[tuple[Expr, Expr]]:
+    """(use, parameter) for each parameter a payload expression is built from as a whole."""
+    if expr is None or depth > 20:
+        return
+    target = _follow(expr)
+    if target is None:
+        return
+    if target.kind is ExprKind.PARAM:
+        yield expr, target
+    elif target.kind is ExprKind.DICT:
+        for key, value in target.items:
+            if key is None:
+                yield from _forwarded(value, depth + 1)
+    elif (
+        target.kind is ExprKind.CALL
+        and target.base is not None
+        and target.base.chain()
+        in (
+            ("dict",),
+            ("OrderedDict",),
+            ("collections", "OrderedDict"),
+        )
+    ):
+        for arg in target.args:
+            yield from _forwarded(arg, depth + 1)
+        for keyword, value in target.keywords:
+            if keyword is None:
+                yield from _forwarded(value, depth + 1)
+    elif target.kind in (ExprKind.COND, ExprKind.BOOLOP):
+        for alternative in target.args:
+            yield from _forwarded(alternative, depth + 1)
+
+
+def _cannot_hold_data(value: Expr) -> bool:
+    """``"email": True`` / ``"phone": None``: a flag, not the data."""
+    target = _follow(value)
+    return (
+        target is not None
+        and target.kind is ExprKind.CONST
+        and (target.value is None or isinstance(target.value, bool))
+    )
+
+
+def _special_key_message(name: str, match: WordMatch) -> str:
+    category = match.category
+    return (
+        f"{name} is special-category data ({category.label}, {article_of(category.id)}): "
+        f"{FIX_SPECIAL} [{match.explain()}]"
+    )
+
+
+def _weak(found: ValueMatch) -> str:
+    if found.hash_via:
+        return (
+            f"an unkeyed hash of {found.describe()} ({found.hash_via}() is a plain "
+            f"{found.hash_name} digest, with no secret)"
+        )
+    return f"an unkeyed {found.hash_name} hash of {found.describe()}"
+
+
+def _plural(noun: str) -> str:
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+
+
+def _opaque_message(call: TrackingCall, noun: str, whole: WholeObject, single: bool = False) -> str:
+    what = f"{whole.what} ({code(whole.expr.text)})"
+    sent = f"{noun} sends {what}" if single else f"{call.method} sends {what} as {_plural(noun)}"
+    return (
+        f"{sent}: the keys sent cannot be reviewed in code (data minimisation, Art. 5(1)(c)); "
+        f"{FIX_OPAQUE}"
+    )
+
+
+def verdicts_for(rule_id: str, project: ProjectModel, values: ValueAnalyzer) -> Iterator[Verdict]:
+    """The verdicts of one rule."""
+    for verdict in personal_findings(project, values):
+        if verdict.rule_id == rule_id:
+            yield verdict
+
+
+__all__ = [
+    "IP_KEYS",
+    "Verdict",
+    "personal_findings",
+    "verdicts_for",
+]
