@@ -70,6 +70,7 @@ class WrapperDecl:
     event: str | None = None
     distinct_id: str | None = None
     properties: str | None = None
+    method: str = "track"  # the SDK method its calls stand for
 
 
 @dataclass(slots=True)
@@ -466,7 +467,7 @@ class _Reader:
     )
     CONSENT_KEYS = ("pattern", "opt-out-pattern", "predicates", "decorators")
     PERSONAL_DATA_KEYS = ("extra-words", "allow-keys")
-    WRAPPER_KEYS = ("function", "event", "distinct-id", "properties")
+    WRAPPER_KEYS = ("function", "method", "event", "distinct-id", "properties")
 
     def __init__(
         self, where: str, prefix: str, mapping_word: str, root: Path, known: frozenset[str]
@@ -660,6 +661,7 @@ class _Reader:
                     event=roles.get("event"),
                     distinct_id=roles.get("distinct-id"),
                     properties=roles.get("properties"),
+                    method=self.string((*item_key, "method"), table.get("method", "track")),
                 )
             )
         config.wrappers = result

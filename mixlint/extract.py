@@ -573,17 +573,42 @@ class Extractor:
 
     # -- wrappers
 
-    def declared_roles(self, module: ModuleSummary, function: FunctionSummary) -> dict[str, str]:
-        name = f"{module.module}.{function.qualname}" if module.module else function.qualname
+    def declared_templates(self) -> dict[str, list[_Located]]:
+        """A tracking call standing for each wrapper declared in config.
+
+        The declaration says which parameter carries what, so call sites are
+        judged even when the SDK call inside cannot be seen (a client mixlint
+        cannot resolve, or a transport of the project's own).
+        """
+        templates: dict[str, list[_Located]] = {}
         for declaration in self.declared:
-            if declaration.function in (name, function.qualname):
-                roles = {
-                    "event": declaration.event,
-                    "distinct_id": declaration.distinct_id,
-                    "properties": declaration.properties,
-                }
-                return {role: param for role, param in roles.items() if param}
-        return {}
+            for module in self.index.summaries.values():
+                for function in module.functions.values():
+                    qualified = f"{module.module}.{function.qualname}" if module.module else ""
+                    if declaration.function not in (qualified, function.qualname):
+                        continue
+                    params = {p.name: p for p in function.params}
+
+                    def param(name: str | None) -> Expr | None:
+                        if name is None or name not in params:
+                            return None
+                        return Expr(ExprKind.PARAM, name, function.span, value=name)
+
+                    distinct_id = param(declaration.distinct_id)
+                    properties = param(declaration.properties)
+                    call = TrackingCall(
+                        path=module.path, span=function.span, kind="sdk",
+                        method=declaration.method,
+                        function=function_id(module.path, function.qualname),
+                        resolution=Resolution.CONFIG, event=param(declaration.event),
+                        distinct_ids=(distinct_id,) if distinct_id is not None else (),
+                        properties=Payload(properties, (), ()) if properties is not None else None,
+                        guarded=True,
+                    )  # fmt: skip
+                    templates.setdefault(call.function, []).append(
+                        _Located(call, module, function)
+                    )
+        return templates
 
     def is_wrapper(self, located: list[_Located]) -> bool:
         function = located[0].function
@@ -606,12 +631,10 @@ class Extractor:
         by_function: dict[str, list[_Located]] = {}
         for item in direct:
             by_function.setdefault(item.call.function, []).append(item)
-        declared = {
-            function_id(module.path, function.qualname)
-            for module in self.index.summaries.values()
-            for function in module.functions.values()
-            if self.declared_roles(module, function)
-        }
+        declared = self.declared_templates()
+        for key, templates in declared.items():
+            if key not in by_function:
+                by_function[key] = templates
         produced: dict[str, list[_Located]] = {}
         for _ in range(MAX_ROUNDS):
             everything = {
@@ -648,6 +671,7 @@ class Extractor:
             if _signature_of(new_produced) == _signature_of(produced):
                 break
             produced = new_produced
+        # Declared templates only stand for calls at the call sites.
         result = [item.call for item in direct]
         for items in produced.values():
             result.extend(item.call for item in items)
