@@ -25,6 +25,7 @@ from mixlint.model import (
     ModuleSummary,
     Parameter,
     Span,
+    keyword_span,
 )
 
 MAX_DEPTH = 60
@@ -432,10 +433,13 @@ class Collector:
         self, name: str, items: Sequence[tuple[Expr | None, Expr]], scope: _Scope
     ) -> None:
         current = scope.bindings.get(name)
-        if current is None or current.kind is not ExprKind.DICT:
+        if current is None:
             return
+        # A dict built any other way (`dict(props)`, `.copy()`, a parameter) keeps what
+        # it held, as a spread, and gains the new keys where they are written.
+        held = current.items if current.kind is ExprKind.DICT else ((None, current),)
         scope.bindings[name] = Expr(
-            ExprKind.DICT, current.text, current.span, items=current.items + tuple(items)
+            ExprKind.DICT, current.text, current.span, items=held + tuple(items)
         )
 
     def mutation(self, call: Expr, scope: _Scope) -> None:
@@ -457,7 +461,17 @@ class Collector:
                 if keyword is None:
                     items.append((None, value))
                 else:
-                    items.append((Expr(ExprKind.CONST, keyword, value.span, value=keyword), value))
+                    items.append(
+                        (
+                            Expr(
+                                ExprKind.CONST,
+                                keyword,
+                                keyword_span(keyword, value.span),
+                                value=keyword,
+                            ),
+                            value,
+                        )
+                    )
             self.add_items(name, items, scope)
         elif len(call.args) >= 2:
             self.add_items(name, ((call.args[0], call.args[1]),), scope)
@@ -502,6 +516,9 @@ class Collector:
         if isinstance(node, cst.SimpleStatementLine):
             for small in node.body:
                 self.small_statement(small, scope, guard)
+        elif isinstance(node, cst.BaseSmallStatement):
+            # The body of a one-line compound statement (`if consent: mp.track(...)`).
+            self.small_statement(node, scope, guard)
         elif isinstance(node, cst.FunctionDef):
             self.function(node, scope)
         elif isinstance(node, cst.ClassDef):

@@ -27,6 +27,7 @@ from mixlint.model import (
     Resolution,
     SdkObject,
     TrackingCall,
+    keyword_span,
 )
 from mixlint.resolve import ProjectIndex, Sym, SymKind, object_id
 from mixlint.sdk import Sdk, Signature
@@ -109,7 +110,7 @@ def _collect_properties(
                 if keyword is None:
                     _collect_properties(value, properties, opaque, depth + 1)
                 else:
-                    properties.append(Property(keyword, value.span, value))
+                    properties.append(Property(keyword, keyword_span(keyword, value.span), value))
             return
         if (
             target.base.kind is ExprKind.ATTR
@@ -136,55 +137,78 @@ def _collect_properties(
 # -- parameter flow ---------------------------------------------------------------
 
 
-def flowing_params(expr: Expr | None, params: frozenset[str], depth: int = 0) -> set[str]:
+def flowing_params(
+    expr: Expr | None, params: frozenset[str], depth: int = 0, seen: set[int] | None = None
+) -> set[str]:
     """Parameters whose value reaches ``expr`` unchanged (catalog: 'flows unchanged')."""
     if expr is None or depth > 30:
         return set()
+    # Expressions share subtrees (a local used twice): each is visited once.
+    seen = set() if seen is None else seen
+    if id(expr) in seen:
+        return set()
+    seen.add(id(expr))
     kind = expr.kind
     sub = depth + 1
     if kind is ExprKind.PARAM:
         return {str(expr.value)} if expr.value in params else set()
     if kind is ExprKind.NAME:
-        return flowing_params(expr.origin, params, sub) if expr.origin is not None else set()
+        return flowing_params(expr.origin, params, sub, seen) if expr.origin is not None else set()
     if kind is ExprKind.SUBSCRIPT:
-        return flowing_params(expr.base, params, sub)
+        return flowing_params(expr.base, params, sub, seen)
     if kind is ExprKind.CALL and expr.base is not None:
         callee = expr.base
         if callee.kind is ExprKind.ATTR and callee.value in _KEEPING_METHODS:
-            found = flowing_params(callee.base, params, sub)
+            found = flowing_params(callee.base, params, sub, seen)
             if callee.value == "format":
                 for arg in expr.args:
-                    found |= flowing_params(arg, params, sub)
+                    found |= flowing_params(arg, params, sub, seen)
             return found
         if ".".join(callee.chain()) in _KEEPING_FUNCTIONS:
             found = set()
             for arg in expr.args:
-                found |= flowing_params(arg, params, sub)
+                found |= flowing_params(arg, params, sub, seen)
             for _, value in expr.keywords:
-                found |= flowing_params(value, params, sub)
+                found |= flowing_params(value, params, sub, seen)
             return found
         return set()
     if kind in (ExprKind.FSTRING, ExprKind.CONCAT, ExprKind.COND, ExprKind.BOOLOP, ExprKind.SEQ):
         found = set()
         for part in expr.args:
-            found |= flowing_params(part, params, sub)
+            found |= flowing_params(part, params, sub, seen)
         return found
     if kind is ExprKind.STARRED:
-        return flowing_params(expr.base, params, sub)
+        return flowing_params(expr.base, params, sub, seen)
     if kind is ExprKind.DICT:
         found = set()
         for _, value in expr.items:
-            found |= flowing_params(value, params, sub)
+            found |= flowing_params(value, params, sub, seen)
         return found
     return set()
 
 
 def substitute(
-    expr: Expr | None, mapping: dict[str, Expr], inserted: set[int], depth: int = 0
+    expr: Expr | None,
+    mapping: dict[str, Expr],
+    inserted: set[int],
+    depth: int = 0,
+    memo: dict[int, Expr] | None = None,
 ) -> Expr | None:
     """Replace a wrapper's parameters by a caller's arguments."""
     if expr is None or depth > 40:
         return expr
+    memo = {} if memo is None else memo
+    done = memo.get(id(expr))
+    if done is not None:
+        return done
+    result = _substitute(expr, mapping, inserted, depth, memo)
+    memo[id(expr)] = result
+    return result
+
+
+def _substitute(
+    expr: Expr, mapping: dict[str, Expr], inserted: set[int], depth: int, memo: dict[int, Expr]
+) -> Expr:
     param = expr if expr.kind is ExprKind.PARAM else expr.origin
     if (
         expr.kind in (ExprKind.PARAM, ExprKind.NAME)
@@ -196,41 +220,36 @@ def substitute(
         inserted.add(id(replacement))
         return replacement
     sub = depth + 1
-    base = substitute(expr.base, mapping, inserted, sub)
-    origin = substitute(expr.origin, mapping, inserted, sub)
-    args = tuple(substitute(a, mapping, inserted, sub) or a for a in expr.args)
-    keywords = tuple((k, substitute(v, mapping, inserted, sub) or v) for k, v in expr.keywords)
+    base = substitute(expr.base, mapping, inserted, sub, memo)
+    origin = substitute(expr.origin, mapping, inserted, sub, memo)
+    args = tuple(substitute(a, mapping, inserted, sub, memo) or a for a in expr.args)
+    keywords = tuple(
+        (k, substitute(v, mapping, inserted, sub, memo) or v) for k, v in expr.keywords
+    )
     items = tuple(
         (
-            substitute(k, mapping, inserted, sub) if k is not None else None,
-            substitute(v, mapping, inserted, sub) or v,
+            substitute(k, mapping, inserted, sub, memo) if k is not None else None,
+            substitute(v, mapping, inserted, sub, memo) or v,
         )
         for k, v in expr.items
     )
-    if (
+    unchanged = (
         base is expr.base
         and origin is expr.origin
-        and args == expr.args
-        and keywords == expr.keywords
-        and items == expr.items
-    ):
+        and all(new is old for new, old in zip(args, expr.args, strict=True))
+        and all(new[1] is old[1] for new, old in zip(keywords, expr.keywords, strict=True))
+        and all(
+            new[0] is old[0] and new[1] is old[1]
+            for new, old in zip(items, expr.items, strict=True)
+        )
+    )
+    if unchanged:
         return expr
     return replace(expr, base=base, origin=origin, args=args, keywords=keywords, items=items)
 
 
-def _contains(expr: Expr | None, ids: set[int], depth: int = 0) -> bool:
-    if expr is None or depth > 40:
-        return False
-    if id(expr) in ids:
-        return True
-    sub = depth + 1
-    return (
-        _contains(expr.base, ids, sub)
-        or _contains(expr.origin, ids, sub)
-        or any(_contains(a, ids, sub) for a in expr.args)
-        or any(_contains(v, ids, sub) for _, v in expr.keywords)
-        or any(_contains(k, ids, sub) or _contains(v, ids, sub) for k, v in expr.items)
-    )
+def _contains(expr: Expr | None, ids: set[int]) -> bool:
+    return expr is not None and any(id(node) in ids for node in walk(expr))
 
 
 def bind_arguments(
@@ -274,7 +293,12 @@ def bind_arguments(
         elif keyword is None:
             extra.append((None, value))
         else:
-            extra.append((Expr(ExprKind.CONST, keyword, value.span, value=keyword), value))
+            extra.append(
+                (
+                    Expr(ExprKind.CONST, keyword, keyword_span(keyword, value.span), value=keyword),
+                    value,
+                )
+            )
     for param in function.params:
         if param.kind == "var_positional":
             mapping[param.name] = Expr(ExprKind.SEQ, "", call.span, args=tuple(rest))
@@ -585,29 +609,11 @@ class Extractor:
             for module in self.index.summaries.values():
                 for function in module.functions.values():
                     qualified = f"{module.module}.{function.qualname}" if module.module else ""
-                    if declaration.function not in (qualified, function.qualname):
-                        continue
-                    params = {p.name: p for p in function.params}
-
-                    def param(name: str | None) -> Expr | None:
-                        if name is None or name not in params:
-                            return None
-                        return Expr(ExprKind.PARAM, name, function.span, value=name)
-
-                    distinct_id = param(declaration.distinct_id)
-                    properties = param(declaration.properties)
-                    call = TrackingCall(
-                        path=module.path, span=function.span, kind="sdk",
-                        method=declaration.method,
-                        function=function_id(module.path, function.qualname),
-                        resolution=Resolution.CONFIG, event=param(declaration.event),
-                        distinct_ids=(distinct_id,) if distinct_id is not None else (),
-                        properties=Payload(properties, (), ()) if properties is not None else None,
-                        guarded=True,
-                    )  # fmt: skip
-                    templates.setdefault(call.function, []).append(
-                        _Located(call, module, function)
-                    )
+                    if declaration.function in (qualified, function.qualname):
+                        call = _declared_call(declaration, module, function)
+                        templates.setdefault(call.function, []).append(
+                            _Located(call, module, function)
+                        )
         return templates
 
     def is_wrapper(self, located: list[_Located]) -> bool:
@@ -739,25 +745,52 @@ class Extractor:
         )
 
 
+def _declared_call(
+    declaration: WrapperDecl, module: ModuleSummary, function: FunctionSummary
+) -> TrackingCall:
+    names = {p.name for p in function.params}
+
+    def param(name: str | None) -> Expr | None:
+        if name is None or name not in names:
+            return None
+        return Expr(ExprKind.PARAM, name, function.span, value=name)
+
+    distinct_id = param(declaration.distinct_id)
+    properties = param(declaration.properties)
+    return TrackingCall(
+        path=module.path,
+        span=function.span,
+        kind="sdk",
+        method=declaration.method,
+        function=function_id(module.path, function.qualname),
+        resolution=Resolution.CONFIG,
+        event=param(declaration.event),
+        distinct_ids=(distinct_id,) if distinct_id is not None else (),
+        properties=Payload(properties, (), ()) if properties is not None else None,
+        guarded=True,
+    )
+
+
 def inserted_roots(mapping: dict[str, Expr], inserted: set[int]) -> list[Expr]:
     return [value for value in mapping.values() if id(value) in inserted]
 
 
-def walk(expr: Expr, depth: int = 0) -> Iterator[Expr]:
-    """Every node of an expression, following local origins."""
-    if depth > 40:
-        return
-    yield expr
-    for child in (
-        expr.base,
-        expr.origin,
-        *expr.args,
-        *(v for _, v in expr.keywords),
-        *(k for k, _ in expr.items),
-        *(v for _, v in expr.items),
-    ):
-        if child is not None:
-            yield from walk(child, depth + 1)
+def walk(expr: Expr) -> Iterator[Expr]:
+    """Every node of an expression once, following local origins."""
+    seen: set[int] = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        children = (node.base, node.origin, *node.args, *(v for _, v in node.keywords))
+        stack.extend(child for child in children if child is not None)
+        for key, value in node.items:
+            if key is not None:
+                stack.append(key)
+            stack.append(value)
 
 
 def _short(function: str) -> str:

@@ -30,6 +30,14 @@ class Span:
 NO_SPAN = Span(0, 0, 0, 0)
 
 
+def keyword_span(keyword: str, value: Span) -> Span:
+    """Where ``keyword=`` stands before its value, as PEP 8 writes it (no spaces)."""
+    start = value.start_col - len(keyword) - 1
+    if start < 1:
+        return value
+    return Span(value.start_line, start, value.start_line, start + len(keyword))
+
+
 class ExprKind(str, Enum):
     """What an ``Expr`` node is. The field use of each kind is listed beside it."""
 

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from mixlint.extract import payload as build_payload
+from mixlint.extract import walk
 from mixlint.model import (
     Expr,
     ExprKind,
@@ -30,6 +31,7 @@ from mixlint.model import (
     Property,
     Span,
     TrackingCall,
+    keyword_span,
 )
 from mixlint.values import (
     MatchKind,
@@ -149,8 +151,14 @@ class _Judge:
         site = _Site(call, scope)
         if call.kind == "wrapper":
             site.caller_ids = set()
-            for argument in call.arguments:
-                _collect_nodes(argument, site.caller_ids, site.caller_spans)
+            for node in (n for argument in call.arguments for n in walk(argument)):
+                site.caller_ids.add(id(node))
+                site.caller_spans.add(node.span)
+            # `**kwargs` keys are the caller's keywords (`track(..., Vorname=x)`).
+            keywords = call.call.keywords if call.call is not None else ()
+            site.caller_spans.update(
+                keyword_span(name, value.span) for name, value in keywords if name is not None
+            )
         profile = call.method.startswith(("people_", "group_"))
         ids = {id(expr) for expr in call.distinct_ids}
         for role, part in (
@@ -392,27 +400,6 @@ def _follow(expr: Expr | None) -> Expr | None:
         expr = expr.origin
         depth += 1
     return expr
-
-
-def _collect_nodes(root: Expr, ids: set[int], spans: set[Span]) -> None:
-    """Every node of an expression, following local origins, each once."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in ids:
-            continue
-        ids.add(id(node))
-        spans.add(node.span)
-        for child in (
-            node.base,
-            node.origin,
-            *node.args,
-            *(v for _, v in node.keywords),
-            *(k for k, _ in node.items),
-            *(v for _, v in node.items),
-        ):
-            if child is not None and id(child) not in ids:
-                stack.append(child)
 
 
 def _forwarded(expr: Expr | None, depth: int) -> Iterator[tuple[Expr, Expr]]:

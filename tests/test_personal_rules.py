@@ -221,8 +221,8 @@ def test_kwargs_wrapper_and_celery_task(tmp_path: Path) -> None:
     }
     findings = _run(tmp_path, files)
     assert _where(findings) == [
-        ("MX101", "worker/signals.py", 7, 64),  # Rechnungsadresse=... (key span: the value)
-        ("MX104", "worker/signals.py", 13, 34),  # value read from a "diagnose" form field
+        ("MX101", "worker/signals.py", 7, 47),  # the keyword Rechnungsadresse=
+        ("MX104", "worker/signals.py", 13, 27),  # reason=, its value read from a "diagnose" field
         ("MX105", "worker/signals.py", 14, 29),  # **form.cleaned_data
         ("MX105", "worker/tasks.py", 13, 57),  # **properties, and nobody calls track_untraced
     ]
