@@ -120,6 +120,9 @@ def _singulars(form: str) -> tuple[str, ...]:
     # Plurals are only guessed for longer words so that "ips" or "dos" stay apart.
     if len(form) >= 5 and form.endswith("s"):
         return (form, form[:-1], form[:-2]) if form.endswith("es") else (form, form[:-1])
+    # German and Dutch plurals in -n/-en (Telefonnummern, Adressen, Nachnamen).
+    if len(form) >= 7 and form.endswith("n"):
+        return (form, form[:-1], form[:-2]) if form.endswith("en") else (form, form[:-1])
     return (form,)
 
 
@@ -343,7 +346,9 @@ class Vocabulary:
 
     def _split_compound(self, word: str) -> _Entry | None:
         for split in range(_MIN_PREFIX, len(word) - _MIN_AMBIGUOUS_HEAD + 1):
-            entry = self._heads.get(word[split:])
+            entry = next(
+                (e for head in _singulars(word[split:]) if (e := self._heads.get(head))), None
+            )
             if entry is None:
                 continue
             stems = _stems(word[:split])

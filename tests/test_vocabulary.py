@@ -449,3 +449,21 @@ def test_load_without_arguments_is_independent_of_configured_loads() -> None:
 def test_results_are_cached(vocab: Vocabulary) -> None:
     assert vocab.match_key("userEmail") is vocab.match_key("userEmail")
     assert vocab.match_name("name", "user") is vocab.match_name("name", "user")
+
+
+@pytest.mark.parametrize(
+    ("key", "category"),
+    [
+        ("Telefonnummern", "phone"),
+        ("Kundentelefonnummern", "phone"),
+        ("Rechnungsadressen", "postal_address"),
+        ("Nachnamen", "person_name"),
+        ("Regionen", None),
+        ("Dateinamen", None),
+        ("Produktnamen", None),
+        ("Kampagnen", None),
+        ("session", None),
+    ],
+)
+def test_german_plurals_in_n(vocab: Vocabulary, key: str, category: str | None) -> None:
+    assert category_of(vocab, key) == category
