@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from mixlint.config import WrapperDecl
+from mixlint.flow import KEEPING_STRING_METHODS
 from mixlint.model import (
     CallerSite,
     CallSite,
@@ -35,24 +36,8 @@ from mixlint.sdk import Sdk, Signature
 MAX_WRAPPER_DEPTH = 8
 MAX_ROUNDS = 12
 _HEURISTIC_NAME = re.compile(r"(?i)(mixpanel|^mp$|^_mp$|^mp_client$)")
-_KEEPING_METHODS = frozenset(
-    {
-        "lower",
-        "upper",
-        "strip",
-        "lstrip",
-        "rstrip",
-        "casefold",
-        "title",
-        "replace",
-        "encode",
-        "decode",
-        "get",
-        "format",
-        "copy",
-        "capitalize",
-    }
-)
+# Beyond string methods, a dict's `.get()` and `.copy()` and `str.format` keep a value.
+_KEEPING_METHODS = KEEPING_STRING_METHODS | {"get", "copy", "format"}
 _KEEPING_FUNCTIONS = frozenset({"str", "dict", "json.dumps", "copy", "deepcopy"})
 _PROFILE_OPERATIONS = ("$set", "$set_once", "$add", "$append", "$union", "$remove", "$unset")
 

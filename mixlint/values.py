@@ -23,6 +23,7 @@ from enum import Enum
 
 from mixlint.config import DEFAULT_PSEUDONYMIZER_PATTERN, Config
 from mixlint.extract import bind_arguments, substitute
+from mixlint.flow import KEEPING_STRING_METHODS
 from mixlint.literals import classify_literal, mask_line
 from mixlint.model import Expr, ExprKind, FunctionSummary, ModuleSummary, ProjectModel
 from mixlint.vocabulary import Vocabulary, WordMatch
@@ -37,32 +38,7 @@ IP_LABEL = "IP address"
 DIRECT_IDENTIFIERS = frozenset({"email", "phone", "person_name", IP_CATEGORY})
 
 # String operations that return the same data (catalog: "flows unchanged").
-_KEEPING_METHODS = frozenset(
-    {
-        "lower",
-        "upper",
-        "strip",
-        "lstrip",
-        "rstrip",
-        "casefold",
-        "title",
-        "capitalize",
-        "swapcase",
-        "replace",
-        "encode",
-        "decode",
-        "zfill",
-        "ljust",
-        "rjust",
-        "center",
-        "expandtabs",
-        "removeprefix",
-        "removesuffix",
-        "normalize",
-        "copy",
-        "format_map",
-    }
-)
+_KEEPING_METHODS = KEEPING_STRING_METHODS | {"copy"}
 _KEEPING_FUNCTIONS = frozenset(
     {
         "str",
