@@ -1,4 +1,4 @@
-"""Every tracking call in the fixture projects is found, and no false one.
+"""Every tracking call in the fixture projects is found, no false one, and the findings are pinned.
 
 Each project under tests/fixtures/ holds an ``expected.yaml`` written by hand
 from the code: the complete list of tracking calls with kind, method, event,
@@ -16,6 +16,7 @@ import yaml
 from mixlint.config import Config
 from mixlint.engine import analyse
 from mixlint.model import ExprKind, TrackingCall
+from tests.helpers import findings_of, run
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECTS = sorted(p.parent for p in FIXTURES.glob("*/expected.yaml"))
@@ -72,3 +73,11 @@ def test_every_tracking_call_found(project: Path) -> None:
         key=lambda c: (c["path"], c["line"], c["method"], c["kind"]),
     )
     assert found == expected_calls(project)
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+def test_complete_findings(project: Path) -> None:
+    data = yaml.safe_load((project / "expected.yaml").read_text(encoding="utf-8"))
+    result = run(project, Config())
+    found = [[f.rule_id, f.path, f.span.start_line, f.span.start_col] for f in findings_of(result)]
+    assert found == data["findings"]
