@@ -27,6 +27,18 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     # expect the target to be updated.
     if path.is_symlink():
         path = path.resolve()
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        special = not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        special = False  # missing (or unreadable): written beside and renamed over
+    if special:
+        # /dev/null, /dev/stdout, a FIFO another CI step reads: renaming a file
+        # over it would replace the device itself (for root, /dev/null for the
+        # whole system); such a destination has no old content to protect.
+        with open(path, "wb") as handle:
+            handle.write(payload)
+        return
     directory = path.parent
     if not directory.is_dir():
         reason = f"directory '{directory}' does not exist"
@@ -36,7 +48,6 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         error.strerror = reason
         raise error
 
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     temp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
     # os.open with 0o666 lets the umask decide the mode, as for a plain open();
     # mkstemp would leave the result readable by its owner only.

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mixlint.atomic import write_atomic
 from mixlint.config import ConfigError, display_path
+from mixlint.literals import mask_line
 from mixlint.model import Finding
 
 BASELINE_VERSION = 1
@@ -93,7 +94,8 @@ def write_baseline(path: Path, findings: Iterable[Finding]) -> None:
                 "rule": finding.rule_id,
                 "path": finding.path,
                 "fingerprint": finding.fingerprint,
-                "message": finding.message,
+                # The file is committed: never a personal-data literal in it.
+                "message": mask_line(finding.message),
             },
         )
     document = {

@@ -79,6 +79,57 @@ def _write_output(text: str, output: str | None) -> None:
         fail(f"cannot write '{output}': {error.strerror or error}")
 
 
+def _speed_options(function: Any) -> Any:
+    """--jobs, --no-cache, --cache-dir, --timeout (and the hidden --no-prefilter)."""
+    options = [
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Worker processes  [default: the number of CPUs; 1: no workers]",
+        ),
+        click.option("--no-cache", is_flag=True, help="Do not read or write the cache."),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False),
+            envvar="MIXLINT_CACHE_DIR",
+            help="Cache folder (env: MIXLINT_CACHE_DIR)  [default: .mixlint_cache in the "
+            "project root]",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=20.0,
+            show_default=True,
+            help="Seconds allowed per file (then MX001).",
+        ),
+        click.option(
+            "--no-prefilter",
+            is_flag=True,
+            hidden=True,
+            help="Parse every file, even those that cannot track anything.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _run_options(
+    jobs: int | None, no_cache: bool, cache_dir: str | None, timeout: float, no_prefilter: bool
+) -> Any:
+    from mixlint.summaries import Options, default_jobs
+
+    return Options(
+        jobs=jobs or default_jobs(),
+        cache=not no_cache,
+        cache_dir=Path(cache_dir).absolute() if cache_dir else None,
+        prefilter=not no_prefilter,
+        timeout=timeout,
+    )
+
+
 def _use_color(output: str | None, fmt: str) -> bool:
     if output is not None or fmt != "text" or os.environ.get("NO_COLOR"):
         return False
@@ -119,6 +170,7 @@ def _use_color(output: str | None, fmt: str) -> bool:
     type=click.Path(dir_okay=False),
     help="Record today's findings in this baseline file.",
 )
+@_speed_options
 def check(
     paths: tuple[str, ...],
     fmt: str,
@@ -134,16 +186,20 @@ def check(
     show_suppressed: bool,
     baseline: str | None,
     write_baseline: str | None,
+    jobs: int | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    timeout: float,
+    no_prefilter: bool,
 ) -> None:
     """Check PATHS (files or folders; default: the current folder)."""
     from mixlint.baseline import write_baseline as record_baseline
     from mixlint.checks import all_rules
     from mixlint.config import ConfigError, apply_overrides
     from mixlint.discovery import DiscoveryError
-    from mixlint.engine import analyse
-    from mixlint.engine import check as run_checks
     from mixlint.model import Level
     from mixlint.report import Report, render
+    from mixlint.summaries import check_project
 
     config = _load_config(paths, config_file)
     try:
@@ -157,8 +213,12 @@ def check(
             extend_exclude=exclude or None,
             baseline=baseline,
         )
-        model = analyse(list(paths) or ["."], config)
-        result = run_checks(model, config)
+        result = check_project(
+            list(paths) or ["."],
+            config,
+            _run_options(jobs, no_cache, cache_dir, timeout, no_prefilter),
+        )
+        model = result.model
     except (ConfigError, DiscoveryError) as error:
         fail(str(error))
     if write_baseline is not None:
@@ -166,6 +226,8 @@ def check(
             record_baseline(
                 Path(write_baseline), [f for f in result.findings if f.suppressed is None]
             )
+        except ConfigError as error:  # write_baseline words its own OSErrors
+            fail(str(error))
         except OSError as error:
             fail(f"cannot write '{write_baseline}': {error.strerror or error}")
     fail_level = None if config.fail_on == "never" else Level(config.fail_on)
@@ -210,12 +272,18 @@ def check(
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the inventory here.")
 @click.option("--config", "config_file", type=click.Path(), help="Configuration file to use.")
 @click.option("--exclude", multiple=True, help="Glob of paths to skip (adds to config).")
+@_speed_options
 def inventory(
     paths: tuple[str, ...],
     fmt: str,
     output: str | None,
     config_file: str | None,
     exclude: tuple[str, ...],
+    jobs: int | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    timeout: float,
+    no_prefilter: bool,
 ) -> None:
     """List every tracking call, event and property in PATHS (the data map for Art. 30)."""
     from mixlint.config import ConfigError, apply_overrides
@@ -223,20 +291,30 @@ def inventory(
     from mixlint.engine import analyse, in_scope
     from mixlint.model import Property
     from mixlint.report.inventory import render_inventory
+    from mixlint.values import ValueAnalyzer
     from mixlint.vocabulary import Vocabulary
 
     config = _load_config(paths, config_file)
     try:
         config = apply_overrides(config, extend_exclude=exclude or None)
-        model = analyse(list(paths) or ["."], config)
+        model = analyse(
+            list(paths) or ["."],
+            config,
+            _run_options(jobs, no_cache, cache_dir, timeout, no_prefilter),
+        )
     except (ConfigError, DiscoveryError) as error:
         fail(str(error))
     model.calls = [call for call in model.calls if in_scope(model, call.path)]
     vocabulary = Vocabulary.load(config.extra_words, config.allow_keys)
+    values = ValueAnalyzer(config, vocabulary)
 
     def category(prop: Property) -> str | None:
+        """The personal-data category a key names or a value carries."""
         match = vocabulary.match_key(prop.key) if prop.key else None
-        return match.category.label if match is not None else None
+        if match is not None:
+            return match.category.label
+        found = values.value(prop.value)
+        return found.label if found is not None and not found.weak else None
 
     _write_output(render_inventory(model, fmt, category), output)
 

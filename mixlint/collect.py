@@ -17,6 +17,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from mixlint.consent import ConsentMatcher
+from mixlint.literals import mask
 from mixlint.model import (
     CallSite,
     Expr,
@@ -136,7 +137,10 @@ class Collector:
         end = self.line_starts[span.end_line - 1] + span.end_col - 1
         snippet = self.source[start:end]
         if len(snippet) > MAX_TEXT:
-            snippet = snippet[: MAX_TEXT - 1] + "…"
+            # Masked before it is cut: half a personal-data literal is no longer
+            # recognised by the reporters' masking, and would be printed as is.
+            # (320 more characters hold any literal that starts before the cut.)
+            snippet = mask(snippet[: MAX_TEXT + 320])[: MAX_TEXT - 1] + "…"
         return snippet
 
     def make(self, kind: ExprKind, node: cst.CSTNode, **fields: object) -> Expr:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterable, Sequence
@@ -47,17 +48,86 @@ class Discovered:
 
 def find_root(paths: Sequence[Path]) -> Path:
     """The nearest folder upward of the first path holding a project marker."""
-    start = paths[0].resolve() if paths else Path.cwd().resolve()
-    if not start.is_dir():
+    # os.path.realpath, unlike Path.resolve on Python < 3.13, does not raise
+    # on a symbolic link loop.
+    start = Path(os.path.realpath(paths[0] if paths else Path.cwd()))
+    if not os.path.isdir(start):
         start = start.parent
     for candidate in (start, *start.parents):
-        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+        if any(os.path.lexists(candidate / marker) for marker in ROOT_MARKERS):
             return candidate
     return start
 
 
 def _is_virtualenv(directory: Path) -> bool:
-    return (directory / "pyvenv.cfg").is_file()
+    # os.path.isfile, unlike Path.is_file, is False (not an error) for a
+    # folder that cannot be searched.
+    return os.path.isfile(directory / "pyvenv.cfg")
+
+
+def file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be analysed as a file, or None when it is a regular file.
+
+    Only regular files are ever opened: reading a FIFO named ``x.py`` would
+    block the run forever, a device could be endless. Symbolic links are
+    followed; a broken one or a loop is a problem, not a crash.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "symbolic link loop"
+        if error.errno == errno.ENOENT and os.path.islink(path):
+            return "broken symbolic link"
+        return f"cannot read file: {error.strerror or error}"
+    if stat.S_ISREG(mode):
+        return None
+    return f"not a regular file (it is {_file_kind(mode)})"
+
+
+def _undecodable(relative: str) -> bool:
+    """Whether a path holds bytes that are not UTF-8 (kept as surrogates by ``os``).
+
+    Such a name cannot be written to a UTF-8 report, nor imported as a module.
+    """
+    try:
+        relative.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _printable(path: Path, root: Path) -> Path:
+    """``path`` with each byte that is not UTF-8 written as ``\\xNN``, for reports."""
+    relative = _relative(path, root)
+    text = os.fsencode(relative).decode("utf-8", "backslashreplace")
+    return root / text if relative != path.as_posix() else Path(text)
+
+
+def _add(found: Discovered, path: Path, root: Path) -> None:
+    """Record ``path`` to analyse, or the reason it cannot be."""
+    if _undecodable(_relative(path, root)):
+        found.problems.append((_printable(path, root), "file name is not valid UTF-8"))
+        return
+    problem = file_problem(path)
+    if problem is not None:
+        found.problems.append((path, problem))
+    else:
+        found.files.append(path)
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "a special file"
 
 
 def _matches(relative: str, patterns: Sequence[str]) -> bool:
@@ -134,10 +204,7 @@ def _walk(
         elif entry.name.endswith(".py"):
             if _matches(relative, excludes) or _ignored(path, False, local_specs):
                 continue
-            if entry.is_symlink() and not path.exists():
-                found.problems.append((path, "broken symbolic link"))
-                continue
-            found.files.append(path)
+            _add(found, path, root)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -151,15 +218,23 @@ def discover(paths: Iterable[str | Path], excludes: Sequence[str] = ()) -> Disco
     """Walk directories for ``*.py``; files named explicitly are always analysed."""
     arguments = [Path(p) for p in paths] or [Path(".")]
     for argument in arguments:
-        if not argument.exists() and not argument.is_symlink():
-            raise DiscoveryError(f"path '{argument}' does not exist")
+        try:
+            os.lstat(argument)
+        except FileNotFoundError:
+            raise DiscoveryError(f"path '{argument}' does not exist") from None
+        except OSError as error:
+            raise DiscoveryError(
+                f"path '{argument}' cannot be read: {error.strerror or error}"
+            ) from None
     root = find_root(arguments)
     found = Discovered(root=root)
     seen: set[tuple[int, int]] = set()
     for argument in arguments:
         absolute = Path(os.path.abspath(argument))
-        found.requested.append(absolute)
-        if absolute.is_dir():
+        # Reports name what was asked for the way they name the files in it.
+        printable = _undecodable(_relative(absolute, root))
+        found.requested.append(_printable(absolute, root) if printable else absolute)
+        if os.path.isdir(absolute):
             # .gitignore files above the scanned folder, up to the root, apply too.
             specs = [
                 (parent, spec)
@@ -169,10 +244,10 @@ def discover(paths: Iterable[str | Path], excludes: Sequence[str] = ()) -> Disco
                 if spec is not None
             ]
             _walk(absolute, root, excludes, specs, seen, found)
-        elif absolute.is_symlink() and not absolute.exists():
-            found.problems.append((absolute, "broken symbolic link"))
         else:
-            found.files.append(absolute)
+            # A file named on the command line is analysed whatever its name,
+            # but only when it is a regular file.
+            _add(found, absolute, root)
     unique = dict.fromkeys(found.files)
     found.files = sorted(unique, key=lambda path: _relative(path, root).split("/"))
     return found

@@ -15,6 +15,7 @@ from mixlint.literals import mask_line
 from mixlint.model import Finding, Level
 from mixlint.report import Report, active, rules_by_id, source_line, summarise, summary_sentence
 
+MAX_SHOWN_LINE = 1000  # longer source lines are not printed under a finding
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
 _DIM = "\x1b[2m"
@@ -63,7 +64,9 @@ def _finding(report: Report, finding: Finding, paint: _Painter) -> list[str]:
         header += " " + paint(_DIM, f"(suppressed {finding.suppressed}{reason})")
     lines = [header]
     raw = source_line(report, finding.path, span.start_line)
-    if raw is None:
+    if raw is None or len(raw) > MAX_SHOWN_LINE:
+        # A minified or generated line of megabytes would be printed (and masked)
+        # once per finding: the position in the header says where it is.
         return lines
     end_col = span.end_col if span.end_line == span.start_line else len(raw) + 1
     display, marker = _mark(raw, span.start_col, end_col)

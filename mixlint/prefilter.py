@@ -1,0 +1,1120 @@
+"""The prefilter: which files can matter, decided from their text, so that the rest is never parsed.
+
+libcst is thorough but slow, and in a large project almost no file tracks
+anything. A file is parsed only when something in its text could make a
+difference to the findings. The first reasons are read from the file alone
+(``scan``, cached by content hash):
+
+- *strong*: it names the SDK (``mixpanel`` in any case: the SDK module and
+  classes, ``flask_mixpanel``, ``mixpanel_utils``, the API hosts), or it calls
+  an SDK method (``.track``, ``.people_set`` ...) next to a name the extractor
+  takes for a client by name alone (``mp``, ``_mp``, ``mp_client``);
+- *data*: a deletion path or the GDPR API (``people_delete``,
+  ``data-deletions``, ``/api/app/data-``), a wrapper declared in configuration;
+- *comment*: an inline suppression (``# mixlint: ...``, ``# noqa: MX...``), whose
+  MX002 needs the file's lines;
+- *sniff*: it may not parse at all (undecodable, NUL bytes, too large; or it has
+  Python 2 ``print`` / ``exec`` statements, ``except X, e:``, ``ur''`` strings or
+  merge-conflict markers, and CPython's parser confirms the syntax error), so that
+  MX001 is reported as before.
+
+Then, in rounds until nothing changes (``Selector``), the files parsed so far
+are resolved and extracted as usual, and their *relevant* names are found: the
+functions that contain tracking calls or build SDK objects, their callers (all
+the way up, for MX201), factories returning clients, module globals and class
+attributes that hold clients, SDK names or strings naming Mixpanel, classes
+with any of these, and the modules exporting them (also by ``import *``). An
+unparsed file joins when one of its import statements (read from the text,
+relative imports resolved as Python does) reaches a relevant name or module.
+The imports of the files whose values the rules read (tracking calls, SDK
+objects, strong files, importers of relevant names) are followed too, name by
+name through re-exports and into the functions and classes they name, so that
+constants, pseudonymisers and re-exported clients are all there.
+
+Everything another file can contribute to a finding reaches it through an
+import statement naming it, which is why the result equals a full parse's.
+The one difference: a file that names nothing of the above and fails to parse
+for a reason the sniff does not recognise is not reported (MX001);
+``--no-prefilter`` parses every file.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import re
+import tokenize
+import warnings
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from typing import Any
+
+from mixlint.model import Expr, ExprKind, ModuleSummary, ProjectModel
+
+FACTS_VERSION = 1
+MAX_FILE_BYTES = 10 * 1024 * 1024  # as mixlint.project: larger files are a problem (MX001)
+
+# (level, module, names): ``from ..a.b import c, d`` -> (2, "a.b", ("c", "d"));
+# ``import a.b`` -> (0, "a.b", None); ``from a import *`` -> (0, "a", ("*",)).
+Import = tuple[int, str, "tuple[str, ...] | None"]
+
+STRONG, DATA, COMMENT, SNIFF = 1, 2, 4, 8
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the prefilter needs from one file's text (plain data, cached by content)."""
+
+    sha: str  # sha256 of the bytes
+    flags: int  # STRONG | DATA | COMMENT | SNIFF
+    imports: tuple[Import, ...] = ()
+
+
+# -- reading one file -------------------------------------------------------------
+
+_DATA_WORDS = (b"people_delete", b"data-deletions", b"/api/app/data-")
+_HEURISTIC = re.compile(rb"(?i)(?<![A-Za-z0-9_])_?mp(?:_client)?(?![A-Za-z0-9_])")
+_NOQA_MX = re.compile(rb"(?i)noqa[^\n]*?mx[0-9]")
+# Python 2 and other reasons a file cannot be parsed. Each pattern starts with a
+# literal, which the regex engine finds fast; a statement must also start a line or
+# follow ``:`` / ``;`` (``_line_start``).
+_STATEMENTS = (
+    re.compile(rb"print[ \t]+[^\s(=)\]},;.:]"),
+    re.compile(rb"exec[ \t]+[\"'A-Za-z_]"),
+    re.compile(rb"except[ \t]+[\w.]+[ \t]*,[ \t]*\w+[ \t]*:"),
+)
+_CONFLICTS = (b"<<<<<<<", b">>>>>>>")
+_UR_STRINGS = (b"ur'", b'ur"')  # in the lowered text: ur"" strings
+_IDENTIFIER_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+class Scanner:
+    """Reads files into ``Facts``. ``methods``: the SDK's tracking methods (heuristic
+    clients); ``words``: names of wrappers declared in configuration."""
+
+    def __init__(self, methods: Iterable[str], words: Iterable[str] = ()) -> None:
+        names = sorted(set(methods), key=lambda name: (-len(name), name))
+        self._methods = re.compile(
+            rb"\.(?:\s|\\)*(?:" + b"|".join(re.escape(n.encode()) for n in names) + rb")(?![\w])"
+        )
+        self._words = [
+            re.compile(r"(?<![\w])" + re.escape(word) + r"(?![\w])") for word in sorted(set(words))
+        ]
+        self.signature = hashlib.sha256(
+            repr((FACTS_VERSION, names, sorted(set(words)))).encode()
+        ).hexdigest()[:16]
+
+    def scan(self, data: bytes) -> Facts:
+        sha = hashlib.sha256(data).hexdigest()
+        if len(data) > MAX_FILE_BYTES or b"\x00" in data:
+            return Facts(sha, SNIFF)
+        try:
+            text = _decode(data)
+        except (UnicodeDecodeError, SyntaxError, LookupError):
+            return Facts(sha, SNIFF)
+        lowered = data.lower()
+        flags = 0
+        if b"mixpanel" in lowered or (
+            self._methods.search(data) is not None and _HEURISTIC.search(data) is not None
+        ):
+            flags |= STRONG
+        if any(word in lowered for word in _DATA_WORDS) or any(
+            word.search(text) for word in self._words
+        ):
+            flags |= DATA
+        if b"mixlint" in lowered or (b"noqa" in lowered and _NOQA_MX.search(data) is not None):
+            flags |= COMMENT
+        if _sniff(data, lowered) and not compiles(data):
+            flags |= SNIFF
+        return Facts(sha, flags, imports(text))
+
+
+def _decode(data: bytes) -> str:
+    """As ``mixlint.project.decode``: BOM, PEP 263 cookie, else strict UTF-8."""
+    second = data.find(b"\n", data.find(b"\n") + 1)
+    head = data if second == -1 else data[:second]
+    if b"coding" not in head and not data.startswith(b"\xef\xbb\xbf"):
+        return data.decode("utf-8")  # no cookie, no BOM: what detect_encoding decides
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _sniff(data: bytes, lowered: bytes) -> bool:
+    for pattern in _STATEMENTS:
+        for match in pattern.finditer(data):
+            start = match.start()
+            if (not start or data[start - 1] not in _IDENTIFIER_BYTES) and _line_start(data, start):
+                return True
+    for marker in _CONFLICTS:
+        start = data.find(marker)
+        while start != -1:
+            if data[start + 7 : start + 8] in (b" ", b"\t", b"\r", b"\n") and _line_start(
+                data, start
+            ):
+                return True
+            start = data.find(marker, start + 7)
+    for marker in _UR_STRINGS:
+        start = lowered.find(marker)
+        while start != -1:
+            if not start or lowered[start - 1] not in _IDENTIFIER_BYTES:
+                return True
+            start = lowered.find(marker, start + 3)
+    return False
+
+
+def _line_start(data: bytes, start: int) -> bool:
+    """Only blanks, or a ``:`` / ``;`` ending a statement, before ``start`` on its line."""
+    prefix = data[data.rfind(b"\n", 0, start) + 1 : start].rstrip(b" \t")
+    return not prefix or prefix[-1:] in (b":", b";")
+
+
+def compiles(data: bytes) -> bool:
+    """Does CPython parse it? Only asked when the sniff suspects it does not (cheap)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(data, "<prefilter>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return False
+    return True
+
+
+_IMPORT_WORD = re.compile(r"import")
+_AS = re.compile(r"\s+as\s+")
+
+
+def imports(text: str) -> tuple[Import, ...]:
+    """Every import statement in the text, found without parsing.
+
+    Generous by design: an ``import`` in a string or a comment that looks like a
+    statement is kept too (it costs a lookup), and no real statement is missed
+    (continuation lines, parentheses, ``;``, ``if x: import y``, relative forms).
+    """
+    found: dict[Import, None] = {}
+    length = len(text)
+    for match in _IMPORT_WORD.finditer(text):
+        start = match.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] in "_."):
+            continue
+        end = start + 6
+        if end < length and (text[end].isalnum() or text[end] == "_"):
+            continue
+        if _simple(text, start, found):
+            continue
+        prefix = text[_logical_start(text, start) : start]
+        prefix = prefix.replace("\\\r\n", " ").replace("\\\n", " ")
+        segment = prefix[max(prefix.rfind(";"), prefix.rfind(":")) + 1 :].strip()
+        tail = _statement_tail(text, end)
+        if not segment:
+            for item in tail.split(","):
+                module = "".join(_AS.split(item.strip())[0].split())
+                if module:
+                    found[(0, module, None)] = None
+        elif segment.startswith("from") and (
+            len(segment) == 4 or not (segment[4].isalnum() or segment[4] == "_")
+        ):
+            spec = "".join(segment[4:].split())
+            level = len(spec) - len(spec.lstrip("."))
+            names = tuple(
+                "".join(_AS.split(item.strip())[0].split())
+                for item in tail.strip().strip("()").split(",")
+                if item.strip()
+            )
+            found[(level, spec[level:], names)] = None
+    return tuple(found)
+
+
+_ONE_IMPORT = re.compile(
+    r"[ \t]*import[ \t]+([\w.]+(?:[ \t]+as[ \t]+\w+)?"
+    r"(?:[ \t]*,[ \t]*[\w.]+(?:[ \t]+as[ \t]+\w+)?)*)[ \t\r]*"
+)
+_ONE_FROM = re.compile(
+    r"[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+"
+    r"(\*|\w+(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*\w+(?:[ \t]+as[ \t]+\w+)?)*)[ \t\r]*"
+)
+
+
+def _simple(text: str, start: int, found: dict[Import, None]) -> bool:
+    """The common case fast: one import statement alone on its line (a comment after
+    it allowed); False when the line needs the general reading."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if (
+        line_start >= 2
+        and text[line_start - 2] in "\\\r"
+        and (text[line_start - 2] == "\\" or text[line_start - 3 : line_start - 1] == "\\\r")
+    ):
+        return False  # continues the line before
+    line_end = text.find("\n", start)
+    line = text[line_start : line_end if line_end != -1 else len(text)]
+    if "#" in line:
+        line = line.split("#", 1)[0]
+    match = _ONE_IMPORT.fullmatch(line)
+    if match is not None:
+        for item in match.group(1).split(","):
+            found[(0, item.split()[0], None)] = None
+        return True
+    match = _ONE_FROM.fullmatch(line)
+    if match is not None:
+        names = match.group(3)
+        found[
+            (
+                len(match.group(1)),
+                match.group(2),
+                tuple(item.split()[0] for item in names.split(",")),
+            )
+        ] = None
+        return True
+    return False
+
+
+def _logical_start(text: str, index: int) -> int:
+    start = text.rfind("\n", 0, index) + 1
+    while start >= 2 and (text[start - 2] == "\\" or text[start - 3 : start - 1] == "\\\r"):
+        start = text.rfind("\n", 0, start - 2) + 1
+    return start
+
+
+def _statement_tail(text: str, index: int) -> str:
+    """What follows ``import`` up to the end of the statement (comments dropped)."""
+    position = index
+    while True:
+        while position < len(text) and text[position] in " \t":
+            position += 1
+        if text.startswith("\\\n", position):
+            position += 2
+        elif text.startswith("\\\r\n", position):
+            position += 3
+        else:
+            break
+    parts: list[str] = []
+    parenthesized = text.startswith("(", position)
+    if parenthesized:
+        position += 1
+    for _ in range(1000):
+        newline = text.find("\n", position)
+        code = text[position : newline if newline != -1 else len(text)].split("#", 1)[0]
+        if parenthesized:
+            closing = code.find(")")
+            if closing != -1:
+                parts.append(code[:closing])
+                break
+            parts.append(code)
+        else:
+            semicolon = code.find(";")
+            if semicolon != -1:
+                parts.append(code[:semicolon])
+                break
+            stripped = code.rstrip("\r \t")
+            if not stripped.endswith("\\"):
+                parts.append(code)
+                break
+            parts.append(stripped[:-1])
+        if newline == -1:
+            break
+        position = newline + 1
+    return " ".join(parts)
+
+
+# -- the module table ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleInfo:
+    path: str
+    module: str
+    is_package: bool
+    root: str  # source root ("" for the project root)
+
+
+class ModuleTable:
+    """Every file of the project as Python would import it, parsed or not.
+
+    ``find`` chooses among same-named modules exactly as ``ProjectIndex.find_module``
+    does, but over all files: what a full parse would resolve to.
+    """
+
+    def __init__(self, infos: Sequence[ModuleInfo]) -> None:
+        self.infos = {info.path: info for info in infos}
+        self.by_module: dict[str, list[ModuleInfo]] = {}
+        for info in infos:
+            self.by_module.setdefault(info.module, []).append(info)
+
+    def find(self, name: str, importer: str) -> ModuleInfo | None:
+        candidates = self.by_module.get(name)
+        if not candidates:
+            return None
+        own = self.infos[importer].root if importer in self.infos else ""
+        for candidate in candidates:
+            if candidate.root == own:
+                return candidate
+        for candidate in candidates:
+            if candidate.root in ("", "src"):
+                return candidate
+        return None
+
+    def cut(self, dotted: str, importer: str) -> tuple[ModuleInfo | None, tuple[str, ...]]:
+        """The longest module prefix of ``dotted`` and the attributes after it."""
+        parts = dotted.split(".")
+        for size in range(len(parts), 0, -1):
+            found = self.find(".".join(parts[:size]), importer)
+            if found is not None:
+                return found, tuple(parts[size:])
+        return None, ()
+
+    def absolute(self, importer: str, level: int, module: str) -> str:
+        """A relative import's target, as ``mixlint.collect`` computes it."""
+        if level == 0:
+            return module
+        info = self.infos.get(importer)
+        package = info.module.split(".") if info is not None and info.module else []
+        if info is not None and not info.is_package and package:
+            package = package[:-1]
+        if level > 1:
+            package = package[: len(package) - (level - 1)]
+        return ".".join(part for part in (".".join(package), module) if part)
+
+
+# -- relevance ------------------------------------------------------------------------
+
+_SEED_STRINGS = ("mixpanel", "data-deletions", "/api/app/data-", "people_delete")
+
+Node = tuple[str, str, str]  # ("g" global | "f" function | "c" class | "m" module, path, name)
+
+
+@dataclass(slots=True)
+class _Refs:
+    """What an expression refers to: names of its module, imports, defs, classes."""
+
+    seed: bool = False
+    names: set[str] = field(default_factory=set)
+    imports: set[str] = field(default_factory=set)
+    defs: set[str] = field(default_factory=set)  # "def:qualname" / "class:qualname"
+    classes: set[str] = field(default_factory=set)  # self's class
+    attrs: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)  # name.attr.attr
+
+    def add(self, expr: Expr | None, seen: set[int]) -> None:
+        if expr is None:
+            return
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            kind = node.kind
+            if kind is ExprKind.CONST:
+                if isinstance(node.value, str) and _seed_string(node.value):
+                    self.seed = True
+                continue
+            if kind is ExprKind.NAME:
+                if node.origin is not None:
+                    stack.append(node.origin)
+                else:
+                    self.names.add(str(node.value))
+                continue
+            if kind is ExprKind.IMPORT:
+                self.imports.add(str(node.value))
+                continue
+            if kind is ExprKind.PARAM:
+                self.annotation(node.annotation)
+                continue
+            if kind is ExprKind.FSTRING and _seed_string(node.text):
+                self.seed = True
+            if (
+                kind is ExprKind.OTHER
+                and isinstance(node.value, str)
+                and (node.value.startswith(("def:", "class:")))
+            ):
+                self.defs.add(node.value)
+            if kind is ExprKind.ATTR and self.dotted(node, stack):
+                continue
+            if node.base is not None:
+                stack.append(node.base)
+            if node.origin is not None:
+                stack.append(node.origin)
+            stack.extend(node.args)
+            stack.extend(value for _, value in node.keywords)
+            for key, value in node.items:
+                if key is not None:
+                    stack.append(key)
+                stack.append(value)
+
+    def dotted(self, node: Expr, stack: list[Expr]) -> bool:
+        """``a.b.c`` over an import or a module global: one dotted reference."""
+        attrs: list[str] = []
+        current: Expr | None = node
+        while current is not None and current.kind is ExprKind.ATTR:
+            attrs.append(str(current.value))
+            current = current.base
+        if current is None:
+            return False
+        attrs.reverse()
+        if (
+            current.kind is ExprKind.NAME
+            and current.origin is not None
+            and (current.origin.kind is ExprKind.IMPORT)
+        ):
+            self.imports.add(".".join((str(current.origin.value), *attrs)))
+            return True
+        if current.kind is ExprKind.NAME and current.origin is None:
+            self.attrs.add((str(current.value), tuple(attrs)))
+            return True
+        if current.kind is ExprKind.PARAM and (current.annotation or "").startswith("<self>"):
+            self.classes.add(str(current.annotation)[len("<self>") :])
+            return True
+        stack.append(current)
+        return True
+
+    def annotation(self, annotation: str | None) -> None:
+        for part in (annotation or "").split("|"):
+            if not part:
+                continue
+            if part.startswith("<self>"):
+                self.classes.add(part[len("<self>") :])
+                continue
+            head, _, rest = part.partition(".")
+            if rest:
+                self.attrs.add((head, tuple(rest.split("."))))
+            else:
+                self.names.add(head)
+
+
+def _seed_string(value: str) -> bool:
+    lowered = value.lower()
+    return any(seed in lowered for seed in _SEED_STRINGS)
+
+
+class _ModuleRefs:
+    """The references of one summary's parts, computed once per summary."""
+
+    def __init__(self, summary: ModuleSummary) -> None:
+        self.summary = summary
+        self._globals: dict[str, _Refs] = {}
+        self._functions: dict[str, _Refs] = {}
+        self._bodies: dict[str, _Refs] = {}
+        self._classes: dict[str, _Refs] = {}
+        self._all: _Refs | None = None
+        self._calls: dict[str, list[Expr]] | None = None
+        self.methods: dict[str, list[str]] = {}
+        for qualname, function in summary.functions.items():
+            if function.class_name is not None:
+                self.methods.setdefault(function.class_name, []).append(qualname)
+
+    def preload(self, data: RefsData) -> None:
+        globals_, functions, bodies, classes, everything = data
+        self._globals = {name: _unpack(value) for name, value in globals_.items()}
+        self._functions = {name: _unpack(value) for name, value in functions.items()}
+        self._bodies = {name: _unpack(value) for name, value in bodies.items()}
+        self._classes = {name: _unpack(value) for name, value in classes.items()}
+        self._all = _unpack(everything)
+
+    def global_(self, name: str) -> _Refs:
+        refs = self._globals.get(name)
+        if refs is None:
+            refs = _Refs()
+            seen: set[int] = set()
+            for value in self.summary.globals.get(name, ()):
+                refs.add(value, seen)
+            self._globals[name] = refs
+        return refs
+
+    def function(self, qualname: str) -> _Refs:
+        """What a function's result refers to (factories)."""
+        refs = self._functions.get(qualname)
+        if refs is None:
+            refs = _Refs()
+            function = self.summary.functions.get(qualname)
+            if function is not None:
+                seen: set[int] = set()
+                for value in function.returns:
+                    refs.add(value, seen)
+                refs.annotation(function.return_annotation)
+            self._functions[qualname] = refs
+        return refs
+
+    def body(self, qualname: str) -> _Refs:
+        """Everything a function (and the functions nested in it) refers to."""
+        refs = self._bodies.get(qualname)
+        if refs is None:
+            refs = _Refs()
+            seen: set[int] = set()
+            function = self.summary.functions.get(qualname)
+            if function is not None:
+                for value in (*function.returns, *function.decorators):
+                    refs.add(value, seen)
+                refs.annotation(function.return_annotation)
+                for param in function.params:
+                    refs.annotation(param.annotation)
+            for call in self.calls().get(qualname, ()):
+                refs.add(call, seen)
+            prefix = qualname + "."
+            for other in self.summary.functions:
+                if other.startswith(prefix):
+                    nested = self.body(other)
+                    _merge(refs, nested)
+            self._bodies[qualname] = refs
+        return refs
+
+    def class_(self, qualname: str) -> _Refs:
+        """A class's attributes and bases."""
+        refs = self._classes.get(qualname)
+        if refs is None:
+            refs = _Refs()
+            seen: set[int] = set()
+            for base in self.summary.class_bases.get(qualname, ()):
+                refs.add(base, seen)
+            prefix = qualname + "."
+            for name, values in self.summary.class_attrs.items():
+                if name.startswith(prefix) and "." not in name[len(prefix) :]:
+                    for value in values:
+                        refs.add(value, seen)
+            self._classes[qualname] = refs
+        return refs
+
+    def everything(self) -> _Refs:
+        if self._all is None:
+            refs = _Refs()
+            seen: set[int] = set()
+            summary = self.summary
+            for values in summary.globals.values():
+                for value in values:
+                    refs.add(value, seen)
+            for values in summary.class_attrs.values():
+                for value in values:
+                    refs.add(value, seen)
+            for bases in summary.class_bases.values():
+                for value in bases:
+                    refs.add(value, seen)
+            for function in summary.functions.values():
+                for value in (*function.returns, *function.decorators):
+                    refs.add(value, seen)
+                refs.annotation(function.return_annotation)
+                for param in function.params:
+                    refs.annotation(param.annotation)
+            for site in summary.calls:
+                refs.add(site.call, seen)
+            self._all = refs
+        return self._all
+
+    def calls(self) -> dict[str, list[Expr]]:
+        if self._calls is None:
+            self._calls = {}
+            for site in self.summary.calls:
+                self._calls.setdefault(site.function, []).append(site.call)
+        return self._calls
+
+
+RefsData = tuple[Any, ...]
+
+
+def _pack(refs: _Refs) -> RefsData | None:
+    if not (refs.seed or refs.names or refs.imports or refs.defs or refs.classes or refs.attrs):
+        return None
+    return (
+        refs.seed,
+        tuple(refs.names),
+        tuple(refs.imports),
+        tuple(refs.defs),
+        tuple(refs.classes),
+        tuple(refs.attrs),
+    )
+
+
+def _unpack(data: RefsData | None) -> _Refs:
+    if data is None:
+        return _Refs()
+    seed, names, imports, defs, classes, attrs = data
+    return _Refs(bool(seed), set(names), set(imports), set(defs), set(classes), set(attrs))
+
+
+def module_refs(summary: ModuleSummary) -> RefsData:
+    """Everything the prefilter's rounds ask of a summary, worked out once (plain data,
+    cached with the summary, so a later run does not walk its expressions again)."""
+    refs = _ModuleRefs(summary)
+    return (
+        {name: _pack(refs.global_(name)) for name in summary.globals if name != "*"},
+        {name: _pack(refs.function(name)) for name in summary.functions},
+        {name: _pack(refs.body(name)) for name in summary.functions},
+        {name: _pack(refs.class_(name)) for name in summary.class_bases},
+        _pack(refs.everything()),
+    )
+
+
+def _merge(into: _Refs, other: _Refs) -> None:
+    into.seed = into.seed or other.seed
+    into.names |= other.names
+    into.imports |= other.imports
+    into.defs |= other.defs
+    into.classes |= other.classes
+    into.attrs |= other.attrs
+
+
+@dataclass(slots=True)
+class Round:
+    """What one round found: the files to parse next, and why (for ``--debug`` and tests)."""
+
+    candidates: set[str] = field(default_factory=set)  # import a relevant name or module
+    needed: set[str] = field(default_factory=set)  # hold what a read value refers to
+    exporting: set[str] = field(default_factory=set)  # modules exporting relevant names
+    exports: Exports | None = None
+
+
+class Selector:
+    """The rounds of the prefilter over one project.
+
+    ``facts``: per file (relative path, in file order); ``table``: every module.
+    ``select`` gives the first files to parse; after each round's model,
+    ``next_round`` gives the files to add, until it gives none.
+    """
+
+    def __init__(self, facts: Mapping[str, Facts], table: ModuleTable) -> None:
+        self.facts = facts
+        self.table = table
+        self._refs: dict[str, _ModuleRefs] = {}
+        self._head_cache: dict[str, frozenset[str]] = {}
+        self.vital: set[str] = set()
+        # path -> (summary, module_refs(summary)) known from the cache
+        self.preloaded: dict[
+            str, tuple[ModuleSummary, RefsData]
+        ] = {}  # files whose imports are followed (see module docstring)
+
+    def select(self) -> set[str]:
+        chosen = set()
+        for path, facts in self.facts.items():
+            info = self.table.infos.get(path)
+            named = info is not None and "mixpanel" in info.module.lower()
+            if facts.flags or named:
+                chosen.add(path)
+            if facts.flags & (STRONG | DATA) or named:
+                self.vital.add(path)
+        return chosen
+
+    def _heads(self, path: str, records: Sequence[Import]) -> frozenset[str]:
+        """The first names of the modules the import statements name (absolute)."""
+        found = self._head_cache.get(path)
+        if found is None:
+            heads = set()
+            for level, module, _names in records:
+                base = self.table.absolute(path, level, module) if level else module
+                if base:
+                    heads.add(base.split(".")[0])
+                elif _names:
+                    heads.update(name for name in _names if name != "*")
+            found = self._head_cache[path] = frozenset(heads)
+        return found
+
+    def refs(self, summary: ModuleSummary) -> _ModuleRefs:
+        found = self._refs.get(summary.path)
+        if found is None or found.summary is not summary:
+            found = _ModuleRefs(summary)
+            data = self.preloaded.get(summary.path)
+            if data is not None and data[0] is summary:
+                found.preload(data[1])
+            self._refs[summary.path] = found
+        return found
+
+    def next_round(
+        self, modules: Mapping[str, ModuleSummary], model: ProjectModel, parsed: Collection[str]
+    ) -> Round:
+        """Files to add to ``parsed`` (every file already read, parse failures included).
+
+        ``model`` may hold direct tracking calls only (``assemble(direct_only=True)``):
+        a wrapper's call sites are among the callers of a relevant function.
+        """
+        relevant = _Relevance(self, modules, model)
+        relevant.run()
+        found = Round(exporting=set(relevant.exporting), exports=relevant.snapshot())
+        for call in model.calls:
+            self.vital.add(call.path)
+        for obj in model.objects:
+            self.vital.add(obj.path)
+        # The call sites of relevant functions: wrapper calls, whose arguments are read.
+        for callee, sites in model.callers.items():
+            node = _function_node(callee)
+            if node is not None and node in relevant.relevant:
+                self.vital.update(site.path for site in sites)
+        found.needed = _Needs(self, modules).run(
+            [modules[path] for path in self.vital if path in modules]
+        )
+        # An import can only reach a parsed module through its first name (a package
+        # or module of the project that is parsed): files importing nothing of the sort
+        # are passed over without resolving their imports.
+        heads = {
+            self.table.infos[path].module.split(".")[0]
+            for path in modules
+            if path in self.table.infos
+        }
+        for path, facts in self.facts.items():
+            if path in parsed or not facts.imports:
+                continue
+            if self._heads(path, facts.imports).isdisjoint(heads):
+                continue
+            if relevant.imported_by(path, facts.imports):
+                found.candidates.add(path)
+        self.vital |= found.candidates
+        found.needed -= set(parsed)
+        found.candidates -= set(parsed)
+        return found
+
+
+class _Reach:
+    """Does an unparsed file's import statement reach a relevant name? (the check shared
+    by a round and by a run that reuses the last one's findings)"""
+
+    table: ModuleTable
+    exporting: AbstractSet[str]
+
+    def parsed(self, path: str) -> bool:
+        raise NotImplementedError
+
+    def exports(self, path: str, name: str) -> bool:
+        raise NotImplementedError
+
+    def ancestor(self, module: str) -> bool:
+        raise NotImplementedError
+
+    def imported_by(self, importer: str, records: Sequence[Import]) -> bool:
+        table = self.table
+        for level, module, names in records:
+            base = table.absolute(importer, level, module)
+            if names is None:
+                parts = module.split(".")
+                for size in range(1, len(parts) + 1):
+                    found = table.find(".".join(parts[:size]), importer)
+                    if found is not None and (
+                        found.path in self.exporting or self.ancestor(found.module)
+                    ):
+                        return True
+                continue
+            for name in names:
+                dotted = base if name == "*" else ".".join(part for part in (base, name) if part)
+                target, attrs = table.cut(dotted, importer)
+                if target is None or not self.parsed(target.path):
+                    continue
+                if not attrs:
+                    if target.path in self.exporting or self.ancestor(target.module):
+                        return True
+                elif self.exports(target.path, attrs[0]):
+                    return True
+        return False
+
+
+def _ancestors(table: ModuleTable, exporting: Iterable[str]) -> set[str]:
+    found = set()
+    for path in exporting:
+        info = table.infos.get(path)
+        parts = info.module.split(".") if info is not None else []
+        for size in range(1, len(parts)):
+            found.add(".".join(parts[:size]))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Exports:
+    """What the parsed files of a finished selection export that matters (plain data,
+    remembered with the findings): enough to tell whether a changed unparsed file
+    now imports something relevant, without parsing anything."""
+
+    parsed: frozenset[str]
+    exporting: frozenset[str]
+    names: dict[str, frozenset[str]]  # path -> its relevant global names
+    stars: frozenset[str]  # exporting modules with ``import *``: any name may be relevant
+
+    def reaches(self, table: ModuleTable, importer: str, records: Sequence[Import]) -> bool:
+        return _StoredReach(self, table).imported_by(importer, records)
+
+
+class _StoredReach(_Reach):
+    def __init__(self, exports: Exports, table: ModuleTable) -> None:
+        self.table = table
+        self.stored = exports
+        self.exporting = exports.exporting
+        self._ancestors = _ancestors(table, exports.exporting)
+
+    def parsed(self, path: str) -> bool:
+        return path in self.stored.parsed
+
+    def exports(self, path: str, name: str) -> bool:
+        return name in self.stored.names.get(path, ()) or path in self.stored.stars
+
+    def ancestor(self, module: str) -> bool:
+        return module in self._ancestors
+
+
+class _Relevance(_Reach):
+    """Which names of the parsed modules matter to a file that imports them (a fixed point)."""
+
+    def __init__(
+        self, selector: Selector, modules: Mapping[str, ModuleSummary], model: ProjectModel
+    ) -> None:
+        self.selector = selector
+        self.table = selector.table
+        self.modules = modules
+        self.model = model
+        self.relevant: set[Node] = set()
+        self.dependents: dict[Node, list[Node]] = {}
+        self.built: set[Node] = set()
+        self.exporting: set[str] = set()  # paths of modules with relevant names
+        self._queue: list[Node] = []
+        self._ancestors: set[str] | None = None
+        self._pending: list[Node] = []
+
+    # graph
+
+    def node_refs(self, node: Node) -> Iterator[Node | None]:
+        """The nodes ``node`` depends on; None stands for "relevant in itself"."""
+        kind, path, name = node
+        summary = self.modules[path]
+        refs = self.selector.refs(summary)
+        if kind == "g":
+            if name in summary.globals:
+                yield from self.resolve(refs.global_(name), summary)
+            else:
+                for star in summary.globals.get("*", ()):
+                    yield from self.imported(f"{star.value!s}.{name}", path)
+        elif kind == "f":
+            yield from self.resolve(refs.function(name), summary)
+        elif kind == "c":
+            for method in refs.methods.get(name, ()):
+                yield ("f", path, method)
+            yield from self.resolve(refs.class_(name), summary)
+        else:
+            for global_name in summary.globals:
+                if global_name != "*":
+                    yield ("g", path, global_name)
+            for qualname, function in summary.functions.items():
+                if "." not in qualname and function.class_name is None:
+                    yield ("f", path, qualname)
+            for qualname in summary.class_bases:
+                if "." not in qualname:
+                    yield ("c", path, qualname)
+            for star in summary.globals.get("*", ()):
+                target, attrs = self.table.cut(str(star.value), path)
+                if target is not None and not attrs and target.path in self.modules:
+                    yield ("m", target.path, "")
+
+    def resolve(self, refs: _Refs, summary: ModuleSummary) -> Iterator[Node | None]:
+        path = summary.path
+        if refs.seed:
+            yield None
+        for name in refs.names:
+            yield ("g", path, name)
+        for definition in refs.defs:
+            prefix, _, qualname = definition.partition(":")
+            yield ("f" if prefix == "def" else "c", path, qualname)
+        for qualname in refs.classes:
+            yield ("c", path, qualname)
+        for dotted in refs.imports:
+            yield from self.imported(dotted, path)
+        for name, attrs in refs.attrs:
+            bindings = summary.globals.get(name, ())
+            if bindings and all(value.kind is ExprKind.IMPORT for value in bindings):
+                for value in bindings:
+                    yield from self.imported(".".join((str(value.value), *attrs)), path)
+            else:
+                yield ("g", path, name)
+
+    def imported(self, dotted: str, importer: str) -> Iterator[Node | None]:
+        if "mixpanel" in dotted.lower():
+            yield None
+            return
+        target, attrs = self.table.cut(dotted, importer)
+        if target is None or target.path not in self.modules:
+            return
+        if not attrs:
+            yield ("m", target.path, "")
+        else:
+            yield ("g", target.path, attrs[0])
+
+    def build(self, node: Node) -> None:
+        if node in self.built:
+            return
+        self.built.add(node)
+        if node[1] not in self.modules:
+            return
+        for dependency in self.node_refs(node):
+            if dependency is None:
+                self.mark(node)
+                continue
+            self.dependents.setdefault(dependency, []).append(node)
+            if dependency in self.relevant:
+                self.mark(node)
+            elif dependency not in self.built:
+                self._pending.append(dependency)
+
+    def mark(self, node: Node) -> None:
+        if node not in self.relevant:
+            self.relevant.add(node)
+            self._queue.append(node)
+
+    def run(self) -> None:
+        # Relevant in themselves: functions with tracking calls or SDK objects.
+        for call in self.model.calls:
+            self.mark_function(call.function)
+        for obj in self.model.objects:
+            self.mark_function(f"{obj.path}::{obj.function}")
+        # A caller of a relevant function is relevant (MX201 follows callers up).
+        for callee, sites in self.model.callers.items():
+            callee_node = _function_node(callee)
+            if callee_node is None:
+                continue
+            for site in sites:
+                caller = _function_node(site.function)
+                if caller is not None:
+                    self.dependents.setdefault(callee_node, []).append(caller)
+        for path, summary in self.modules.items():
+            self._pending.append(("m", path, ""))
+            for global_name in summary.globals:
+                if global_name != "*":
+                    self._pending.append(("g", path, global_name))
+            for qualname in summary.functions:
+                self._pending.append(("f", path, qualname))
+            for qualname in summary.class_bases:
+                self._pending.append(("c", path, qualname))
+        while self._pending:
+            self.build(self._pending.pop())
+        while self._queue:
+            node = self._queue.pop()
+            for dependent in self.dependents.get(node, ()):
+                self.mark(dependent)
+        self.exporting = {path for kind, path, _ in self.relevant if kind == "m"}
+
+    def mark_function(self, function_id: str) -> None:
+        node = _function_node(function_id)
+        if node is not None and node[1] in self.modules:
+            self.mark(node)
+
+    # queries
+
+    def exports(self, path: str, name: str) -> bool:
+        """Does ``from <module at path> import name`` bring a relevant name?"""
+        if ("g", path, name) in self.relevant:
+            return True
+        summary = self.modules.get(path)
+        if summary is None:
+            return False
+        if name not in summary.globals and "*" in summary.globals:
+            node = ("g", path, name)
+            self._pending = [node]
+            while self._pending:
+                self.build(self._pending.pop())
+            while self._queue:
+                current = self._queue.pop()
+                for dependent in self.dependents.get(current, ()):
+                    self.mark(dependent)
+            return node in self.relevant
+        return False
+
+    def ancestor(self, module: str) -> bool:
+        """Is ``module`` a package above a relevant module?"""
+        if self._ancestors is None:
+            self._ancestors = _ancestors(self.table, self.exporting)
+        return module in self._ancestors
+
+    def parsed(self, path: str) -> bool:
+        return path in self.modules
+
+    def snapshot(self) -> Exports:
+        names: dict[str, set[str]] = {}
+        for kind, path, name in self.relevant:
+            if kind == "g":
+                names.setdefault(path, set()).add(name)
+        return Exports(
+            parsed=frozenset(self.modules),
+            exporting=frozenset(self.exporting),
+            names={path: frozenset(found) for path, found in names.items()},
+            stars=frozenset(path for path in self.exporting if "*" in self.modules[path].globals),
+        )
+
+
+def _function_node(function_id: str) -> Node | None:
+    path, _, qualname = function_id.partition("::")
+    if not qualname or qualname == "<module>":
+        return None
+    return ("f", path, qualname)
+
+
+class _Needs:
+    """Unparsed modules that what the vital files refer to comes from, name by name."""
+
+    def __init__(self, selector: Selector, modules: Mapping[str, ModuleSummary]) -> None:
+        self.selector = selector
+        self.table = selector.table
+        self.modules = modules
+        self.needed: set[str] = set()
+        self.visited: set[tuple[str, str]] = set()
+        self._work: list[tuple[str, str]] = []
+
+    def run(self, vital: Iterable[ModuleSummary]) -> set[str]:
+        for summary in vital:
+            self.follow(self.selector.refs(summary).everything(), summary)
+        while self._work:
+            path, name = self._work.pop()
+            self.name(path, name)
+        return self.needed
+
+    def follow(self, refs: _Refs, summary: ModuleSummary) -> None:
+        path = summary.path
+        for dotted in refs.imports:
+            self.dotted(dotted, path)
+        for name in refs.names:
+            self.push(path, name)
+        for definition in refs.defs:
+            self.push(path, definition.partition(":")[2])
+        for qualname in refs.classes:
+            self.push(path, qualname)
+        for name, attrs in refs.attrs:
+            self.push(path, name)
+            for value in summary.globals.get(name, ()):
+                if value.kind is ExprKind.IMPORT:
+                    self.dotted(".".join((str(value.value), *attrs)), path)
+
+    def dotted(self, dotted: str, importer: str) -> None:
+        target, attrs = self.table.cut(dotted, importer)
+        if target is None:
+            return
+        if target.path not in self.modules:
+            self.needed.add(target.path)
+            return
+        if attrs:
+            self.push(target.path, attrs[0])
+
+    def push(self, path: str, name: str) -> None:
+        if (path, name) not in self.visited:
+            self.visited.add((path, name))
+            self._work.append((path, name))
+
+    def name(self, path: str, name: str) -> None:
+        summary = self.modules.get(path)
+        if summary is None:
+            return
+        refs = self.selector.refs(summary)
+        if name in summary.globals:
+            self.follow(refs.global_(name), summary)
+        elif "*" in summary.globals:
+            for star in summary.globals["*"]:
+                self.dotted(f"{star.value!s}.{name}", path)
+        if name in summary.functions:
+            self.follow(refs.body(name), summary)
+        if name in summary.class_bases:
+            self.follow(refs.class_(name), summary)
+            for method in refs.methods.get(name, ()):
+                self.follow(refs.body(method), summary)
+
+
+def scan_files(
+    scanner: Scanner, items: Sequence[tuple[str, str]], read: Callable[[str], bytes]
+) -> list[Facts | None]:
+    """``scanner.scan`` over (relative, path) pairs; None for a file that cannot be read."""
+    results: list[Facts | None] = []
+    for _, path in items:
+        try:
+            data = read(path)
+        except OSError:
+            results.append(None)
+            continue
+        results.append(scanner.scan(data))
+    return results

@@ -1,0 +1,1062 @@
+"""Producing the analysis fast: prefilter, persistent cache, worker processes.
+
+``produce_model`` is what ``mixlint.project.build_model`` calls when it is not
+given summaries. It reads what the prefilter needs from every file (from the
+cache when the file is unchanged), parses the files that can matter
+(``mixlint.prefilter``) in rounds until no new one appears, each summary from
+the cache when its file's content was seen before and otherwise in worker
+processes, and assembles the model of the files parsed. Results come in file
+order whatever the order work finishes in, so output never depends on
+``--jobs``.
+
+``check_project`` is ``mixlint check``'s whole analysis: when nothing it depends
+on changed since the last run with the same paths (every file's content, the
+configuration, the baseline, mixlint itself), the findings of that run are read
+back from the cache and nothing is analysed again. A run on some files (a
+pre-commit hook) whose changed files are all files the prefilter leaves unparsed,
+and still leaves unparsed, takes its findings from the last run on the whole
+project. Otherwise it analyses, starting the prefilter's rounds from the files
+the last run parsed (a superset of a closed selection is closed too), and
+records the findings.
+
+A file whose parse and summary take longer than ``Options.timeout`` becomes a
+``FileProblem`` (MX001); the limit is a ``SIGALRM`` timer around each file, in
+each worker's main thread (and in-process when running on the main thread).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from mixlint.cache import (
+    CACHE_DIR_NAME,
+    Cache,
+    StatKey,
+    code_digest,
+    dumps,
+    entry_of,
+    loads,
+    stat_key,
+)
+from mixlint.model import FileProblem, Finding, ModuleSummary, ProjectModel
+
+if TYPE_CHECKING:
+    from mixlint.config import Config
+    from mixlint.prefilter import Exports, Facts, Scanner
+    from mixlint.project import ModuleName
+
+Result = ModuleSummary | FileProblem
+
+PARALLEL_MIN_FILES = 8  # fewer files to parse than this: in-process (unless a pool runs)
+PARALLEL_MIN_SCAN_BYTES = 4 * 1024 * 1024  # less text to prefilter than this: in-process
+CHUNKS_PER_WORKER = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How the analysis runs; none of it changes the findings.
+
+    ``jobs``: worker processes (1: in-process); ``cache``: use the persistent
+    cache, in ``cache_dir`` (default: ``.mixlint_cache`` in the project root);
+    ``prefilter``: parse only the files that can matter (the command line's
+    default; the API's default parses every file); ``explicit``: files named on
+    the command line, parsed also when CPython cannot parse them (MX001 for a named
+    file, whatever it contains); ``timeout``: seconds per file (None: no limit).
+    """
+
+    jobs: int = 1
+    cache: bool = False
+    cache_dir: Path | None = None
+    prefilter: bool = False
+    explicit: frozenset[str] = frozenset()
+    timeout: float | None = None
+
+
+@dataclass(slots=True)
+class Stats:
+    """What the last run did (diagnostics and tests)."""
+
+    files: int = 0
+    parsed: int = 0  # summarised with libcst in this run
+    cached: int = 0  # summaries read from the cache
+    skipped: int = 0  # never parsed (prefilter)
+    rounds: int = 0
+    scanned: int = 0  # files read for the prefilter (the others were unchanged)
+    parallel: bool = False
+    memo: bool = False  # the findings came from the cache
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+LAST_STATS = Stats()
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def default_cache_dir(root: Path) -> Path:
+    return root / CACHE_DIR_NAME
+
+
+# -- the project's files ----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ProjectFiles:
+    """What discovery found: the root, every file (for context) in order, the paths
+    named by the user, and unreadable entries."""
+
+    root: Path
+    files: list[Path]
+    requested: list[Path]
+    problems: list[tuple[Path, str]]
+
+
+def discover_project(paths: Sequence[str | Path], config: Config) -> ProjectFiles:
+    """The files ``mixlint.engine.analyse`` reads: those named, and the whole project."""
+    from mixlint.discovery import discover
+
+    excludes = [*config.exclude, *config.extend_exclude]
+    requested = discover(paths, excludes)
+    # Named the root itself: the one walk serves as the context too.
+    whole = [requested.root] == [Path(os.path.abspath(p)) for p in paths]
+    context = requested if whole else discover([requested.root], excludes)
+    files = list(dict.fromkeys([*context.files, *requested.files]))
+    return ProjectFiles(
+        requested.root, files, list(requested.requested), [*context.problems, *requested.problems]
+    )
+
+
+class PathNames:
+    """``mixlint.project``'s relative paths and module names, with the file system
+    questions (symlinks, ``__init__.py``) asked once per folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._prefix = str(root).rstrip("/") + "/"  # a file directly in the root: fallback
+        self._real: dict[Path, str] = {}
+        self._init: dict[Path, bool] = {}
+        self._folders: dict[Path, tuple[tuple[str, ...], str]] = {}
+        self._module_name: type[ModuleName] | None = None
+
+    def relative(self, path: Path) -> str:
+        """As ``mixlint.project._relative``."""
+        root = self.root
+        try:
+            if os.path.islink(path):
+                resolved = path.resolve()
+            else:
+                folder = path.parent
+                parent = self._real.get(folder)
+                if parent is None:
+                    parent = self._real[folder] = os.path.realpath(folder)
+                if (
+                    os.sep == "/"
+                    and len(parent) > len(self._prefix)
+                    and parent.startswith(self._prefix)
+                ):
+                    return f"{parent[len(self._prefix) :]}/{path.name}"
+                resolved = Path(parent, path.name)
+            return resolved.relative_to(root).as_posix()
+        except ValueError:
+            try:
+                return path.relative_to(root).as_posix()
+            except ValueError:
+                return path.as_posix()
+
+    def has_init(self, folder: Path) -> bool:
+        found = self._init.get(folder)
+        if found is None:
+            found = self._init[folder] = (folder / "__init__.py").exists()
+        return found
+
+    def module_name(self, path: Path) -> ModuleName:
+        """As ``mixlint.project.module_name``."""
+        if self._module_name is None:
+            from mixlint.project import ModuleName
+
+            self._module_name = ModuleName
+        packages, source_root = self._folder(path.parent)
+        is_package = path.name == "__init__.py"
+        parts = packages if is_package else (*packages, path.stem)
+        return self._module_name(".".join(parts), is_package, source_root)
+
+    def _folder(self, folder: Path) -> tuple[tuple[str, ...], str]:
+        """The packages a folder's modules are in, and its source root."""
+        found = self._folders.get(folder)
+        if found is None:
+            root = self.root
+            parts: list[str] = []
+            current = folder
+            while self.has_init(current) and current != root.parent:
+                parts.insert(0, current.name)
+                if current == root:
+                    current = current.parent
+                    break
+                current = current.parent
+            try:
+                source_root = current.relative_to(root).as_posix()
+            except ValueError:
+                source_root = ""
+            found = (tuple(parts), "" if source_root == "." else source_root)
+            self._folders[folder] = found
+        return found
+
+
+# -- mixlint check, remembered -----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Checked:
+    """What ``mixlint check`` reports: the model (root, files, problems, requested;
+    complete unless the findings came from the cache), findings and source lines."""
+
+    model: ProjectModel
+    findings: list[Finding]
+    lines: Mapping[str, Sequence[str]]
+
+
+def check_project(paths: Sequence[str | Path], config: Config, options: Options) -> Checked:
+    """``mixlint.engine.analyse`` then ``check``, or their findings from the last run
+    when nothing they depend on changed."""
+    global LAST_STATS, _current
+    project = discover_project(paths, config)
+    workers = _Workers(options, config)
+    _current = _Context(project.root, workers)
+    try:
+        memo = _Memo.open(project, config, options, workers)
+        if memo is not None:
+            found = memo.load()
+            if found is None and not memo.whole:
+                found = memo.from_project()
+            if found is not None:
+                LAST_STATS = Stats(files=len(project.files), memo=True, scanned=memo.facts.scanned)
+                memo.store(found)
+                return found
+        from mixlint.engine import analyse_project, check
+
+        model = analyse_project(project, config, options)
+        result = check(model, config)
+        checked = Checked(model, result.findings, result.lines)
+        if memo is not None:
+            memo.store(checked)
+            if memo.whole:
+                memo.store_project(checked, _current)
+        return checked
+    finally:
+        _current = None
+        workers.close()
+
+
+@dataclass(slots=True)
+class _Context:
+    """Shared by ``check_project`` with the ``produce_model`` it leads to: the worker
+    processes, and what the prefilter read (``_Facts``) for the memo's key."""
+
+    root: Path
+    workers: _Workers
+    facts: _Facts | None = None
+    selection: set[str] | None = None  # what the prefilter parsed
+    exports: Exports | None = None  # what those files export that matters
+
+
+_current: _Context | None = None
+
+
+class _Workers:
+    """The worker processes of one run, started when first needed."""
+
+    def __init__(self, options: Options, config: Config) -> None:
+        self.options = options
+        self.config = config
+        self.cache: Cache | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        self.broken = options.jobs <= 1
+        self.started = False
+
+    def get(self) -> ProcessPoolExecutor | None:
+        if self._pool is None and not self.broken:
+            context: Any = None
+            if sys.platform.startswith("linux"):
+                import multiprocessing
+
+                context = multiprocessing.get_context("fork")
+            try:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.options.jobs,
+                    mp_context=context,
+                    initializer=_init,
+                    initargs=(
+                        self.config,
+                        self.cache,
+                        self.options.timeout,
+                        self.options.prefilter,
+                    ),
+                )
+            except (OSError, ValueError, NotImplementedError):
+                self.broken = True
+                return None
+            self.started = True
+        return self._pool
+
+    @property
+    def running(self) -> ProcessPoolExecutor | None:
+        return self._pool
+
+    def fail(self) -> None:
+        self.broken = True
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _config_digest(config: Config) -> str:
+    def plain(value: Any) -> Any:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+        if isinstance(value, (set, frozenset)):
+            return sorted(str(plain(item)) for item in value)
+        if isinstance(value, (list, tuple)):
+            return [plain(item) for item in value]
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            return value
+        return str(value)
+
+    text = json.dumps(plain(config), sort_keys=True, default=str)
+    baseline = ""
+    if config.baseline:
+        try:
+            baseline = hashlib.sha256(Path(config.baseline).read_bytes()).hexdigest()
+        except OSError:
+            baseline = "missing"
+    return hashlib.sha256(f"{text}\0{baseline}".encode()).hexdigest()
+
+
+class _Memo:
+    """The findings of the last ``check_project`` of one project with one set of paths."""
+
+    def __init__(
+        self,
+        cache: Cache,
+        project: ProjectFiles,
+        config: Config,
+        options: Options,
+        paths: PathNames,
+        facts: _Facts,
+    ) -> None:
+        self.cache = cache
+        self.project = project
+        self.paths = paths
+        self.facts = facts
+        self.options = options
+        root = project.root
+        self.requested = sorted(paths.relative(path) for path in project.requested)
+        self.whole = "." in self.requested or "" in self.requested
+        self.name = hashlib.sha256(
+            json.dumps([str(root), self.requested, options.prefilter]).encode(
+                "utf-8", "surrogatepass"
+            )
+        ).hexdigest()[:24]
+        static = hashlib.sha256()
+        for part in (
+            code_digest(),
+            _config_digest(config),
+            repr(options.timeout),
+            repr(sys.version_info[:2]),
+            repr(sorted((str(p), m) for p, m in project.problems)),
+        ):
+            static.update(part.encode("utf-8", "surrogatepass"))
+            static.update(b"\0")
+        self.static = static.hexdigest()
+        digest = hashlib.sha256(self.static.encode())
+        digest.update(json.dumps(self.requested).encode("utf-8", "surrogatepass"))
+        for relative in facts.order:
+            digest.update(relative.encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+            digest.update(facts.shas.get(relative, "unreadable").encode())
+        self.digest = digest.hexdigest()
+
+    @classmethod
+    def open(
+        cls, project: ProjectFiles, config: Config, options: Options, workers: _Workers
+    ) -> _Memo | None:
+        if not options.cache:
+            return None
+        cache = Cache.open(options.cache_dir or default_cache_dir(project.root), config)
+        if cache is None:
+            return None
+        workers.cache = cache
+        paths = PathNames(project.root)
+        order: list[str] = []
+        by_relative: dict[str, Path] = {}
+        for path in project.files:
+            relative = paths.relative(path)
+            if relative not in by_relative:
+                by_relative[relative] = path
+                order.append(relative)
+        facts = _Facts.compute(
+            project.root, order, by_relative, cache, config, options, workers.get
+        )
+        if _current is not None:
+            _current.facts = facts
+        return cls(cache, project, config, options, paths, facts)
+
+    def load(self) -> Checked | None:
+        return self._checked(self.cache.load_value(f"result-{self.name}", self.digest))
+
+    def store(self, checked: Checked) -> None:
+        self.cache.store_value(f"result-{self.name}", self.digest, self._value(checked))
+
+    def _value(self, checked: Checked) -> tuple[Any, ...]:
+        model = checked.model
+        shown = {finding.path for finding in checked.findings}
+        lines = {path: tuple(checked.lines[path]) for path in shown if path in checked.lines}
+        return (
+            list(model.files),
+            set(model.requested or ()),
+            list(model.problems),
+            list(checked.findings),
+            lines,
+        )
+
+    # -- a run on some files, from the findings of the last run on the whole project
+
+    def _project_name(self) -> str:
+        material = json.dumps([str(self.project.root), self.options.prefilter])
+        digest = hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+        return f"project-{digest[:24]}"
+
+    def store_project(self, checked: Checked, context: _Context | None) -> None:
+        """After a prefiltered run on the whole project: its findings, the content of
+        every file, what was parsed and what that exports."""
+        if context is None or context.selection is None or context.exports is None:
+            return
+        record = (
+            self.facts.order,
+            dict(self.facts.shas),
+            frozenset(context.selection),
+            context.exports,
+            self._value(checked),
+        )
+        self.cache.store_value(self._project_name(), self.static, record)
+
+    def from_project(self) -> Checked | None:
+        """The findings of the last run on the whole project, for the paths of this run,
+        when what changed since cannot change them: every changed file is one the
+        prefilter left unparsed and still leaves unparsed (it names nothing that
+        matters and imports nothing relevant), and the files are the same."""
+        if not self.options.prefilter:
+            return None
+        record = self.cache.load_value(self._project_name(), self.static)
+        if not (isinstance(record, tuple) and len(record) == 5):
+            return None
+        order, shas, selection, exports, value = record
+        from mixlint.prefilter import Exports
+
+        if (
+            order != self.facts.order
+            or not isinstance(shas, dict)
+            or not isinstance(selection, frozenset)
+            or not isinstance(exports, Exports)
+        ):
+            return None
+        changed = [r for r in order if shas.get(r) != self.facts.shas.get(r)]
+        if any(r in selection or r not in self.facts.facts for r in changed):
+            return None
+        if changed and not self._still_unparsed(changed, exports):
+            return None
+        named = {self.paths.relative(path) for path in self.project.requested if path.is_file()}
+        if any(not _compiles_file(self.facts.paths[r]) for r in named - selection):
+            return None
+        whole = self._checked(value)
+        if whole is None:
+            return None
+        from mixlint.engine import in_scope
+
+        model = whole.model
+        model.requested = set(self.requested)
+        findings = [finding for finding in whole.findings if in_scope(model, finding.path)]
+        lines = {f.path: whole.lines[f.path] for f in findings if f.path in whole.lines}
+        return Checked(model, findings, lines)
+
+    def _still_unparsed(self, changed: list[str], exports: Exports) -> bool:
+        from mixlint.prefilter import ModuleInfo, ModuleTable
+
+        table = ModuleTable(
+            [
+                ModuleInfo(r, name.module, name.is_package, name.source_root)
+                for r in self.facts.order
+                for name in [self.paths.module_name(self.facts.paths[r])]
+            ]
+        )
+        for relative in changed:
+            facts = self.facts.facts[relative]
+            if facts.flags or "mixpanel" in table.infos[relative].module.lower():
+                return False
+            if facts.imports and exports.reaches(table, relative, facts.imports):
+                return False
+        return True
+
+    def _checked(self, value: Any) -> Checked | None:
+        if not (isinstance(value, tuple) and len(value) == 5):
+            return None
+        files, requested, problems, findings, lines = value
+        if not (
+            isinstance(files, list)
+            and isinstance(findings, list)
+            and all(isinstance(finding, Finding) for finding in findings)
+            and isinstance(problems, list)
+            and all(isinstance(problem, FileProblem) for problem in problems)
+            and isinstance(lines, dict)
+            and isinstance(requested, set)
+        ):
+            return None
+        model = ProjectModel(
+            root=str(self.project.root), files=files, problems=problems, requested=requested
+        )
+        return Checked(model, findings, lines)
+
+
+def _compiles_file(path: Path) -> bool:
+    from mixlint.prefilter import compiles
+
+    try:
+        return compiles(_read(str(path)))
+    except OSError:
+        return False
+
+
+# -- the model ------------------------------------------------------------------------
+
+
+def produce_model(
+    root: Path,
+    files: Sequence[tuple[str, Path]],
+    names: dict[str, ModuleName],
+    config: Config,
+    options: Options | None = None,
+) -> ProjectModel:
+    """The ``ProjectModel`` of ``files`` ((relative, path) in file order)."""
+    global LAST_STATS
+    run = _Run(root, files, names, config, options or Options())
+    try:
+        return run.model()
+    finally:
+        run.close()
+        LAST_STATS = run.stats
+
+
+class _Facts:
+    """What the prefilter read from every file, and each file's content hash; unchanged
+    files (same size, mtime and inode as recorded) are not read again."""
+
+    def __init__(self, order: list[str], facts: dict[str, Facts], scanned: int) -> None:
+        self.order = order
+        self.paths: Mapping[str, Path] = {}
+        self.facts = facts
+        self.shas = {relative: found.sha for relative, found in facts.items()}
+        self.scanned = scanned
+        self.selection: set[str] = set()  # what the last run parsed
+        self.cache: Cache | None = None
+        self.root: Path | None = None
+        self.signature = ""
+        self.recorded: dict[str, tuple[StatKey | None, Facts]] = {}
+
+    @classmethod
+    def compute(
+        cls,
+        root: Path,
+        order: list[str],
+        paths: Mapping[str, Path],
+        cache: Cache | None,
+        config: Config,
+        options: Options,
+        pool: Callable[[], ProcessPoolExecutor | None] | None = None,
+    ) -> _Facts:
+        primed = _current.facts if _current is not None else None
+        if primed is not None and primed.root == root and primed.order == order:
+            return primed
+        words = sorted({wrapper.function.rsplit(".", 1)[-1] for wrapper in config.wrappers})
+        signature = _facts_signature(words)
+        known: dict[str, tuple[StatKey | None, Facts]] = {}
+        selection: set[str] = set()
+        if cache is not None:
+            known, selection = cache.load_facts(root, signature)
+        facts: dict[str, Facts] = {}
+        recorded: dict[str, tuple[StatKey | None, Facts]] = {}
+        todo: list[tuple[str, str, StatKey | None]] = []
+        for relative in order:
+            try:
+                stat = stat_key(os.stat(paths[relative]))
+            except OSError:
+                continue  # unreadable: parsed, to report it exactly
+            entry = known.get(relative)
+            if stat is not None and entry is not None and entry[0] == stat:
+                facts[relative] = entry[1]
+                recorded[relative] = entry
+            else:
+                todo.append((relative, str(paths[relative]), stat))
+        if todo:
+            from mixlint.prefilter import Scanner
+            from mixlint.sdk import load_sdk
+
+            scanner = Scanner(load_sdk().methods, words)
+            scanned = _scan(scanner, [(r, p) for r, p, _ in todo], options, pool)
+            for (relative, _, stat), found in zip(todo, scanned, strict=True):
+                if found is not None:
+                    facts[relative] = found
+                    recorded[relative] = (stat, found)
+        made = cls(order, facts, len(todo))
+        made.paths = paths
+        made.selection = selection
+        made.cache, made.root, made.signature, made.recorded = cache, root, signature, recorded
+        if cache is not None and (todo or len(recorded) != len(known)):
+            cache.store_facts(root, signature, recorded, selection)
+        return made
+
+    def remember(self, selection: set[str]) -> None:
+        """Record which files this run parsed (the next run starts from them)."""
+        if self.cache is not None and self.root is not None and selection != self.selection:
+            self.cache.store_facts(self.root, self.signature, self.recorded, selection)
+            self.selection = selection
+
+
+def _facts_signature(words: Sequence[str]) -> str:
+    from mixlint.resources import data_dir
+
+    digest = hashlib.sha256(json.dumps(words).encode())
+    for path in (Path(__file__).parent / "prefilter.py", data_dir() / "sdk" / "mixpanel.yaml"):
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"?")
+    return digest.hexdigest()[:32]
+
+
+def _scan(
+    scanner: Scanner,
+    items: list[tuple[str, str]],
+    options: Options,
+    pool: Callable[[], ProcessPoolExecutor | None] | None,
+) -> list[Facts | None]:
+    if pool is not None and options.jobs > 1 and len(items) > PARALLEL_MIN_FILES:
+        size = sum(_size(path) for _, path in items)
+        if size >= PARALLEL_MIN_SCAN_BYTES:
+            executor = pool()
+            if executor is not None:
+                done = _map(executor, _scan_chunk, items, (scanner,), options.jobs)
+                if done is not None:
+                    return done
+    from mixlint.prefilter import scan_files
+
+    return scan_files(scanner, items, _read)
+
+
+class _Run:
+    def __init__(
+        self,
+        root: Path,
+        files: Sequence[tuple[str, Path]],
+        names: dict[str, ModuleName],
+        config: Config,
+        options: Options,
+    ) -> None:
+        self.root = root
+        self.order = list(dict.fromkeys(relative for relative, _ in files))
+        self.paths: dict[str, Path] = {}
+        for relative, path in files:
+            self.paths.setdefault(relative, path)
+        self.names = names
+        self.config = config
+        self.options = options
+        self.cache = (
+            Cache.open(options.cache_dir or default_cache_dir(root), config)
+            if options.cache
+            else None
+        )
+        self.stats = Stats(files=len(self.order))
+        shared = _current.workers if _current is not None and _current.root == root else None
+        self.owns_workers = shared is None
+        self.workers = shared if shared is not None else _Workers(options, config)
+        if self.workers.cache is None:
+            self.workers.cache = self.cache
+        self.results: dict[str, Result] = {}
+        self.refs: dict[str, tuple[ModuleSummary, Any]] = {}
+        self.shas: dict[str, str] = {}
+
+    # -- the pipeline
+
+    def model(self) -> ProjectModel:
+        from mixlint.project import assemble
+
+        if not self.options.prefilter:
+            if self.cache is not None:
+                self.shas.update(self._facts().shas)
+            self.summarise(self.order)
+            return assemble(
+                self.root,
+                self.order,
+                self.names,
+                [self.results[r] for r in self.order],
+                self.config,
+            )
+        from mixlint.prefilter import ModuleInfo, ModuleTable, Selector
+
+        facts = self._facts()
+        self.shas.update(facts.shas)
+        table = ModuleTable(
+            [
+                ModuleInfo(
+                    relative,
+                    self.names[relative].module,
+                    self.names[relative].is_package,
+                    self.names[relative].source_root,
+                )
+                for relative in self.order
+            ]
+        )
+        selector = Selector(facts.facts, table)
+        known = set(self.order)
+        wanted = (
+            selector.select()
+            | {r for r in self.order if r not in facts.facts}
+            | (facts.selection & known)
+        )
+        wanted |= self._broken(self.options.explicit & known - wanted)
+        for relative in wanted:
+            self.stats.reasons[relative] = "text or last run"
+        while True:
+            self.stats.rounds += 1
+            self.summarise([r for r in self.order if r in wanted and r not in self.results])
+            # The rounds need each function's direct tracking calls and callers only
+            # (what makes a function relevant); the complete model comes at the end.
+            rough = assemble(
+                self.root,
+                self.order,
+                self.names,
+                [self.results[r] for r in self.order if r in self.results],
+                self.config,
+                direct_only=True,
+            )
+            selector.preloaded = self.refs
+            found = selector.next_round(rough.modules, rough, self.results.keys())
+            wanted = found.candidates | found.needed
+            if not wanted:
+                break
+            for relative in found.candidates:
+                self.stats.reasons[relative] = f"imports (round {self.stats.rounds})"
+            for relative in found.needed - found.candidates:
+                self.stats.reasons[relative] = f"needed (round {self.stats.rounds})"
+        model = assemble(
+            self.root,
+            self.order,
+            self.names,
+            [self.results[r] for r in self.order if r in self.results],
+            self.config,
+        )
+        self.stats.skipped = len(self.order) - len(self.results)
+        facts.remember(set(self.results))
+        if _current is not None and _current.root == self.root:
+            _current.selection = set(self.results)
+            _current.exports = found.exports
+        return model
+
+    def _broken(self, named: AbstractSet[str]) -> set[str]:
+        """Of the files named on the command line, those CPython cannot parse: they are
+        parsed too, so that a file one names is reported (MX001) even if it tracks nothing."""
+        from mixlint.prefilter import compiles
+
+        broken = set()
+        for relative in named:
+            try:
+                data = _read(str(self.paths[relative]))
+            except OSError:
+                broken.add(relative)
+                continue
+            if not compiles(data):
+                broken.add(relative)
+        return broken
+
+    def _facts(self) -> _Facts:
+        found = _Facts.compute(
+            self.root,
+            self.order,
+            self.paths,
+            self.cache,
+            self.config,
+            self.options,
+            self.workers.get,
+        )
+        self.stats.scanned = found.scanned
+        return found
+
+    # -- summaries
+
+    def summarise(self, relatives: Sequence[str]) -> None:
+        """Summaries of ``relatives`` into ``self.results``: cached, else parsed.
+
+        The files to parse go to the workers first, so that they parse (and import
+        libcst) while this process reads the cached summaries.
+        """
+        cache = self.cache
+        cached: list[tuple[str, str]] = []
+        todo: list[str] = []
+        for relative in relatives:
+            sha = self.shas.get(relative)
+            if cache is not None and sha is not None:
+                name = self.names[relative]
+                key = cache.key(relative, name.module, name.is_package, sha)
+                if cache.has(key):
+                    cached.append((relative, key))
+                    continue
+            todo.append(relative)
+        started = self._start(todo, bool(cached))
+        late: list[str] = []
+        for relative, key in cached:
+            found = cache.load(key, relative) if cache is not None else None
+            if found is None:
+                late.append(relative)  # corrupt or foreign: rebuilt
+            else:
+                self._keep(relative, *found)
+                self.stats.cached += 1
+        late.extend(self._finish(*started) if started is not None else todo)
+        if late:
+            self.stats.parsed += len(late)
+            _init(self.config, cache, self.options.timeout, self.options.prefilter)
+            for relative in late:
+                sha, result, refs, _ = _summarise_one(
+                    relative, str(self.paths[relative]), self.names[relative]
+                )
+                self._keep(relative, result, refs)
+                if sha:
+                    self.shas[relative] = sha
+
+    def _start(
+        self, todo: list[str], other_work: bool
+    ) -> tuple[list[str], list[tuple[list[int], Future[list[Any]]]]] | None:
+        """Submit ``todo`` to the workers when they help (more than a few files, or a
+        pool already running); None: parse in this process."""
+        if not todo:
+            return None
+        pool = self.workers.running
+        if pool is None and len(todo) > PARALLEL_MIN_FILES:
+            pool = self.workers.get()
+        if pool is None:
+            return None
+        tasks = [(relative, str(self.paths[relative]), self.names[relative]) for relative in todo]
+        self.stats.parallel = True
+        try:
+            futures = [
+                (indexes, pool.submit(_summarise_chunk, [tasks[i] for i in indexes]))
+                for indexes in _chunks(len(tasks), self.options.jobs * CHUNKS_PER_WORKER)
+            ]
+        except (BrokenProcessPool, RuntimeError):
+            self.workers.fail()
+            return None
+        return todo, futures
+
+    def _finish(
+        self, todo: list[str], futures: list[tuple[list[int], Future[list[Any]]]]
+    ) -> list[str]:
+        """Collect the workers' summaries; the files still to summarise in-process (all
+        of them if the pool broke, those too deep to pickle)."""
+        done: list[Any] = [None] * len(todo)
+        try:
+            for indexes, future in futures:
+                for index, value in zip(indexes, future.result(), strict=True):
+                    done[index] = value
+        except BrokenProcessPool:
+            self.workers.fail()
+            return todo
+        left = []
+        for relative, (sha, body) in zip(todo, done, strict=True):
+            found = entry_of(loads(body), relative) if body else None
+            if found is None:
+                left.append(relative)
+                continue
+            self.stats.parsed += 1
+            self._keep(relative, *found)
+            if sha:
+                self.shas[relative] = sha
+        return left
+
+    def _keep(self, relative: str, result: Result, refs: Any) -> None:
+        self.results[relative] = result
+        if refs is not None and isinstance(result, ModuleSummary):
+            self.refs[relative] = (result, refs)
+
+    def close(self) -> None:
+        if self.owns_workers:
+            self.workers.close()
+
+
+def _map(
+    pool: ProcessPoolExecutor,
+    function: Callable[..., list[Any]],
+    items: Sequence[Any],
+    extra: tuple[Any, ...],
+    jobs: int,
+) -> list[Any] | None:
+    """``function`` over chunks of ``items`` in the pool, results in item order;
+    None when the pool broke (the caller then works in-process)."""
+    chunks = _chunks(len(items), jobs * CHUNKS_PER_WORKER)
+    futures: list[tuple[list[int], Future[list[Any]]]] = []
+    try:
+        for indexes in chunks:
+            futures.append((indexes, pool.submit(function, [items[i] for i in indexes], *extra)))
+        results: list[Any] = [None] * len(items)
+        for indexes, future in futures:
+            for index, value in zip(indexes, future.result(), strict=True):
+                results[index] = value
+    except BrokenProcessPool:
+        return None
+    return results
+
+
+def _chunks(count: int, wanted: int) -> list[list[int]]:
+    """Round-robin groups of indexes (neighbouring files differ in size less)."""
+    groups = max(1, min(count, wanted))
+    return [list(range(start, count, groups)) for start in range(groups)]
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+# -- in each worker (and in-process) ---------------------------------------------------
+
+_config: Config | None = None
+_cache: Cache | None = None
+_timeout: float | None = None
+_refs = True  # work out the prefilter's references of each summary
+_armed = False
+
+
+class _TimedOut(BaseException):
+    """Raised by the alarm in the middle of a file's analysis (not an ``Exception``)."""
+
+
+def _alarm(signum: int, frame: FrameType | None) -> None:
+    if _armed:
+        raise _TimedOut
+
+
+def _init(config: Config, cache: Cache | None, timeout: float | None, refs: bool = True) -> None:
+    global _config, _cache, _timeout, _refs
+    _config, _cache, _timeout, _refs = config, cache, timeout, refs
+
+
+def _scan_chunk(items: list[tuple[str, str]], scanner: Scanner) -> list[Facts | None]:
+    from mixlint.prefilter import scan_files
+
+    return scan_files(scanner, items, _read)
+
+
+def _summarise_chunk(tasks: Iterable[tuple[str, str, ModuleName]]) -> list[tuple[str, bytes]]:
+    """In a worker: (sha of the bytes read, pickled (summary, refs)) per task; an empty
+    pickle for a summary too deeply nested to pickle (the caller makes it itself)."""
+    done = []
+    for task in tasks:
+        sha, result, refs, body = _summarise_one(*task)
+        if body is None:
+            body = _pickled((result, refs)) or b""
+        done.append((sha, body))
+    return done
+
+
+def _pickled(value: Any) -> bytes | None:
+    """``dumps``, or None for a value nested deeper than pickling can go (a summary of
+    thousands of chained assignments): it is then neither cached nor sent."""
+    try:
+        return dumps(value)
+    except RecursionError:
+        return None
+
+
+def _summarise_one(
+    relative: str, path: str, name: ModuleName
+) -> tuple[str, Result, Any, bytes | None]:
+    """(sha, summary, its prefilter references, their pickle if one was made for the
+    cache) of one file."""
+    from mixlint.prefilter import module_refs
+    from mixlint.project import MAX_FILE_BYTES, summarize_bytes
+
+    config = _config
+    assert config is not None
+    try:
+        if os.stat(path).st_size > MAX_FILE_BYTES:
+            limit = MAX_FILE_BYTES // (1024 * 1024)
+            return "", FileProblem(relative, f"file is larger than {limit} MB"), None, None
+        data = _read(path)
+    except OSError as error:
+        problem = FileProblem(relative, f"cannot read file: {error.strerror or error}")
+        return "", problem, None, None
+    sha = hashlib.sha256(data).hexdigest()
+    summary = _timed(lambda: summarize_bytes(data, relative, name, config))
+    if summary is None:
+        timed_out = FileProblem(relative, f"analysis timed out after {_timeout or 0:g}s")
+        return sha, timed_out, None, None
+    wanted = _refs or _cache is not None
+    refs = module_refs(summary) if wanted and isinstance(summary, ModuleSummary) else None
+    body = None
+    if _cache is not None:
+        body = _pickled((summary, refs))
+        if body is not None:
+            _cache.store(_cache.key(relative, name.module, name.is_package, sha), body)
+    return sha, summary, refs, body
+
+
+def _timed(work: Callable[[], Result]) -> Result | None:
+    """``work()``, or None when it ran out of time."""
+    global _armed
+    if (
+        _timeout is None
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        return work()
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    try:
+        _armed = True
+        signal.setitimer(signal.ITIMER_REAL, _timeout)
+        try:
+            return work()
+        finally:
+            _armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _TimedOut:
+        return None
+    finally:
+        signal.signal(signal.SIGALRM, previous)

@@ -1,0 +1,793 @@
+"""The prefilter, the worker processes and the cache change the speed, never the findings.
+
+Every project under ``tests/fixtures``, the example app, two projects written
+here (a client, a re-export, a wrapper and callers that only the prefilter's
+later rounds reach) and a small generated benchmark app are checked with and
+without the prefilter, with one and two worker processes, and with a cold and a
+warm cache: the findings (rule, path, line, column, message) are the same.
+Then the cache itself: its folder and ``.gitignore``, corrupt and foreign
+entries, two processes sharing it, the remembered findings of an unchanged
+project; and start-up: ``mixlint --version`` and a run served from the cache do
+not import libcst. No test measures time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import mixlint.summaries as summaries
+from mixlint.cache import Cache
+from mixlint.checks import all_rules
+from mixlint.config import Config, find_config, load_config
+from mixlint.engine import analyse, check
+from mixlint.prefilter import COMMENT, DATA, SNIFF, STRONG, Scanner, imports
+from mixlint.project import _relative, module_name
+from mixlint.sdk import load_sdk
+from mixlint.summaries import Options, PathNames, check_project
+
+HERE = Path(__file__).parent
+FIXTURES = HERE / "fixtures"
+EXAMPLE = HERE.parent / "examples" / "shop"
+BENCH = HERE.parent / "benchmarks" / "bench.py"
+
+Located = tuple[str, str, int, int, str, object]
+
+# -- projects -------------------------------------------------------------------------
+
+# A client in one module, re-exported by a package, used by a wrapper in another
+# package, called by views, whose callers (and theirs) are in further modules:
+# each link is found only in the round after the one before (6 rounds).
+CHAIN = {
+    "core/__init__.py": "from .sdk import client as analytics_client\n",
+    "core/sdk.py": """
+        from mixpanel import Mixpanel
+
+        client = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05")
+    """,
+    "lib/__init__.py": "",
+    "lib/events.py": """
+        from core import analytics_client
+
+
+        def emit(user, name, props):
+            analytics_client.track(str(user.pk), name, props)
+    """,
+    "app/__init__.py": "",
+    "app/views.py": """
+        from lib.events import emit
+
+
+        def signup(request):
+            emit(request.user, "Signed Up", {"email": request.user.email})
+
+
+        def logout(request):
+            emit(request.user, "Logged Out", {"plan": request.user.plan})
+    """,
+    "app/services.py": """
+        from app.views import signup
+
+
+        def handle(request):
+            if has_consent(request.user):
+                signup(request)
+    """,
+    "app/tasks.py": """
+        from app import services
+
+
+        def nightly(request):
+            services.handle(request)
+    """,
+    "app/utils.py": """
+        def emit_log(message):
+            print(message)
+
+
+        def signup_count(rows):
+            return len(rows)
+    """,
+    "legacy/old.py": """
+        import sys
+        print "old report", sys.argv
+    """,
+    "misc/notes.py": """
+        VALUE = 1  # noqa: MX101
+    """,
+}
+
+# A tracker class re-exported by ``import *``, a factory, a secret and a weak
+# pseudonymiser in modules that name nothing of Mixpanel, a GDPR deletion whose
+# URL is a constant of another module.
+CLASSES = {
+    "trk/__init__.py": "from .client import *\n",
+    "trk/client.py": """
+        import mixpanel
+
+        __all__ = ["Tracker"]
+
+
+        class Tracker:
+            def __init__(self):
+                self.mp = mixpanel.Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05")
+
+            def send(self, uid, event, props):
+                self.mp.track(uid, event, props)
+
+            def profile(self, uid, props):
+                self.mp.people_set(uid, props)
+    """,
+    "trk/factory.py": """
+        from trk import Tracker
+
+
+        def get_tracker():
+            return Tracker()
+    """,
+    "web/__init__.py": "",
+    "web/handlers.py": """
+        from trk import Tracker
+        from trk.factory import get_tracker
+        from web.privacy import pseudonymize
+
+
+        def on_login(user):
+            Tracker().send(pseudonymize(user.email), "Login", {"phone": user.phone})
+
+
+        class Profiles:
+            def save(self, user):
+                if user.analytics_consent:
+                    get_tracker().profile(str(user.pk), {"plan": user.plan})
+    """,
+    "web/secrets.py": """
+        API_SECRET = "9c1e7b3a5d2f48e6a0b4c8d2e6f1a3b5"
+    """,
+    "web/importer.py": """
+        from trk.client import Tracker
+        from web.secrets import API_SECRET
+
+
+        def backfill(uid):
+            Tracker().mp.import_data(None, uid, "Backfill", 0, api_secret=API_SECRET)
+    """,
+    "web/privacy.py": """
+        import hashlib
+
+
+        def pseudonymize(value):
+            return hashlib.sha256(value.encode()).hexdigest()
+    """,
+    "web/admin.py": """
+        from web.handlers import Profiles
+
+
+        def resave(user):
+            Profiles().save(user)
+    """,
+    "ops/__init__.py": "",
+    "ops/settings.py": """
+        DELETE_URL = "https://eu.mixpanel.com/api/app/data-deletions/v3.0"
+    """,
+    "ops/gdpr.py": """
+        import requests
+
+        from ops.settings import DELETE_URL
+
+
+        def forget(uid):
+            requests.post(DELETE_URL, json={"distinct_ids": [uid]}, timeout=5)
+    """,
+    "ops/unrelated.py": """
+        import json
+
+
+        def send(payload):
+            return json.dumps(payload)
+    """,
+}
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'example'\n", encoding="utf-8")
+    for name, source in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def copy(source: Path, target: Path) -> None:
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".mixlint_cache"))
+
+
+def bench_module() -> object:
+    spec = importlib.util.spec_from_file_location("mixlint_bench", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def projects() -> list[str]:
+    found = (
+        sorted(
+            path.name for path in FIXTURES.iterdir() if path.is_dir() and any(path.rglob("*.py"))
+        )
+        if FIXTURES.is_dir()
+        else []
+    )
+    return [
+        *(f"fixture:{name}" for name in found),
+        "example:shop",
+        "inline:chain",
+        "inline:classes",
+        "bench:app",
+    ]
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("projects")
+    bench_root = base / "bench"
+    write(bench_root, {})
+    bench_module().make_app(bench_root, 12)  # type: ignore[attr-defined]
+    return {
+        "inline:chain": write(base / "chain", CHAIN),
+        "inline:classes": write(base / "classes", CLASSES),
+        "bench:app": bench_root,
+    }
+
+
+def project_root(name: str, made: dict[str, Path]) -> Path:
+    kind, _, rest = name.partition(":")
+    if kind == "fixture":
+        return FIXTURES / rest
+    if kind == "example":
+        return EXAMPLE
+    return made[name]
+
+
+def config_of(root: Path) -> Config:
+    location = find_config([root])
+    return load_config(location, [rule.id for rule in all_rules()]) if location else Config()
+
+
+def located(root: Path, options: Options | None) -> list[Located]:
+    config = config_of(root)
+    result = check(analyse([root], config, options), config)
+    return [
+        (f.rule_id, f.path, f.span.start_line, f.span.start_col, f.message, f.suppressed)
+        for f in result.findings
+    ]
+
+
+@pytest.fixture
+def parallel(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Worker processes even for the few files of a test project."""
+    monkeypatch.setattr(summaries, "PARALLEL_MIN_FILES", 0)
+    monkeypatch.setattr(summaries, "PARALLEL_MIN_SCAN_BYTES", 0)
+    yield
+
+
+# -- the findings do not change -------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", projects())
+def test_prefilter_finds_the_same(name: str, made: dict[str, Path]) -> None:
+    root = project_root(name, made)
+    full = located(root, Options(prefilter=False))
+    filtered = located(root, Options(prefilter=True))
+    assert filtered == full
+    if name.startswith("inline:") or name == "example:shop":
+        assert full, "the project must have findings for this test to mean something"
+        assert summaries.LAST_STATS.skipped > 0, "the prefilter must leave files unparsed"
+
+
+def test_later_rounds_are_needed(made: dict[str, Path]) -> None:
+    """The callers that decide MX201 are three imports away from anything Mixpanel."""
+    root = made["inline:chain"]
+    findings = located(root, Options(prefilter=True))
+    stats = summaries.LAST_STATS
+    assert stats.rounds >= 5
+    assert stats.reasons["app/services.py"].startswith("imports (round")
+    assert "app/utils.py" not in stats.reasons  # never parsed
+    # `signup` is called only under a consent check (app/services.py): no MX201 there.
+    assert [f[:3] for f in findings if f[0] == "MX201"] == [("MX201", "app/views.py", 9)]
+
+
+def test_needed_modules_are_followed(made: dict[str, Path]) -> None:
+    """A secret and a pseudonymiser in modules that only the values' imports lead to."""
+    root = made["inline:classes"]
+    findings = located(root, Options(prefilter=True))
+    rules = {(f[0], f[1]) for f in findings}
+    assert ("MX403", "web/secrets.py") in rules
+    assert ("MX106", "web/handlers.py") in rules
+    assert summaries.LAST_STATS.reasons["web/privacy.py"].startswith("needed")
+
+
+@pytest.mark.parametrize("name", projects())
+def test_one_or_two_jobs_find_the_same(name: str, made: dict[str, Path], parallel: None) -> None:
+    root = project_root(name, made)
+    for prefilter in (False, True):
+        one = located(root, Options(jobs=1, prefilter=prefilter))
+        two = located(root, Options(jobs=2, prefilter=prefilter))
+        assert summaries.LAST_STATS.parallel
+        assert two == one
+
+
+@pytest.mark.parametrize("name", projects())
+def test_cache_finds_the_same(name: str, made: dict[str, Path], tmp_path: Path) -> None:
+    root = project_root(name, made)
+    expected = located(root, Options())
+    for prefilter in (False, True):
+        cache = tmp_path / f"cache-{prefilter}"
+        options = Options(cache=True, cache_dir=cache, prefilter=prefilter)
+        assert located(root, options) == expected  # cold
+        assert summaries.LAST_STATS.cached == 0
+        assert located(root, options) == expected  # warm: nothing parsed again
+        assert summaries.LAST_STATS.parsed == 0
+        assert summaries.LAST_STATS.scanned == 0
+        assert summaries.LAST_STATS.cached > 0
+
+
+def test_changed_file_is_analysed_again(made: dict[str, Path], tmp_path: Path) -> None:
+    root = tmp_path / "chain"
+    copy(made["inline:chain"], root)
+    options = Options(cache=True, cache_dir=tmp_path / "cache", prefilter=True)
+    located(root, options)
+    views = root / "app" / "views.py"
+    views.write_text(views.read_text().replace('"plan"', '"home_address"'), encoding="utf-8")
+    os.utime(views, ns=(1, 1))  # an old mtime: the size and inode tell the change
+    after = located(root, options)
+    assert summaries.LAST_STATS.parsed == 1
+    assert after == located(root, Options())
+    assert any(f[0] == "MX101" and "home_address" in f[4] for f in after)
+
+
+def test_same_summaries_with_and_without_cache(tmp_path: Path) -> None:
+    options = Options(cache=True, cache_dir=tmp_path / "cache")
+    config = Config()
+    fresh = analyse([EXAMPLE], config)
+    analyse([EXAMPLE], config, options)
+    cached = analyse([EXAMPLE], config, options)
+    assert summaries.LAST_STATS.cached == len(fresh.modules) + len(fresh.problems)
+    assert cached.modules == fresh.modules
+    assert cached.calls == fresh.calls
+    assert cached.problems == fresh.problems
+    assert cached.files == fresh.files
+
+
+# -- the cache --------------------------------------------------------------------------
+
+
+def entries(cache: Path) -> list[Path]:
+    return sorted(p for p in (cache / "v1").glob("??/*") if p.is_file())
+
+
+def test_corrupt_and_foreign_entries_are_rebuilt(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    copy(EXAMPLE, root)
+    cache = tmp_path / "cache"
+    options = Options(cache=True, cache_dir=cache, prefilter=True)
+    expected = located(root, Options())
+    assert located(root, options) == expected
+    found = entries(cache)
+    assert len(found) >= 4
+    good = found[0].read_bytes()
+    found[0].write_bytes(good[: len(good) // 2])  # truncated
+    found[1].write_bytes(b"garbage, not a cache entry")
+    found[2].write_bytes(found[3].read_bytes())  # another file's entry: foreign key
+    body = bytearray(found[3].read_bytes())
+    body[-5] ^= 0xFF  # one flipped byte: the digest does not match
+    found[3].write_bytes(bytes(body))
+    for manifest in (cache / "v1").glob("files-*"):
+        manifest.write_bytes(b"\x80\x04garbage")
+    assert located(root, options) == expected
+    assert summaries.LAST_STATS.parsed == 4
+    # Rebuilt: the next run reads every summary from the cache again.
+    assert located(root, options) == expected
+    assert summaries.LAST_STATS.parsed == 0
+
+
+def test_a_pickle_that_would_run_code_is_refused(tmp_path: Path) -> None:
+    import pickle
+
+    cache = Cache.open(tmp_path / "cache", Config())
+    assert cache is not None
+    key = cache.key("a.py", "a", False, "0" * 64)
+
+    class Evil:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, ("echo pwned",))
+
+    cache.store(key, pickle.dumps((Evil(), None)))
+    assert cache.load(key, "a.py") is None
+
+
+def test_unwritable_cache_folder_is_no_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    options = Options(cache=True, cache_dir=blocker / "cache", prefilter=True)
+    assert located(EXAMPLE, options) == located(EXAMPLE, Options())
+
+
+def mixlint(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    code = "import sys; from mixlint.cli import main; sys.argv[0] = 'mixlint'; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
+
+
+def report(process: subprocess.CompletedProcess[str]) -> list[tuple[str, str, int, int]]:
+    assert process.returncode in (0, 1), process.stderr
+    data = json.loads(process.stdout)
+    return [(f["rule"], f["path"], f["start_line"], f["start_column"]) for f in data["findings"]]
+
+
+def test_cache_folder_with_its_gitignore(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    copy(EXAMPLE, root)
+    first = mixlint("check", ".", "--format", "json", cwd=root)
+    second = mixlint("check", ".", "--format", "json", cwd=root)
+    assert report(first) == report(second)
+    assert first.stdout == second.stdout
+    cache = root / ".mixlint_cache"
+    assert (cache / ".gitignore").read_text(encoding="utf-8").strip().endswith("*")
+    assert entries(cache)
+    uncached = mixlint(
+        "check", ".", "--format", "json", "--no-cache", "--no-prefilter", "--jobs", "1", cwd=root
+    )
+    assert uncached.stdout == first.stdout
+    if shutil.which("git"):
+        subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+        listed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert ".mixlint_cache" not in listed.stdout
+
+
+def test_cache_dir_option(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    copy(EXAMPLE, root)
+    elsewhere = tmp_path / "elsewhere"
+    run = mixlint("check", ".", "--format", "json", "--cache-dir", str(elsewhere), cwd=root)
+    assert report(run)
+    assert (elsewhere / ".gitignore").is_file()
+    assert not (root / ".mixlint_cache").exists()
+    mixlint("check", ".", "--format", "json", "--no-cache", cwd=root)
+    assert not (root / ".mixlint_cache").exists()
+    from_env = tmp_path / "from-env"
+    mixlint(
+        "check",
+        ".",
+        "--format",
+        "json",
+        cwd=root,
+        env={**os.environ, "MIXLINT_CACHE_DIR": str(from_env)},
+    )
+    assert (from_env / ".gitignore").is_file()
+    assert not (root / ".mixlint_cache").exists()
+
+
+def test_two_processes_share_one_cache(tmp_path: Path, made: dict[str, Path]) -> None:
+    shop = tmp_path / "shop"
+    copy(EXAMPLE, shop)
+    chain = tmp_path / "chain"
+    copy(made["inline:chain"], chain)
+    cache = tmp_path / "shared-cache"
+    expected = {
+        root: mixlint("check", ".", "--format", "json", "--no-cache", cwd=root).stdout
+        for root in (shop, chain)
+    }
+    code = "import sys; from mixlint.cli import main; sys.argv[0] = 'mixlint'; main()"
+    for _ in range(2):  # cold, then warm
+        processes = [
+            (
+                root,
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-c",
+                        code,
+                        "check",
+                        ".",
+                        "--format",
+                        "json",
+                        "--cache-dir",
+                        str(cache),
+                        "--jobs",
+                        "2",
+                    ],
+                    cwd=root,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                ),
+            )
+            for root in (shop, shop, chain)
+        ]
+        for root, process in processes:
+            out, err = process.communicate(timeout=300)
+            assert process.returncode in (0, 1), err
+            assert out == expected[root]
+
+
+def test_unchanged_project_findings_come_from_the_cache(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    copy(EXAMPLE, root)
+    options = Options(cache=True, prefilter=True)
+    config = config_of(root)
+    first = check_project([root], config, options)
+    assert not summaries.LAST_STATS.memo
+    again = check_project([root], config, options)
+    assert summaries.LAST_STATS.memo
+    assert again.findings == first.findings
+    assert again.model.problems == first.model.problems
+    assert again.model.files == first.model.files
+    for finding in first.findings:
+        if finding.path in first.lines:
+            assert list(again.lines[finding.path]) == list(first.lines[finding.path])
+    # Another configuration, a changed file: analysed again.
+    check_project([root], Config(select={"MX101"}), options)
+    assert not summaries.LAST_STATS.memo
+    views = root / "orders" / "views.py"
+    views.write_text(views.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    check_project([root], config, options)
+    assert not summaries.LAST_STATS.memo
+    check_project([root], config, options)
+    assert summaries.LAST_STATS.memo
+
+
+def test_a_run_on_some_files_reuses_the_last_whole_run(tmp_path: Path) -> None:
+    """Changed files that the prefilter leaves unparsed: the findings of the last run
+    on the whole project, for the files named. Changes that matter: analysed again."""
+    root = tmp_path / "shop"
+    copy(EXAMPLE, root)
+    config = config_of(root)
+    options = Options(cache=True, prefilter=True)
+    check_project([root], config, options)
+    named = [root / "accounts" / "views.py", root / "manage.py"]
+    reused: list[bool] = []
+
+    def subset() -> list[tuple[str, str, int, int, str]]:
+        found = check_project(named, config, options).findings
+        reused.append(summaries.LAST_STATS.memo)
+        return [(f.rule_id, f.path, f.span.start_line, f.span.start_col, f.message) for f in found]
+
+    def expected() -> list[tuple[str, str, int, int, str]]:
+        found = check(analyse(named, config), config).findings
+        return [(f.rule_id, f.path, f.span.start_line, f.span.start_col, f.message) for f in found]
+
+    manage = root / "manage.py"
+    manage.write_text(manage.read_text(encoding="utf-8") + "# unrelated\n", encoding="utf-8")
+    assert subset() == expected()
+    assert reused[-1]
+    assert any(rule == "MX101" for rule, *_ in subset())
+    # A suppression comment is something the prefilter reads: analysed again.
+    manage.write_text(manage.read_text(encoding="utf-8") + "X = 1  # noqa: MX101\n", "utf-8")
+    assert subset() == expected()
+    assert not reused[-1]
+    # A named file that does not parse is reported, even though it tracks nothing.
+    manage.write_text("def main(:\n", encoding="utf-8")
+    check_project([root], config, options)
+    manage.write_text("def main(:\n    pass\n", encoding="utf-8")
+    assert ("MX001", "manage.py") in {(rule, path) for rule, path, *_ in subset()}
+    # A tracking module changed: analysed again.
+    check_project([root], config, options)
+    views = root / "accounts" / "views.py"
+    views.write_text(views.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert subset() == expected()
+    assert not reused[-1]
+
+
+# -- start-up -----------------------------------------------------------------------------
+
+
+def imported_after(args: list[str], cwd: Path) -> set[str]:
+    code = textwrap.dedent(f"""
+        import sys
+        from mixlint.cli import main
+        sys.argv = ["mixlint", *{args!r}]
+        try:
+            main()
+        except SystemExit:
+            pass
+        print("MODULES", " ".join(sorted(sys.modules)), file=sys.stderr)
+    """)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    line = [row for row in done.stderr.splitlines() if row.startswith("MODULES ")]
+    assert line, done.stderr
+    return set(line[-1].split()[1:])
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["check", "--help"]])
+def test_start_does_not_import_the_analysis(args: list[str], tmp_path: Path) -> None:
+    modules = imported_after(args, tmp_path)
+    assert "libcst" not in modules
+    assert not {"mixlint.engine", "mixlint.project", "mixlint.collect"} & modules
+
+
+def test_a_run_served_from_the_cache_does_not_import_libcst(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    copy(EXAMPLE, root)
+    assert "libcst" in imported_after(["check", ".", "-o", os.devnull], root)
+    assert "libcst" not in imported_after(["check", ".", "-o", os.devnull], root)
+    # A change to a file that tracks nothing: analysed again, still without libcst.
+    manage = root / "manage.py"
+    manage.write_text(manage.read_text(encoding="utf-8") + "# changed\n", encoding="utf-8")
+    assert "libcst" not in imported_after(["check", ".", "-o", os.devnull], root)
+
+
+# -- a file that takes too long -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_file_over_the_time_limit_is_reported(
+    jobs: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, parallel: None
+) -> None:
+    import mixlint.project
+
+    real = mixlint.project.summarize_bytes
+
+    def slow(data: bytes, relative: str, *args: object) -> object:
+        if relative.endswith("slow.py"):
+            while True:
+                pass
+        return real(data, relative, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mixlint.project, "summarize_bytes", slow)
+    root = write(
+        tmp_path / "project",
+        {
+            "slow.py": "from mixpanel import Mixpanel\n",
+            "fast.py": "from mixpanel import Mixpanel\nmp = Mixpanel('t')\n",
+        },
+    )
+    model = analyse([root], Config(), Options(jobs=jobs, timeout=0.5, prefilter=True))
+    assert [(p.path, p.message) for p in model.problems] == [
+        ("slow.py", "analysis timed out after 0.5s")
+    ]
+    assert "fast.py" in model.modules
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_summary_too_deep_to_pickle(jobs: int, tmp_path: Path, parallel: None) -> None:
+    """Thousands of chained assignments: the summary is made in-process, not cached."""
+    body = "\n".join(
+        [
+            "def f(user):",
+            "    x = 0",
+            *["    x = x + 1"] * 3000,
+            '    mp.track(x, "Event", {"value": x})',
+        ]
+    )
+    root = write(
+        tmp_path / "p",
+        {
+            "deep.py": f"from mixpanel import Mixpanel\nmp = Mixpanel('t')\n{body}\n",
+            "other.py": "from mixpanel import Mixpanel\nclient = Mixpanel('t')\n",
+        },
+    )
+    expected = located(root, Options())
+    options = Options(jobs=jobs, cache=True, cache_dir=tmp_path / "cache", prefilter=True)
+    assert located(root, options) == expected
+    assert located(root, options) == expected
+    assert any(rule == "MX201" and path == "deep.py" for rule, path, *_ in expected)
+
+
+# -- the pieces -------------------------------------------------------------------------------
+
+
+def test_import_statements_are_read_from_the_text() -> None:
+    text = textwrap.dedent("""
+        import os, a.b as c
+        from . import x
+        from ..pkg.mod import (
+            one,  # a comment (with parentheses)
+            two as deux,
+        )
+        from pkg \\
+            import three
+        if TYPE_CHECKING: from typing_mod import Four
+        x = 1; import five
+        from.six import seven
+        from star import *
+        reimport = "import nothing"
+        print("from the import of old")
+    """)
+    found = set(imports(text))
+    assert {
+        (0, "os", None),
+        (0, "a.b", None),
+        (1, "", ("x",)),
+        (2, "pkg.mod", ("one", "two")),
+        (0, "pkg", ("three",)),
+        (0, "typing_mod", ("Four",)),
+        (0, "five", None),
+        (1, "six", ("seven",)),
+        (0, "star", ("*",)),
+    } <= found
+
+
+@pytest.mark.parametrize(
+    ("source", "flags"),
+    [
+        ("from mixpanel import Mixpanel\n", STRONG),
+        ("MIXPANEL_TOKEN = 'x'\n", STRONG),
+        ("def f(mp):\n    mp.track('id', 'event')\n", STRONG),
+        ("def f(mp):\n    return mp\n", 0),
+        ("import multiprocessing as mp\npool = mp.Pool()\n", 0),
+        ("URL = '/api/app/data-deletions/v3.0'\n", DATA),
+        ("def forget(u, c):\n    c.people_delete(u)\n", DATA),
+        ("x = 1  # noqa: MX101\n", COMMENT),
+        ("x = 1  # noqa: E501\n", 0),
+        ("print 'hello'\n", SNIFF),
+        ("def f():\n    '''\n    print the value\n    '''\n", 0),
+        ("<<<<<<< HEAD\nx = 1\n=======\nx = 2\n>>>>>>> branch\n", SNIFF),
+        ("x = 1\x00\n", SNIFF),
+        ("# -*- coding: latin-1 -*-\nname = 'caf\xe9'\n", 0),
+        ("print('fine')\n", 0),
+    ],
+)
+def test_what_the_text_says(source: str, flags: int) -> None:
+    data = source.encode("latin-1")
+    assert Scanner(load_sdk().methods).scan(data).flags == flags
+
+
+def test_path_names_are_those_of_the_project_module(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "p",
+        {
+            "pkg/__init__.py": "",
+            "pkg/sub/__init__.py": "",
+            "pkg/sub/mod.py": "",
+            "scripts/tool.py": "",
+            "top.py": "",
+        },
+    )
+    (root / "linked").symlink_to(root / "pkg" / "sub", target_is_directory=True)
+    (root / "alias.py").symlink_to(root / "top.py")
+    files = [p for p in sorted(root.rglob("*.py"))]
+    files.append(root / "linked" / "mod.py")
+    names = PathNames(root.resolve())
+    for path in files:
+        assert names.relative(path) == _relative(path, root.resolve())
+        assert names.module_name(path) == module_name(path, root.resolve())
+
+
+def test_named_broken_file_is_reported_with_the_prefilter(tmp_path: Path) -> None:
+    root = write(tmp_path / "p", {"example.py": "def signup(request:\n    return 1\n"})
+    model = analyse([root / "example.py"], Config(), Options(prefilter=True))
+    assert [p.path for p in model.problems] == ["example.py"]
