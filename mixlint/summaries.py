@@ -33,6 +33,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -976,6 +977,20 @@ def _alarm(signum: int, frame: FrameType | None) -> None:
 def _init(config: Config, cache: Cache | None, timeout: float | None, refs: bool = True) -> None:
     global _config, _cache, _timeout, _refs
     _config, _cache, _timeout, _refs = config, cache, timeout, refs
+    _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    """A worker whose mixlint was killed (SIGKILL, CI time-out) must not linger:
+    nothing would ever send it work again, and it would hold its memory for good."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="mixlint-parent-watch", daemon=True).start()
 
 
 def _scan_chunk(items: list[tuple[str, str]], scanner: Scanner) -> list[Facts | None]:

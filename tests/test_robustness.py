@@ -1203,6 +1203,24 @@ def test_output_is_written_atomically_when_interrupted(
     assert APP_MX101 in positions(json.loads(out.read_text()))
 
 
+def _no_process_mentions(text: str, wait: float = 10.0) -> bool:
+    """No process (a forked worker keeps its parent's command line) names ``text``."""
+    deadline = time.monotonic() + wait
+    while True:
+        alive = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and text in (entry / "cmdline").read_bytes().decode(
+                    "utf-8", "replace"
+                ):
+                    alive.append(entry.name)
+            except OSError:
+                continue
+        if not alive or time.monotonic() > deadline:
+            return not alive
+        time.sleep(0.2)
+
+
 def test_output_survives_sigkill_at_any_moment(tmp_path: Path) -> None:
     # A report of a few hundred findings, so that writing it takes a moment.
     files = {f"m{i}.py": APP.replace("Signed Up", f"Event {i}") for i in range(40)}
@@ -1241,6 +1259,7 @@ def test_output_survives_sigkill_at_any_moment(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=SUBPROCESS_TIMEOUT)
         assert out.read_text() in ("old\n", new)
+        assert _no_process_mentions(str(out)), "worker processes outlived their mixlint"
         # SIGKILL may leave the temporary file beside it (nothing can remove it
         # then); never a torn report.
         for stray in root.glob(".report.sarif.*.tmp"):
