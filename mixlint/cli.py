@@ -80,7 +80,7 @@ def _write_output(text: str, output: str | None) -> None:
 
 
 def _speed_options(function: Any) -> Any:
-    """--jobs, --no-cache, --cache-dir, --timeout (and the hidden --no-prefilter)."""
+    """--jobs, --no-cache, --cache-dir, --timeout, --no-prefilter."""
     options = [
         click.option(
             "--jobs",
@@ -107,8 +107,7 @@ def _speed_options(function: Any) -> Any:
         click.option(
             "--no-prefilter",
             is_flag=True,
-            hidden=True,
-            help="Parse every file, even those that cannot track anything.",
+            help="Parse every file, even those that cannot track anything (MX001 for all).",
         ),
     ]
     for option in reversed(options):

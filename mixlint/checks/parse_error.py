@@ -16,7 +16,9 @@ class ParseError(Rule):
         "A Python file that cannot be read or parsed (a syntax error, Python 2 code, an "
         "unknown encoding, NUL bytes, an unreadable or oversized file). The scan goes on "
         "with the other files, but nothing is known about the tracking calls in this one, "
-        "so its compliance is unknown and it is reported."
+        "so its compliance is unknown and it is reported. A file that names nothing of "
+        "Mixpanel (no SDK module, client, wrapper or module leading to one) is not parsed "
+        "at all, since it cannot send anything; `--no-prefilter` parses every file."
     )
     why = (
         "Accountability (GDPR Art. 5(2)) and data protection by design (Art. 25) require "
