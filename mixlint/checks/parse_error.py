@@ -59,6 +59,25 @@ def export(path, rows):
 def signup(request:
     return render(request, "signup.html")
 """,
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05")
+
+
+def checkout(user, order):
+    mp.track(str(user.pk), "Order Completed", {
+        "total": str(order.total),
+""",
+        """
+from mixpanel import Mixpanel
+
+<<<<<<< HEAD
+mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05")
+=======
+mp = Mixpanel(settings.MIXPANEL_TOKEN)
+>>>>>>> feature/eu-residency
+""",
     )
     valid = (
         """
@@ -87,6 +106,25 @@ match command.split():
         sync(names)
     case _:
         pass
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05")
+
+
+def checkout(user, order, consent):
+    if consent:
+        mp.track(str(user.pk), "Order Completed", {
+            "total": str(order.total),
+        })
+""",
+        """
+# -*- coding: latin-1 -*-
+from mixpanel import Mixpanel
+
+mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05")
+GREETING = "Grüß Gott"
 """,
     )
 

@@ -64,6 +64,22 @@ class UnusedSuppression(Rule):
             if consent:
                 mp.track(user.pk, "Checkout", {"email": user.email})  # noqa: MX999
         """,
+        """
+# mixlint: ignore-file[MX402]
+from mixpanel import Consumer, Mixpanel
+
+mp = Mixpanel("token", consumer=Consumer(api_host="api-eu.mixpanel.com"))
+""",
+        """
+from mixpanel import Mixpanel, Consumer
+
+mp = Mixpanel("token", consumer=Consumer(api_host="api-eu.mixpanel.com"))
+
+
+def checkout(user, consent):
+    if consent:
+        mp.track(user.pk, "Checkout")  # mixlint: ignore[] -- no rule named
+""",
     )
     valid = (
         """
@@ -90,6 +106,25 @@ class UnusedSuppression(Rule):
 
         log = logging.getLogger(__name__)  # noqa: E402 - not ours
         """,
+        """
+# mixlint: ignore-file[MX402] -- the US project is migrated in Q3
+from mixpanel import Mixpanel
+
+mp = Mixpanel("token")
+""",
+        """
+from mixpanel import Mixpanel, Consumer
+
+mp = Mixpanel("token", consumer=Consumer(api_host="api-eu.mixpanel.com"))
+
+
+def checkout(user, consent):
+    if consent:
+        mp.track(
+            user.email,  # mixlint: ignore[MX103] -- the shop's test tenant uses e-mail ids
+            "Checkout",
+        )
+""",
     )
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
