@@ -128,7 +128,19 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+@functools.cache
 def _libcst_version() -> str:
+    """The installed libcst, without importing it: its generated ``_version.py``
+    (cheaper than scanning every distribution's metadata), else the metadata."""
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec("libcst")
+        if spec is not None and spec.origin:
+            version_file = Path(spec.origin).parent / "_version.py"
+            return hashlib.sha256(version_file.read_bytes()).hexdigest()[:16]
+    except (ImportError, OSError, ValueError):
+        pass
     try:
         from importlib.metadata import version
 
