@@ -287,7 +287,7 @@ def inventory(
     """List every tracking call, event and property in PATHS (the data map for Art. 30)."""
     from mixlint.config import ConfigError, apply_overrides
     from mixlint.discovery import DiscoveryError
-    from mixlint.engine import analyse, in_scope
+    from mixlint.engine import analyse
     from mixlint.model import Property
     from mixlint.report.inventory import render_inventory
     from mixlint.values import ValueAnalyzer
@@ -303,7 +303,7 @@ def inventory(
         )
     except (ConfigError, DiscoveryError) as error:
         fail(str(error))
-    model.calls = [call for call in model.calls if in_scope(model, call.path)]
+    model.calls = [call for call in model.calls if model.in_scope(call.path)]
     vocabulary = Vocabulary.load(config.extra_words, config.allow_keys)
     values = ValueAnalyzer(config, vocabulary)
 

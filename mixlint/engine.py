@@ -56,19 +56,13 @@ def analyse_project(
 
 
 def in_scope(model: ProjectModel, path: str) -> bool:
-    if model.requested is None:
-        return True
-    return any(
-        path == requested or requested in ("", ".") or path.startswith(requested.rstrip("/") + "/")
-        for requested in model.requested
-    )
+    return model.in_scope(path)
 
 
 def check(model: ProjectModel, config: Config) -> Result:
+    vocabulary = Vocabulary.load(config.extra_words, config.allow_keys)
     context = CheckContext(
-        config=config,
-        vocabulary=Vocabulary.load(config.extra_words, config.allow_keys),
-        values=ValueAnalyzer(config, Vocabulary.load(config.extra_words, config.allow_keys)),
+        config=config, vocabulary=vocabulary, values=ValueAnalyzer(config, vocabulary)
     )
     findings: list[Finding] = []
     for rule in all_rules():
@@ -76,14 +70,14 @@ def check(model: ProjectModel, config: Config) -> Result:
         if level is None:
             continue
         for finding in rule().check(model, context):
-            if in_scope(model, finding.path) and config.rule_enabled(finding.rule_id, finding.path):
+            if model.in_scope(finding.path) and config.rule_enabled(finding.rule_id, finding.path):
                 finding.level = level
                 findings.append(finding)
     lines = {path: summary.lines for path, summary in model.modules.items()}
     suppressions = {
         path: parse_suppressions(path, summary.lines)
         for path, summary in model.modules.items()
-        if in_scope(model, path)
+        if model.in_scope(path)
     }
     call_lines = {
         (call.path, line): call.span.start_line

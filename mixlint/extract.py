@@ -627,6 +627,9 @@ class Extractor:
             if key not in by_function:
                 by_function[key] = templates
         produced: dict[str, list[_Located]] = {}
+        # Each round redoes every call site; a wrapper's own calls stay the same
+        # objects from round to round, so their substitutions are done once.
+        through: dict[tuple[int, int], TrackingCall] = {}
         for _ in range(MAX_ROUNDS):
             everything = {
                 key: [*direct_items, *produced.get(key, [])]
@@ -652,7 +655,11 @@ class Extractor:
                 for inner in everything.get(fid, []):
                     if len(inner.call.wrapper_chain) >= MAX_WRAPPER_DEPTH:
                         continue
-                    call = self.through_wrapper(inner.call, module, site, summary, mapping)
+                    done = through.get((id(inner.call), id(site)))
+                    if done is None:
+                        done = self.through_wrapper(inner.call, module, site, summary, mapping)
+                        through[id(inner.call), id(site)] = done
+                    call = done
                     if call.function in call.wrapper_chain:
                         continue
                     caller = module.functions.get(site.function)

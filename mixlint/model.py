@@ -290,6 +290,17 @@ class ProjectModel:
     callers: dict[str, list[CallerSite]] = field(default_factory=dict)
     requested: set[str] | None = None  # files named on the command line (subset runs)
 
+    def in_scope(self, path: str) -> bool:
+        """Whether findings in ``path`` are reported: it is, or is under, a path named."""
+        if self.requested is None:
+            return True
+        return any(
+            path == requested
+            or requested in ("", ".")
+            or path.startswith(requested.rstrip("/") + "/")
+            for requested in self.requested
+        )
+
 
 class Level(str, Enum):
     ERROR = "error"

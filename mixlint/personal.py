@@ -134,7 +134,10 @@ class _Judge:
 
     def run(self) -> list[Verdict]:
         for call in self.project.calls:
-            self.judge_call(call)
+            # Every verdict is placed in the call's own file: on a run over a few
+            # files (pre-commit) the other calls' verdicts would be dropped anyway.
+            if self.project.in_scope(call.path):
+                self.judge_call(call)
         return sorted(
             self.verdicts.values(),
             key=lambda v: (v.path.split("/"), v.span, v.rule_id),
