@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import importlib.resources
 from pathlib import Path
+from typing import Any
+
+import yaml
+
+try:  # libyaml parses the data files about eight times faster
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 
 def data_dir() -> Path:
@@ -17,3 +25,9 @@ def data_dir() -> Path:
     if installed.is_dir():
         return Path(str(installed))
     return Path(__file__).resolve().parent.parent / "rules"
+
+
+def load_data(path: Path) -> Any:
+    """One of mixlint's own YAML data files (not user configuration: that is
+    ``mixlint.config``, which reports errors by line)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import yaml
-
 from mixlint.model import Expr
 
 
@@ -93,9 +91,9 @@ class Sdk:
 
 @cache
 def load_sdk() -> Sdk:
-    from mixlint.resources import data_dir
+    from mixlint.resources import data_dir, load_data
 
-    raw = yaml.safe_load((data_dir() / "sdk" / "mixpanel.yaml").read_text(encoding="utf-8"))
+    raw = load_data(data_dir() / "sdk" / "mixpanel.yaml")
     return Sdk(
         modules=frozenset(raw["sdk_modules"]),
         client_classes=frozenset(raw["client_classes"]),

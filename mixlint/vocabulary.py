@@ -24,14 +24,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
-from mixlint.resources import data_dir
-
-try:  # libyaml parses the word lists about eight times faster
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from mixlint.resources import data_dir, load_data
 
 _LANGUAGES = ("en", "de", "fr", "es", "it", "nl")
 _COMPOUND_LANGUAGES = frozenset({"de", "nl"})
@@ -140,7 +133,7 @@ def _documents() -> tuple[Mapping[str, Any], ...]:
     """Every vocabulary YAML document, read once per process."""
     documents: list[Mapping[str, Any]] = []
     for path in sorted((data_dir() / "vocabulary").glob("*.yaml")):
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
+        document = load_data(path) or {}
         if not isinstance(document, dict):
             raise ValueError(f"{path}: expected a mapping at the top level")
         documents.append(document)
