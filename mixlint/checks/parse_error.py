@@ -18,7 +18,9 @@ class ParseError(Rule):
         "with the other files, but nothing is known about the tracking calls in this one, "
         "so its compliance is unknown and it is reported. A file that names nothing of "
         "Mixpanel (no SDK module, client, wrapper or module leading to one) is not parsed "
-        "at all, since it cannot send anything; `--no-prefilter` parses every file."
+        "at all, since it cannot send anything, unless it is named on the command line (as "
+        "a pre-commit hook names every changed file) or its text looks like Python 2 or a "
+        "merge conflict; `--no-prefilter` parses every file."
     )
     why = (
         "Accountability (GDPR Art. 5(2)) and data protection by design (Art. 25) require "
