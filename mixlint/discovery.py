@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
+from fnmatch import translate
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import pathspec
 
@@ -32,6 +33,8 @@ SKIPPED_DIRS = frozenset(
     }
 )
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+
+Spec: TypeAlias = "pathspec.PathSpec[Any]"
 
 
 class DiscoveryError(Exception):
@@ -59,13 +62,7 @@ def find_root(paths: Sequence[Path]) -> Path:
     return start
 
 
-def _is_virtualenv(directory: Path) -> bool:
-    # os.path.isfile, unlike Path.is_file, is False (not an error) for a
-    # folder that cannot be searched.
-    return os.path.isfile(directory / "pyvenv.cfg")
-
-
-def file_problem(path: Path) -> str | None:
+def file_problem(path: str | Path) -> str | None:
     """Why ``path`` cannot be analysed as a file, or None when it is a regular file.
 
     Only regular files are ever opened: reading a FIFO named ``x.py`` would
@@ -97,25 +94,6 @@ def _undecodable(relative: str) -> bool:
     return False
 
 
-def _printable(path: Path, root: Path) -> Path:
-    """``path`` with each byte that is not UTF-8 written as ``\\xNN``, for reports."""
-    relative = _relative(path, root)
-    text = os.fsencode(relative).decode("utf-8", "backslashreplace")
-    return root / text if relative != path.as_posix() else Path(text)
-
-
-def _add(found: Discovered, path: Path, root: Path) -> None:
-    """Record ``path`` to analyse, or the reason it cannot be."""
-    if _undecodable(_relative(path, root)):
-        found.problems.append((_printable(path, root), "file name is not valid UTF-8"))
-        return
-    problem = file_problem(path)
-    if problem is not None:
-        found.problems.append((path, problem))
-    else:
-        found.files.append(path)
-
-
 def _file_kind(mode: int) -> str:
     if stat.S_ISFIFO(mode):
         return "a named pipe"
@@ -130,88 +108,158 @@ def _file_kind(mode: int) -> str:
     return "a special file"
 
 
-def _matches(relative: str, patterns: Sequence[str]) -> bool:
-    name = relative.rsplit("/", 1)[-1]
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if fnmatch(relative, pattern) or fnmatch(name, pattern):
-            return True
-        if fnmatch(relative, pattern + "/*") or relative.startswith(pattern + "/"):
-            return True
-    return False
-
-
-def _gitignore(directory: Path) -> pathspec.PathSpec[Any] | None:
-    ignore_file = directory / ".gitignore"
+def _gitignore(directory: str) -> Spec | None:
     try:
-        text = ignore_file.read_text(encoding="utf-8", errors="replace")
+        with open(
+            os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace"
+        ) as ignore_file:
+            text = ignore_file.read()
     except OSError:
         return None
     return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
 
 
-def _ignored(
-    path: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.PathSpec[Any]]]
-) -> bool:
-    for base, spec in specs:
+def _prefix(directory: str) -> str:
+    """What the paths below ``directory`` start with."""
+    return directory if directory.endswith("/") else f"{directory}/"
+
+
+def _ignored(path: str, suffix: str, specs: Sequence[tuple[int, Spec]]) -> bool:
+    # Each spec's folder is an ancestor of ``path`` (it is on the walk down to
+    # it), so the part below the folder is a slice.
+    return any(spec.match_file(path[below:] + suffix) for below, spec in specs)
+
+
+class _Excludes:
+    """The ``exclude`` globs, compiled once rather than by ``fnmatch`` per path.
+
+    A glob excludes a path (relative to the root) that it matches whole or by
+    its last part, or that lies in a folder it matches or names.
+    """
+
+    __slots__ = ("_folders", "_names", "_paths")
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        globs = [pattern.rstrip("/") for pattern in patterns]
+        # fnmatch.fnmatch is the fnmatch.translate regular expression (after
+        # os.path.normcase, a no-op on POSIX); joined by "|", any one of them.
+        self._paths = re.compile(
+            "|".join([*map(translate, globs), *(translate(f"{glob}/*") for glob in globs)])
+        ).match
+        self._names = re.compile("|".join(map(translate, globs))).match
+        self._folders = tuple(f"{glob}/" for glob in globs)
+
+    def __call__(self, relative: str) -> bool:
+        return (
+            self._paths(relative) is not None
+            or self._names(relative.rsplit("/", 1)[-1]) is not None
+            or relative.startswith(self._folders)
+        )
+
+
+class _Walk:
+    """One ``discover`` run: walks folders and records files on plain ``str`` paths.
+
+    Paths are built by ``os.scandir`` from a normalised absolute folder, so they
+    stay normalised: the string operations below (POSIX: "/" separators) give
+    what ``pathlib`` would, at a fraction of the cost. ``Path`` objects are made
+    only for the folders walked and the results, each from its folder's: on
+    Python 3.11 that is about twice as fast as parsing the whole path.
+    """
+
+    __slots__ = ("_excludes", "_files", "_prefix", "_root", "_seen", "found")
+
+    def __init__(self, found: Discovered, excludes: Sequence[str]) -> None:
+        self.found = found
+        self._root = str(found.root)
+        self._prefix = _prefix(self._root)
+        self._excludes = _Excludes(excludes) if excludes else None
+        self._seen: set[tuple[int, int]] = set()  # (device, inode) of the folders walked
+        self._files: dict[str, tuple[str, Path]] = {}  # path -> (relative to the root, Path)
+
+    def relative(self, path: str) -> str:
+        """``path`` relative to the root with "/" separators, else ``path`` itself
+        (as ``Path.relative_to(...).as_posix()``, which is purely lexical)."""
+        if path == self._root:
+            return "."
+        if path.startswith(self._prefix):
+            return path[len(self._prefix) :]
+        return path
+
+    def printable(self, path: str) -> Path:
+        """``path`` with each byte that is not UTF-8 written as ``\\xNN``, for reports."""
+        relative = self.relative(path)
+        text = os.fsencode(relative).decode("utf-8", "backslashreplace")
+        return self.found.root / text if relative != path else Path(text)
+
+    def add(self, file: Path, path: str) -> None:
+        """Record ``file`` (``path`` as a string) to analyse, or the reason it cannot be."""
+        relative = self.relative(path)
+        if _undecodable(relative):
+            self.found.problems.append((self.printable(path), "file name is not valid UTF-8"))
+            return
+        problem = file_problem(path)
+        if problem is not None:
+            self.found.problems.append((file, problem))
+        else:
+            self._files[path] = (relative, file)
+
+    def walk(self, folder: Path, specs: list[tuple[int, Spec]]) -> None:
+        """Walk ``folder``; ``specs``: the .gitignore files above it, each with
+        the index where a path below its folder starts."""
+        problems = self.found.problems
+        directory = str(folder)
         try:
-            relative = path.relative_to(base).as_posix()
-        except ValueError:
-            continue
-        if spec.match_file(relative + ("/" if is_dir else "")):
-            return True
-    return False
-
-
-def _walk(
-    directory: Path,
-    root: Path,
-    excludes: Sequence[str],
-    specs: list[tuple[Path, pathspec.PathSpec[Any]]],
-    seen: set[tuple[int, int]],
-    found: Discovered,
-) -> None:
-    try:
-        info = directory.stat()
-    except OSError as error:
-        found.problems.append((directory, f"cannot read directory: {error.strerror}"))
-        return
-    # Symlinked directories can form loops; a (device, inode) pair is visited once.
-    key = (info.st_dev, info.st_ino)
-    if key in seen:
-        return
-    seen.add(key)
-    spec = _gitignore(directory)
-    local_specs = [*specs, (directory, spec)] if spec is not None else specs
-    try:
-        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
-    except OSError as error:
-        found.problems.append((directory, f"cannot read directory: {error.strerror}"))
-        return
-    for entry in entries:
-        path = Path(entry.path)
-        relative = _relative(path, root)
+            info = os.stat(directory)
+        except OSError as error:
+            problems.append((folder, f"cannot read directory: {error.strerror}"))
+            return
+        # Symlinked directories can form loops; a (device, inode) pair is visited once.
+        key = (info.st_dev, info.st_ino)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        spec = _gitignore(directory)
+        if spec is not None:
+            specs = [*specs, (len(_prefix(directory)), spec)]
         try:
-            is_dir = entry.is_dir()
-        except OSError:
-            is_dir = False
-        if is_dir:
-            if entry.name in SKIPPED_DIRS or _is_virtualenv(path):
-                continue
-            if _matches(relative, excludes) or _ignored(path, True, local_specs):
-                continue
-            _walk(path, root, excludes, local_specs, seen, found)
-        elif entry.name.endswith(".py"):
-            if _matches(relative, excludes) or _ignored(path, False, local_specs):
-                continue
-            _add(found, path, root)
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=_name)
+        except OSError as error:
+            problems.append((folder, f"cannot read directory: {error.strerror}"))
+            return
+        excluded = self._excludes
+        for entry in entries:
+            path = entry.path
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                # os.path.isfile, unlike Path.is_file, is False (not an error) for a
+                # folder that cannot be searched.
+                if entry.name in SKIPPED_DIRS or os.path.isfile(os.path.join(path, "pyvenv.cfg")):
+                    continue
+                if (excluded is not None and excluded(self.relative(path))) or (
+                    specs and _ignored(path, "/", specs)
+                ):
+                    continue
+                self.walk(folder / entry.name, specs)
+            elif entry.name.endswith(".py"):
+                if (excluded is not None and excluded(self.relative(path))) or (
+                    specs and _ignored(path, "", specs)
+                ):
+                    continue
+                self.add(folder / entry.name, path)
+
+    def files(self) -> list[Path]:
+        """The files recorded, once each, ordered by their parts relative to the root."""
+        ordered = sorted(self._files.values(), key=lambda item: item[0].split("/"))
+        return [file for _, file in ordered]
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 def discover(paths: Iterable[str | Path], excludes: Sequence[str] = ()) -> Discovered:
@@ -228,37 +276,30 @@ def discover(paths: Iterable[str | Path], excludes: Sequence[str] = ()) -> Disco
             ) from None
     root = find_root(arguments)
     found = Discovered(root=root)
-    seen: set[tuple[int, int]] = set()
+    walk = _Walk(found, excludes)
     for argument in arguments:
         absolute = Path(os.path.abspath(argument))
+        path = str(absolute)
         # Reports name what was asked for the way they name the files in it.
-        printable = _undecodable(_relative(absolute, root))
-        found.requested.append(_printable(absolute, root) if printable else absolute)
-        if os.path.isdir(absolute):
+        printable = _undecodable(walk.relative(path))
+        found.requested.append(walk.printable(path) if printable else absolute)
+        if os.path.isdir(path):
             # .gitignore files above the scanned folder, up to the root, apply too.
             specs = [
-                (parent, spec)
-                for parent in reversed([absolute, *absolute.parents])
-                if _is_within(parent, root) and parent != absolute
-                for spec in [_gitignore(parent)]
+                (len(_prefix(str(parent))), spec)
+                for parent in reversed(absolute.parents)
+                if _is_within(parent, root)
+                for spec in [_gitignore(str(parent))]
                 if spec is not None
             ]
-            _walk(absolute, root, excludes, specs, seen, found)
+            walk.walk(absolute, specs)
         else:
             # A file named on the command line is analysed whatever its name,
             # but only when it is a regular file.
-            _add(found, absolute, root)
-    unique = dict.fromkeys(found.files)
-    found.files = sorted(unique, key=lambda path: _relative(path, root).split("/"))
+            walk.add(absolute, path)
+    found.files = walk.files()
     return found
 
 
 def _is_within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
-
-
-def is_regular_file(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(path.stat().st_mode)
-    except OSError:
-        return False
