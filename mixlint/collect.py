@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from mixlint.consent import ConsentMatcher
 from mixlint.literals import mask
 from mixlint.model import (
+    NO_SPAN,
     CallSite,
     Expr,
     ExprKind,
@@ -28,6 +28,7 @@ from mixlint.model import (
     Span,
     keyword_span,
 )
+from mixlint.positions import positions
 
 MAX_DEPTH = 60
 MAX_TEXT = 240
@@ -94,7 +95,6 @@ class Collector:
     def __init__(
         self,
         module: cst.Module,
-        wrapper: MetadataWrapper,
         source: str,
         path: str,
         module_name: str,
@@ -102,7 +102,7 @@ class Collector:
         consent: ConsentMatcher,
     ) -> None:
         self.module = module
-        self.positions = wrapper.resolve(PositionProvider)
+        self.positions = positions(module)
         self.path = path
         self.module_name = module_name
         self.is_package = is_package
@@ -120,15 +120,8 @@ class Collector:
     # -- positions and text ------------------------------------------------
 
     def span(self, node: cst.CSTNode) -> Span:
-        code_range: CodeRange | None = self.positions.get(node)
-        if code_range is None:
-            return Span(0, 0, 0, 0)
-        return Span(
-            code_range.start.line,
-            code_range.start.column + 1,
-            code_range.end.line,
-            code_range.end.column + 1,
-        )
+        span = self.positions.span(node)
+        return NO_SPAN if span is None else span
 
     def text(self, span: Span) -> str:
         if span.start_line <= 0:
@@ -814,8 +807,7 @@ def summarize(
     is_package: bool,
     consent: ConsentMatcher,
 ) -> ModuleSummary:
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    collector = Collector(wrapper.module, wrapper, source, path, module_name, is_package, consent)
+    collector = Collector(module, source, path, module_name, is_package, consent)
     collector.run()
     return ModuleSummary(
         path=path,

@@ -1,0 +1,135 @@
+"""Syntactic positions of a libcst tree: the spans of libcst's ``PositionProvider``, cheaper.
+
+``PositionProvider`` splits every generated token at line breaks and builds two
+``CodePosition`` objects per node. Here, code generation only notes how many
+tokens came before each node's start and end; those counts become line and
+column only for the nodes that are asked about.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
+from types import TracebackType
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState
+
+from mixlint.model import Span
+
+# libcst's NEWLINE_RE (position_provider.py), which also decides what a column is.
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+class _RecordingState(CodegenState):
+    """``PositionProvidingCodegenState`` with token counts for positions.
+
+    It is its own context manager for ``record_syntactic_position``: what that
+    records waits on a stack, which saves a generator per call.
+    """
+
+    __slots__ = ("_pending", "_starts", "ranges")
+
+    def __init__(self, module: cst.Module) -> None:
+        super().__init__(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
+        self.ranges: dict[cst.CSTNode, tuple[int, int]] = {}
+        self._starts: list[int] = []
+        self._pending: list[tuple[cst.CSTNode, cst.CSTNode | None, cst.CSTNode | None, int]] = []
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self._starts.append(len(self.tokens))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        start = self._starts.pop()
+        # A syntactic position recorded inside the node wins, as in libcst.
+        if node not in self.ranges:
+            self.ranges[node] = (start, len(self.tokens))
+
+    def pop_trailing_newline(self) -> None:
+        # libcst drops the token from the code but still counts it in positions
+        # (the module's end); keeping it keeps the counts libcst's.
+        pass
+
+    def record_syntactic_position(  # type: ignore[override]
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: cst.CSTNode | None = None,
+        end_node: cst.CSTNode | None = None,
+    ) -> _RecordingState:
+        # libcst's nodes only ever use it in a ``with`` statement.
+        self._pending.append((node, start_node, end_node, len(self.tokens)))
+        return self
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        node, start_node, end_node, start = self._pending.pop()
+        if kind is not None:
+            # Nothing recorded survives the error: let it through as it is (a
+            # child's missing range would replace it with a KeyError).
+            return
+        ranges = self.ranges
+        ranges[node] = (
+            start if start_node is None else ranges[start_node][0],
+            len(self.tokens) if end_node is None else ranges[end_node][1],
+        )
+
+
+class Positions:
+    """Where each node of one module is, as ``PositionProvider`` says."""
+
+    __slots__ = ("_line_starts", "_offsets", "_ranges")
+
+    def __init__(self, ranges: dict[cst.CSTNode, tuple[int, int]], tokens: list[str]) -> None:
+        self._ranges = ranges
+        # Offset of each token (and of the end) in the generated code.
+        self._offsets = [0, *accumulate(map(len, tokens))]
+        code = "".join(tokens)
+        if "\r\n" in code:
+            self._line_starts = [0]
+            for match in _LINE_BREAK.finditer(code):
+                end = match.end()
+                # libcst finds line breaks token by token: a "\r" that ends one
+                # token and the "\n" that starts the next are two line breaks there.
+                if end - match.start() == 2 and self._token_starts_at(end - 1):
+                    self._line_starts.append(end - 1)
+                self._line_starts.append(end)
+        else:
+            self._line_starts = [0, *(match.end() for match in _LINE_BREAK.finditer(code))]
+
+    def _token_starts_at(self, offset: int) -> bool:
+        at = bisect_left(self._offsets, offset)
+        return at < len(self._offsets) and self._offsets[at] == offset
+
+    def span(self, node: cst.CSTNode) -> Span | None:
+        """1-based lines and columns (end exclusive); None for a node not generated."""
+        found = self._ranges.get(node)
+        if found is None:
+            return None
+        line_starts = self._line_starts
+        start = self._offsets[found[0]]
+        end = self._offsets[found[1]]
+        start_line = bisect_right(line_starts, start)
+        end_line = bisect_right(line_starts, end)
+        return Span(
+            start_line,
+            start - line_starts[start_line - 1] + 1,
+            end_line,
+            end - line_starts[end_line - 1] + 1,
+        )
+
+
+def positions(module: cst.Module) -> Positions:
+    state = _RecordingState(module)
+    module._codegen(state)
+    return Positions(state.ranges, state.tokens)
