@@ -20,14 +20,23 @@ the last run parsed (a superset of a closed selection is closed too), and
 records the findings.
 
 A file whose parse and summary take longer than ``Options.timeout`` becomes a
-``FileProblem`` (MX001); the limit is a ``SIGALRM`` timer around each file, in
-each worker's main thread (and in-process when running on the main thread).
+``FileProblem`` (MX001). A ``SIGALRM`` timer around each file, in each worker's
+main thread (and in-process when running on the main thread), stops the Python
+part of the work; it cannot stop libcst's native parser, which no signal handler
+interrupts. So a file too large for the parser to surely finish within the limit
+(more than ``ISOLATE_BYTES_PER_S`` per second of it) is analysed in a forked child
+process (``mixlint.killable``) that is killed when the limit passes: on Linux, where
+the worker pool forks too; elsewhere only the alarm applies. Its summary is cached
+like any other; a time-out never is: it is only part of the run's findings, whose
+memo depends on the limit.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
+import importlib
 import json
 import os
 import signal
@@ -43,6 +52,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from mixlint import killable
 from mixlint.cache import (
     CACHE_DIR_NAME,
     Cache,
@@ -65,6 +75,13 @@ Result = ModuleSummary | FileProblem
 PARALLEL_MIN_FILES = 8  # fewer files to parse than this: in-process (unless a pool runs)
 PARALLEL_MIN_SCAN_BYTES = 4 * 1024 * 1024  # less text to prefilter than this: in-process
 CHUNKS_PER_WORKER = 4
+# libcst's parser (native code, and the alarm cannot stop it) is slowest on files of
+# one-token statements (`a[1]`, `f(1)`, bare names): 30-55 KB/s measured on one core of a
+# 2-CPU machine, against ~200 KB/s for real code (mixlint's and libcst's own sources).
+# A file smaller than this many bytes per second of the limit spends at most about half
+# of it in the parser, and the alarm stops what follows; a larger one is analysed in a
+# child process killed in time.
+ISOLATE_BYTES_PER_S = 16 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -1020,16 +1037,24 @@ def _pickled(value: Any) -> bytes | None:
         return None
 
 
+_Made = tuple[Result, Any, bytes | None]  # a summary, its references, their pickle
+
+
+class _Sent(enum.Enum):
+    UNSENT = "unsent"  # the child could not send a summary: make it in this process
+
+
+_UNSENT = _Sent.UNSENT
+_CHILD_IMPORTS = ("libcst.native", "mixlint.collect", "mixlint.prefilter")
+
+
 def _summarise_one(
     relative: str, path: str, name: ModuleName
 ) -> tuple[str, Result, Any, bytes | None]:
     """(sha, summary, its prefilter references, their pickle if one was made for the
-    cache) of one file."""
-    from mixlint.prefilter import module_refs
-    from mixlint.project import MAX_FILE_BYTES, summarize_bytes
+    cache or in a child process) of one file."""
+    from mixlint.project import MAX_FILE_BYTES
 
-    config = _config
-    assert config is not None
     try:
         if os.stat(path).st_size > MAX_FILE_BYTES:
             limit = MAX_FILE_BYTES // (1024 * 1024)
@@ -1039,18 +1064,68 @@ def _summarise_one(
         problem = FileProblem(relative, f"cannot read file: {error.strerror or error}")
         return "", problem, None, None
     sha = hashlib.sha256(data).hexdigest()
-    summary = _timed(lambda: summarize_bytes(data, relative, name, config))
-    if summary is None:
+    made = _made_in_child(data, relative, name) if _isolated(len(data)) else _UNSENT
+    if made is _UNSENT:
+        made = _made_here(data, relative, name)
+    if made is None:
         timed_out = FileProblem(relative, f"analysis timed out after {_timeout or 0:g}s")
         return sha, timed_out, None, None
+    summary, refs, body = made
+    if _cache is not None and body is not None:
+        _cache.store(_cache.key(relative, name.module, name.is_package, sha), body)
+    return sha, summary, refs, body
+
+
+def _isolated(size: int) -> bool:
+    """Whether a file is large enough for libcst's parser, which no alarm interrupts,
+    to plausibly outlast the time limit: then it is analysed in a child process."""
+    return _timeout is not None and killable.AVAILABLE and size > _timeout * ISOLATE_BYTES_PER_S
+
+
+def _made_here(data: bytes, relative: str, name: ModuleName) -> _Made | None:
+    """The summary made in this process under the alarm; None when it ran out of time."""
+    from mixlint.project import summarize_bytes
+
+    config = _config
+    assert config is not None
+    summary = _timed(lambda: summarize_bytes(data, relative, name, config))
+    if summary is None:
+        return None
+    return _with_refs(summary, pickle=_cache is not None)
+
+
+def _made_in_child(data: bytes, relative: str, name: ModuleName) -> _Made | _Sent | None:
+    """The summary made in a child process, which is killed when the analysis takes
+    longer than the time limit (or sending it back as long again); None then."""
+    from mixlint.project import summarize_bytes
+
+    config = _config
+    assert config is not None and _timeout is not None
+    for module in _CHILD_IMPORTS:
+        importlib.import_module(module)  # here once, not in every child (~0.7 s)
+    sent = killable.in_child(
+        lambda: summarize_bytes(data, relative, name, config),
+        lambda summary: _with_refs(summary, pickle=True)[2] or b"",
+        _timeout,
+    )
+    # Failed (an exception, a crash) or too deep to pickle: this process tries, so that
+    # what happens then is what happens without a child.
+    if isinstance(sent, killable.Outcome):
+        return None if sent is killable.Outcome.TIMED_OUT else _UNSENT
+    found = entry_of(loads(sent), relative) if sent else None
+    if found is None:
+        return _UNSENT
+    return found[0], found[1], sent
+
+
+def _with_refs(summary: Result, pickle: bool) -> _Made:
+    """The summary with its prefilter references (when wanted) and, if ``pickle``,
+    their pickle (None when too deep)."""
+    from mixlint.prefilter import module_refs
+
     wanted = _refs or _cache is not None
     refs = module_refs(summary) if wanted and isinstance(summary, ModuleSummary) else None
-    body = None
-    if _cache is not None:
-        body = _pickled((summary, refs))
-        if body is not None:
-            _cache.store(_cache.key(relative, name.module, name.is_package, sha), body)
-    return sha, summary, refs, body
+    return summary, refs, _pickled((summary, refs)) if pickle else None
 
 
 def _timed(work: Callable[[], Result]) -> Result | None:

@@ -1412,6 +1412,114 @@ def test_timeout_on_a_real_pathological_file(tmp_path: Path) -> None:
     assert proc.returncode == 1
 
 
+# libcst's parser is native code that the alarm cannot interrupt: a file large
+# enough for it to outlast the limit is analysed in a child process, killed in time.
+# A 4 MB list of ints takes libcst ~30 s (mixlint ~30-38 s with --timeout 1 before
+# files were isolated; ~3 s since).
+PATHOLOGICAL = "import mixpanel\nDATA = [" + ",".join(map(str, range(600_000))) + "]\n"
+# Tracking modules besides app.py, so that more files are parsed than the worker
+# pool's minimum: with --jobs 2 the slow file is analysed in a worker.
+EVENTS = {f"events_{i}.py": APP.replace("Signed Up", f"Event {i}") for i in range(8)}
+
+
+def isolation_threshold(timeout: float) -> float:
+    from mixlint.summaries import ISOLATE_BYTES_PER_S
+
+    return timeout * ISOLATE_BYTES_PER_S
+
+
+def count_children(monkeypatch: pytest.MonkeyPatch, log: Path) -> Callable[[], int]:
+    """Record each analysis in a child process (in this process or a forked worker)."""
+    from mixlint import killable
+
+    real = killable.in_child
+
+    def spy(*args: Any) -> Any:
+        with log.open("a") as handle:
+            handle.write("child\n")
+        return real(*args)
+
+    monkeypatch.setattr(killable, "in_child", spy)
+    return lambda: len(log.read_text().splitlines()) if log.exists() else 0
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_timeout_stops_the_native_parser(tmp_path: Path, jobs: str) -> None:
+    from mixlint import summaries
+
+    assert len(PATHOLOGICAL) > 4_000_000 > isolation_threshold(1)
+    files = {"app.py": APP, **EVENTS}
+    _, clean = check_json(make_project(tmp_path / "clean", files), "--timeout", "1")
+    root = make_project(tmp_path / "slow", {**files, "slow.py": PATHOLOGICAL})
+    started = time.monotonic()
+    code, report = check_json(root, "--timeout", "1", "--jobs", jobs)
+    assert time.monotonic() - started < 10
+    assert summaries.LAST_STATS.parallel is (jobs == "2")
+    assert mx001_of(report) == [mx001("slow.py", 1, 1, "analysis timed out after 1s")]
+    assert [f for f in findings(report) if f[1] != "slow.py"] == findings(clean)
+    assert APP_MX101 in positions(report)
+    assert code == 1
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_big_file_within_the_limit_is_analysed_in_a_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    comments = "".join(f"# generated line {i}\n" for i in range(20_000))
+    big = APP.replace("\n\ndef signup", "\n" + comments + "\ndef signup")
+    assert len(big) > isolation_threshold(5)
+    root = make_project(tmp_path, {"app.py": APP, **EVENTS, "big.py": big})
+    children = count_children(monkeypatch, tmp_path / "children.log")
+    code, report = check_json(root, "--timeout", "5", "--jobs", jobs)
+    assert children() == 1
+    assert ("MX101", "big.py", 20_008, 41, 20_008, 48) in positions(report)
+    # What the same file gives analysed in this process (no child under a long limit).
+    assert len(big) < isolation_threshold(600)
+    assert check_json(root, "--timeout", "600", "--jobs", jobs) == (code, report)
+    assert children() == 1
+    assert mx001_of(report) == []
+
+
+def test_a_file_the_child_cannot_answer_for_is_analysed_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A child that raised or crashed: the file is analysed as without children, so
+    # that what happens (here, its findings) is what happens there.
+    from mixlint import killable
+
+    comments = "".join(f"# generated line {i}\n" for i in range(20_000))
+    big = APP.replace("\n\ndef signup", "\n" + comments + "\ndef signup")
+    root = make_project(tmp_path, {"app.py": APP, "big.py": big})
+    expected = check_json(root, "--timeout", "600")
+    monkeypatch.setattr(killable, "in_child", lambda *_: killable.Outcome.FAILED)
+    assert check_json(root, "--timeout", "5") == expected
+    assert ("MX101", "big.py", 20_008, 41, 20_008, 48) in positions(expected[1])
+
+
+def test_a_summary_made_in_a_child_is_cached_and_a_time_out_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mixlint import summaries
+
+    comments = "".join(f"# generated line {i}\n" for i in range(20_000))
+    big = APP.replace("\n\ndef signup", "\n" + comments + "\ndef signup")
+    root = make_project(tmp_path, {"app.py": APP, "big.py": big, "slow.py": PATHOLOGICAL})
+    children = count_children(monkeypatch, tmp_path / "children.log")
+
+    def run(timeout: str) -> list[Finding]:
+        code, out, err = invoke("check", root, "--format", "json", "--timeout", timeout)
+        assert (code, err) == (1, "")
+        return mx001_of(json.loads(out))
+
+    assert run("1") == [mx001("slow.py", 1, 1, "analysis timed out after 1s")]
+    assert children() == 2
+    # A new limit (not a result of the last run) analyses the file that timed out again,
+    # and only that one: big.py's summary comes from the cache.
+    assert run("2") == [mx001("slow.py", 1, 1, "analysis timed out after 2s")]
+    assert children() == 3
+    assert (summaries.LAST_STATS.parsed, summaries.LAST_STATS.cached) == (1, 2)
+
+
 def test_default_timeout_is_sane(tmp_path: Path) -> None:
     proc = mixlint("check", "--help", cwd=tmp_path)
     assert "--timeout" in proc.stdout

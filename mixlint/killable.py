@@ -1,0 +1,110 @@
+"""Work under a hard time limit, in a child process killed when the time is up.
+
+A Python signal handler runs only between bytecodes, so an alarm cannot stop
+native code such as libcst's parser; killing a process always works. The work
+runs in a forked child (it shares everything already imported, so it starts in
+a few milliseconds) and sends its bytes back through a pipe.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import select
+import signal
+import sys
+import time
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
+
+# fork, as mixlint's worker pool uses: elsewhere the default (spawn) would import
+# everything again in each child.
+AVAILABLE = sys.platform.startswith("linux")
+
+_READ_SIZE = 1024 * 1024
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_ANALYSED = b"\x01"  # sent first, when ``analyse`` returns
+
+T = TypeVar("T")
+
+
+class Outcome(enum.Enum):
+    TIMED_OUT = "timed out"
+    FAILED = "failed"  # the child ended without an answer (an exception, a crash)
+
+
+def in_child(
+    analyse: Callable[[], T], send: Callable[[T], bytes], seconds: float
+) -> bytes | Outcome:
+    """``send(analyse())``, computed in a child process that is killed when ``analyse``
+    takes longer than ``seconds`` or ``send`` longer than ``seconds`` again."""
+    read_end, write_end = os.pipe()
+    deadline = time.monotonic() + seconds
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        _serve(parent, analyse, send, read_end, write_end)
+    os.close(write_end)
+    answer: bytes | None = None
+    try:
+        answer = _receive(read_end, deadline, seconds)
+    finally:
+        os.close(read_end)
+        if answer is None:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    if answer is None:
+        return Outcome.TIMED_OUT
+    return answer[len(_ANALYSED) :] if os.waitstatus_to_exitcode(status) == 0 else Outcome.FAILED
+
+
+def _die_with(parent: int) -> None:
+    """In the child: be killed by the kernel if the parent dies first (SIGKILL, a CI
+    time-out). A watching thread would not do: native code holds the GIL for long."""
+    import ctypes  # here: most runs never start a child
+
+    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before that
+        os._exit(1)
+
+
+def _serve(
+    parent: int,
+    analyse: Callable[[], T],
+    send: Callable[[T], bytes],
+    read_end: int,
+    write_end: int,
+) -> NoReturn:
+    """In the child: announce the end of the analysis, send its result, then end
+    whatever happens, without returning into the parent's code, running its exit
+    handlers or flushing its copies of the parent's buffers."""
+    code = 1
+    try:
+        os.close(read_end)
+        _die_with(parent)
+        with os.fdopen(write_end, "wb") as pipe:
+            value = analyse()
+            pipe.write(_ANALYSED)
+            pipe.flush()
+            pipe.write(send(value))
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _receive(read_end: int, deadline: float, seconds: float) -> bytes | None:
+    """Everything the child writes until it closes the pipe; None when the analysis
+    is not announced by ``deadline`` or the rest takes longer than ``seconds``."""
+    poller = select.poll()
+    poller.register(read_end, select.POLLIN)
+    chunks: list[bytes] = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not poller.poll(left * 1000):
+            return None
+        chunk = os.read(read_end, _READ_SIZE)
+        if not chunk:
+            return b"".join(chunks)
+        if not chunks:
+            deadline = time.monotonic() + seconds
+        chunks.append(chunk)
