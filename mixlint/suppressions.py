@@ -64,6 +64,8 @@ _RULE_ID = re.compile(r"[A-Za-z]+[0-9]+")
 def parse_suppressions(path: str, lines: Sequence[str]) -> list[Suppression]:
     """Every suppression directive in a file's comments, in file order."""
     source = "\n".join(line.rstrip("\r\n") for line in lines) + "\n"
+    if _DIRECTIVE_START.search(source) is None:
+        return []  # most files: no directive anywhere, so none in a comment
     try:
         comments, header_end = _tokenized_comments(source)
     except (tokenize.TokenError, SyntaxError):
