@@ -30,7 +30,8 @@ T = TypeVar("T")
 
 class Outcome(enum.Enum):
     TIMED_OUT = "timed out"
-    FAILED = "failed"  # the child ended without an answer (an exception, a crash)
+    FAILED = "failed"  # the child ended without an answer (an exception)
+    CRASHED = "crashed"  # killed by a signal it did not ask for (native code overflowed its stack)
 
 
 def in_child(
@@ -55,6 +56,8 @@ def in_child(
         _, status = os.waitpid(pid, 0)
     if answer is None:
         return Outcome.TIMED_OUT
+    if os.WIFSIGNALED(status):
+        return Outcome.CRASHED
     return answer[len(_ANALYSED) :] if os.waitstatus_to_exitcode(status) == 0 else Outcome.FAILED
 
 

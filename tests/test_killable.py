@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 
 import pytest
@@ -47,6 +48,14 @@ def test_the_answer_comes_back_whole(children: list[int]) -> None:
 def test_a_child_that_raises_or_dies_fails(children: list[int]) -> None:
     assert in_child(lambda: 1 // 0, lambda _: b"x", 10) is Outcome.FAILED
     assert in_child(lambda: 0, lambda _: os._exit(3), 10) is Outcome.FAILED
+    assert_reaped(children)
+
+
+def test_a_child_killed_by_a_signal_crashed(children: list[int]) -> None:
+    # What a native parser overflowing its stack looks like from the parent.
+    assert in_child(lambda: os.kill(os.getpid(), signal.SIGSEGV), lambda _: b"", 10) is (
+        Outcome.CRASHED
+    )
     assert_reaped(children)
 
 

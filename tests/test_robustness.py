@@ -1461,6 +1461,52 @@ def test_timeout_stops_the_native_parser(tmp_path: Path, jobs: str) -> None:
     assert code == 1
 
 
+# Small but deep: libcst's native parser takes time cubic in some nestings, far below
+# the size at which a file is isolated. A 4,000-term sum (8 KB) takes it ~11 s; 1,500
+# nested calls (3 KB) overflow its stack (a segmentation fault). CPython's syntax tree
+# shows the depth in a millisecond.
+LONG_SUM = "import mixpanel\nx = " + " + ".join(["1"] * 4000) + "\n"
+DEEP_CALLS = "import mixpanel\nx = " + "f(" * 1500 + "1" + ")" * 1500 + "\n"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [(LONG_SUM, "analysis timed out after 1s"), (DEEP_CALLS, "the parser crashed")],
+    ids=["long-sum", "deep-calls"],
+)
+def test_a_small_deep_file_cannot_stall_or_crash_the_run(
+    tmp_path: Path, jobs: str, source: str, problem: str
+) -> None:
+    from mixlint import summaries
+
+    assert len(source) < isolation_threshold(1)
+    files = {"app.py": APP, **EVENTS}
+    _, clean = check_json(make_project(tmp_path / "clean", files), "--timeout", "1")
+    root = make_project(tmp_path / "deep", {**files, "deep.py": source})
+    started = time.monotonic()
+    code, report = check_json(root, "--timeout", "1", "--jobs", jobs)
+    assert time.monotonic() - started < 10
+    assert summaries.LAST_STATS.parallel is (jobs == "2")
+    assert mx001_of(report) == [mx001("deep.py", 1, 1, problem)]
+    assert [f for f in findings(report) if f[1] != "deep.py"] == findings(clean)
+    assert code == 1
+
+
+def test_ordinary_code_is_not_isolated_and_deep_or_broken_code_is() -> None:
+    from mixlint.summaries import ISOLATE_DEPTH, _maybe_deep
+
+    for path in sorted(Path(__file__).parent.glob("fixtures/*/**/*.py")):
+        assert not _maybe_deep(path.read_bytes()), path
+    nested = "x = " + "f(" * (ISOLATE_DEPTH // 2) + "1" + ")" * (ISOLATE_DEPTH // 2) + "\n"
+    assert not _maybe_deep(nested.encode())
+    calls = "x = " + "f(" * ISOLATE_DEPTH + "1" + ")" * ISOLATE_DEPTH + "\n"
+    assert _maybe_deep(calls.encode())
+    assert _maybe_deep(DEEP_CALLS.encode())  # CPython: "too many nested parentheses"
+    assert _maybe_deep(("x = " + " + ".join(["1"] * 50_000) + "\n").encode())
+    assert _maybe_deep(b"def broken(:\n")
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_big_file_within_the_limit_is_analysed_in_a_child(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
