@@ -23,14 +23,13 @@ A file whose parse and summary take longer than ``Options.timeout`` becomes a
 ``FileProblem`` (MX001). A ``SIGALRM`` timer around each file, in each worker's
 main thread (and in-process when running on the main thread), stops the Python
 part of the work; it cannot stop libcst's native parser, which no signal handler
-interrupts. So a file too large for the parser to surely finish within the limit
-(more than ``ISOLATE_BYTES_PER_S`` per second of it), or nested deeper than
-``ISOLATE_DEPTH`` (where its time grows with the cube of the depth) or not valid
-Python, is analysed in a forked child
-process (``mixlint.killable``) that is killed when the limit passes: on Linux, where
-the worker pool forks too; elsewhere only the alarm applies. Its summary is cached
-like any other; a time-out never is: it is only part of the run's findings, whose
-memo depends on the limit.
+interrupts. So a file the parser may not surely finish within the limit (larger
+than ``ISOLATE_BYTES_PER_S`` per second of it, nested deeper than ``ISOLATE_DEPTH``
+where its time grows with the cube of the depth, or not valid Python) is analysed
+in a forked child process (``mixlint.killable``) that is killed when the limit
+passes: on Linux, where the worker pool forks too; elsewhere only the alarm applies.
+Its summary is cached like any other; a time-out never is: it is only part of the
+run's findings, whose memo depends on the limit.
 """
 
 from __future__ import annotations
