@@ -55,10 +55,6 @@ def analyse_project(
     return model
 
 
-def in_scope(model: ProjectModel, path: str) -> bool:
-    return model.in_scope(path)
-
-
 def check(model: ProjectModel, config: Config) -> Result:
     vocabulary = Vocabulary.load(config.extra_words, config.allow_keys)
     context = CheckContext(

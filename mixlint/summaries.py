@@ -521,11 +521,9 @@ class _Memo:
         whole = self._checked(value)
         if whole is None:
             return None
-        from mixlint.engine import in_scope
-
         model = whole.model
         model.requested = set(self.requested)
-        findings = [finding for finding in whole.findings if in_scope(model, finding.path)]
+        findings = [finding for finding in whole.findings if model.in_scope(finding.path)]
         lines = {f.path: whole.lines[f.path] for f in findings if f.path in whole.lines}
         return Checked(model, findings, lines)
 
