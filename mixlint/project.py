@@ -38,25 +38,6 @@ class ModuleName:
     source_root: str  # relative to the project root; "" for the root itself
 
 
-def module_name(path: Path, root: Path) -> ModuleName:
-    """Dotted name as Python would import it: packages are folders with ``__init__.py``."""
-    parts = [path.stem] if path.name != "__init__.py" else []
-    folder = path.parent
-    while (folder / "__init__.py").exists() and folder != root.parent:
-        parts.insert(0, folder.name)
-        if folder == root:
-            folder = folder.parent
-            break
-        folder = folder.parent
-    try:
-        source_root = folder.relative_to(root).as_posix()
-    except ValueError:
-        source_root = ""
-    return ModuleName(
-        ".".join(parts), path.name == "__init__.py", "" if source_root == "." else source_root
-    )
-
-
 def decode(data: bytes) -> str:
     """Bytes -> text as Python reads it: BOM, PEP 263 cookie, else UTF-8 (strict)."""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
@@ -141,7 +122,7 @@ def build_model(
     say (prefilter, cache, worker processes: ``mixlint.summaries``)."""
     from mixlint.summaries import PathNames
 
-    naming = PathNames(root)  # as _relative and module_name, with fewer system calls
+    naming = PathNames(root)
     relatives = []
     names = {}
     for path in files:
@@ -195,13 +176,3 @@ def assemble(
     model.objects = objects
     model.callers = callers
     return model
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        try:
-            return path.relative_to(root).as_posix()
-        except ValueError:
-            return path.as_posix()

@@ -171,8 +171,9 @@ def discover_project(paths: Sequence[str | Path], config: Config) -> ProjectFile
 
 
 class PathNames:
-    """``mixlint.project``'s relative paths and module names, with the file system
-    questions (symlinks, ``__init__.py``) asked once per folder."""
+    """Each file's path relative to the project root (symbolic links resolved) and
+    its module name, with the file system questions (symlinks, ``__init__.py``)
+    asked once per folder."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -183,7 +184,8 @@ class PathNames:
         self._module_name: type[ModuleName] | None = None
 
     def relative(self, path: Path) -> str:
-        """As ``mixlint.project._relative``."""
+        """The path, resolved, relative to the root; else as given, relative to the root
+        if it can be; else as given."""
         root = self.root
         try:
             if os.path.islink(path):
@@ -214,7 +216,8 @@ class PathNames:
         return found
 
     def module_name(self, path: Path) -> ModuleName:
-        """As ``mixlint.project.module_name``."""
+        """Dotted name as Python would import it: packages are folders with
+        ``__init__.py``; the source root is the folder above the outermost package."""
         if self._module_name is None:
             from mixlint.project import ModuleName
 

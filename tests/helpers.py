@@ -11,6 +11,7 @@ from mixlint.model import Finding
 
 
 def write_project(root: Path, files: dict[str, str]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
     (root / "pyproject.toml").write_text("[project]\nname = 'example'\n", encoding="utf-8")
     for name, source in files.items():
         path = root / name

@@ -31,9 +31,10 @@ from mixlint.checks import all_rules
 from mixlint.config import Config, find_config, load_config
 from mixlint.engine import analyse, check
 from mixlint.prefilter import COMMENT, DATA, SNIFF, STRONG, Scanner, imports
-from mixlint.project import _relative, module_name
+from mixlint.project import ModuleName
 from mixlint.sdk import load_sdk
 from mixlint.summaries import Options, PathNames, check_project
+from tests.helpers import write_project
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures"
@@ -198,16 +199,6 @@ CLASSES = {
 }
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "pyproject.toml").write_text("[project]\nname = 'example'\n", encoding="utf-8")
-    for name, source in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(source).lstrip("\n"), encoding="utf-8")
-    return root
-
-
 def copy(source: Path, target: Path) -> None:
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(".mixlint_cache"))
 
@@ -242,11 +233,11 @@ def projects() -> list[str]:
 def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("projects")
     bench_root = base / "bench"
-    write(bench_root, {})
+    write_project(bench_root, {})
     bench_module().make_app(bench_root, 12)  # type: ignore[attr-defined]
     return {
-        "inline:chain": write(base / "chain", CHAIN),
-        "inline:classes": write(base / "classes", CLASSES),
+        "inline:chain": write_project(base / "chain", CHAIN),
+        "inline:classes": write_project(base / "classes", CLASSES),
         "bench:app": bench_root,
     }
 
@@ -668,7 +659,7 @@ def test_a_file_over_the_time_limit_is_reported(
         return real(data, relative, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(mixlint.project, "summarize_bytes", slow)
-    root = write(
+    root = write_project(
         tmp_path / "project",
         {
             "slow.py": "from mixpanel import Mixpanel\n",
@@ -693,7 +684,7 @@ def test_a_summary_too_deep_to_pickle(jobs: int, tmp_path: Path, parallel: None)
             '    mp.track(x, "Event", {"value": x})',
         ]
     )
-    root = write(
+    root = write_project(
         tmp_path / "p",
         {
             "deep.py": f"from mixpanel import Mixpanel\nmp = Mixpanel('t')\n{body}\n",
@@ -766,8 +757,37 @@ def test_what_the_text_says(source: str, flags: int) -> None:
     assert Scanner(load_sdk().methods).scan(data).flags == flags
 
 
+# What PathNames answers, asked of the file system directly (one question per path).
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def module_name(path: Path, root: Path) -> ModuleName:
+    parts = [path.stem] if path.name != "__init__.py" else []
+    folder = path.parent
+    while (folder / "__init__.py").exists() and folder != root.parent:
+        parts.insert(0, folder.name)
+        if folder == root:
+            folder = folder.parent
+            break
+        folder = folder.parent
+    try:
+        source_root = folder.relative_to(root).as_posix()
+    except ValueError:
+        source_root = ""
+    return ModuleName(
+        ".".join(parts), path.name == "__init__.py", "" if source_root == "." else source_root
+    )
+
+
 def test_path_names_are_those_of_the_project_module(tmp_path: Path) -> None:
-    root = write(
+    root = write_project(
         tmp_path / "p",
         {
             "pkg/__init__.py": "",
@@ -788,6 +808,6 @@ def test_path_names_are_those_of_the_project_module(tmp_path: Path) -> None:
 
 
 def test_named_broken_file_is_reported_with_the_prefilter(tmp_path: Path) -> None:
-    root = write(tmp_path / "p", {"example.py": "def signup(request:\n    return 1\n"})
+    root = write_project(tmp_path / "p", {"example.py": "def signup(request:\n    return 1\n"})
     model = analyse([root / "example.py"], Config(), Options(prefilter=True))
     assert [p.path for p in model.problems] == ["example.py"]
