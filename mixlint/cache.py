@@ -200,18 +200,7 @@ class Cache:
 
     def load(self, key: str, relative: str) -> tuple[Result, Any] | None:
         """The summary of ``relative`` stored under ``key`` and what was stored with it."""
-        try:
-            data = self._entry(key).read_bytes()
-        except OSError:
-            return None
-        body = _unwrap(data, key)
-        if body is None:
-            return None
-        try:
-            value = loads(body)
-        except Exception:
-            return None
-        return entry_of(value, relative)
+        return entry_of(_read(self._entry(key), key), relative)
 
     def store(self, key: str, body: bytes) -> None:
         """``body``: the pickled (result, extra) pair (``dumps``)."""
@@ -268,17 +257,7 @@ class Cache:
 
     def load_value(self, name: str, key: str) -> Any:
         """The value stored under ``name`` for ``key``; None if absent, stale or corrupt."""
-        try:
-            data = (self.directory / f"v{SCHEMA}" / name).read_bytes()
-        except OSError:
-            return None
-        body = _unwrap(data, key)
-        if body is None:
-            return None
-        try:
-            return loads(body)
-        except Exception:
-            return None
+        return _read(self.directory / f"v{SCHEMA}" / name, key)
 
     def store_value(self, name: str, key: str, value: Any) -> None:
         if not self.writable:
@@ -308,6 +287,21 @@ def stat_key(info: os.stat_result) -> StatKey | None:
 def _wrap(body: bytes, key: str) -> bytes:
     digest = hashlib.blake2b(body, digest_size=16).hexdigest()
     return b"".join((_MAGIC, key.encode(), b"\n", digest.encode(), b"\n", body))
+
+
+def _read(path: Path, key: str) -> Any:
+    """The value stored at ``path`` under ``key``; None if absent, stale or corrupt."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    body = _unwrap(data, key)
+    if body is None:
+        return None
+    try:
+        return loads(body)
+    except Exception:
+        return None
 
 
 def _unwrap(data: bytes, key: str) -> bytes | None:
