@@ -204,24 +204,18 @@ def _stdlib_files() -> list[Path]:
         for path in STDLIB.rglob("*.py")
         if "site-packages" not in path.parts and path.stat().st_size <= STDLIB_MAX_BYTES
     )
-    candidates = [path for path in candidates if _parse(path) is not None]
     step = max(1, len(candidates) // STDLIB_SAMPLE)
-    return candidates[::step][:STDLIB_SAMPLE]
+    return [path for path in candidates[::step] if _parse(path) is not None][:STDLIB_SAMPLE]
 
 
 @pytest.mark.parametrize(
-    "path", _project_files(), ids=lambda path: path.relative_to(ROOT).as_posix()
+    "path",
+    [
+        *(pytest.param(path, id=path.relative_to(ROOT).as_posix()) for path in _project_files()),
+        *(pytest.param(path, id=path.relative_to(STDLIB).as_posix()) for path in _stdlib_files()),
+    ],
 )
-def test_project_files(path: Path) -> None:
-    module = _parse(path)
-    assert module is not None
-    _assert_same_spans(module)
-
-
-@pytest.mark.parametrize(
-    "path", _stdlib_files(), ids=lambda path: path.relative_to(STDLIB).as_posix()
-)
-def test_stdlib_sample(path: Path) -> None:
+def test_real_files(path: Path) -> None:
     module = _parse(path)
     assert module is not None
     _assert_same_spans(module)
