@@ -173,13 +173,19 @@ def _line_start(data: bytes, start: int) -> bool:
 
 def compiles(data: bytes) -> bool:
     """Does CPython parse it? Only asked when the sniff suspects it does not (cheap)."""
+    return cpython_tree(data) is not None
+
+
+def cpython_tree(data: bytes) -> ast.AST | None:
+    """CPython's syntax tree of the file (nothing runs), or None when CPython cannot
+    parse it."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(data, "<prefilter>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            warnings.simplefilter("ignore")  # "invalid escape sequence" and the like
+            tree: ast.AST = compile(data, "<mixlint>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return False
-    return True
+        return None
+    return tree
 
 
 _IMPORT_WORD = re.compile(r"import")
