@@ -731,8 +731,13 @@ class Extractor:
             context=rebuilt(parts[2]),
             arguments=(*site.call.args, *(v for _, v in site.call.keywords)),
             call=site.call,
-            guarded=site.guarded,
-            guard_reason=site.guard_reason,
+            # A check inside the wrapper guards every call site (form 2 in the wrapper).
+            guarded=site.guarded or inner.guarded,
+            guard_reason=site.guard_reason
+            if site.guarded
+            else f"inside {_short(wrapper_name)}(): {inner.guard_reason}"
+            if inner.guarded
+            else "",
             via=inner.via or (f"{inner.path}:{inner.span.start_line}",),
         )
 
@@ -759,7 +764,6 @@ def _declared_call(
         event=param(declaration.event),
         distinct_ids=(distinct_id,) if distinct_id is not None else (),
         properties=Payload(properties, (), ()) if properties is not None else None,
-        guarded=True,
     )
 
 

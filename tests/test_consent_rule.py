@@ -271,3 +271,77 @@ def test_configured_consent_api(tmp_path: Path) -> None:
     assert _found(root) == [("MX201", "app/track.py", 9, 9)]
     config = Config(select={"MX201"}, consent=ConsentConfig(predicates=["privacy.allows"]))
     assert _found(root, config) == []
+
+
+def test_a_check_inside_the_wrapper_covers_every_call_site(tmp_path: Path) -> None:
+    """The helper every view goes through checks consent itself (form 2 inside the
+    wrapper): its call sites are covered, through a second wrapper too; a call the
+    helper makes outside its check is reported where the helper is called."""
+    root = write_project(
+        tmp_path,
+        {
+            "analytics/__init__.py": "",
+            "analytics/client.py": """
+            from django.conf import settings
+            from mixpanel import Consumer, Mixpanel
+
+            mp = Mixpanel(settings.MIXPANEL_TOKEN,
+                          consumer=Consumer(api_host="api-eu.mixpanel.com"))
+            """,
+            "analytics/events.py": """
+            from analytics.client import mp
+            from accounts.consent import has_analytics_consent
+
+
+            def track_event(user, event, properties=None):
+                if not has_analytics_consent(user):
+                    return
+                mp.track(user.analytics_id, event, properties or {})
+
+
+            def track_signup(user, plan):
+                track_event(user, "Signed Up", {"plan": plan.slug})
+
+
+            def record_plan(user, plan):
+                if has_analytics_consent(user):
+                    mp.track(user.analytics_id, "Plan Changed", {"plan": plan.slug})
+                mp.people_set(user.analytics_id, {"plan": plan.slug})
+            """,
+            "shop/__init__.py": "",
+            "shop/views.py": """
+            from analytics.events import record_plan, track_event, track_signup
+
+
+            def checkout(request, order):
+                order.place()
+                track_event(request.user, "Order Placed", {"total": str(order.total)})
+
+
+            def register(request, plan):
+                user = request.user
+                track_signup(user, plan)
+
+
+            def change_plan(request, plan):
+                request.user.subscription.change(plan)
+                record_plan(request.user, plan)
+            """,
+        },
+    )
+    assert _found(root) == [("MX201", "shop/views.py", 16, 5)]
+    reasons = {
+        (call.function, call.guard_reason)
+        for call in run(root, Config(select={"MX201"})).model.calls
+        if call.kind == "wrapper"
+    }
+    assert reasons == {
+        (
+            "shop/views.py::checkout",
+            "inside track_event(): early exit on not has_analytics_consent(user) (line 6)",
+        ),
+        (
+            "analytics/events.py::track_signup",
+            "inside track_event(): early exit on not has_analytics_consent(user) (line 6)",
+        ),
+    }

@@ -257,6 +257,23 @@ def cancel_order(request, order):
     order.cancel()
     track_event(request.user, "Order Cancelled", {"order_id": order.number})
 """,
+        # the wrapper's check covers one of its calls: the other is reported at the call site
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05")
+
+
+def track_event(user, event, properties=None):
+    if has_analytics_consent(user):
+        mp.track(str(user.pk), event, properties or {})
+    mp.people_set(str(user.pk), {"last_event": event})
+
+
+def cancel_order(request, order):
+    order.cancel()
+    track_event(request.user, "Order Cancelled", {"order_id": order.number})
+""",
         # module-level code has no caller that could check consent
         """
 import sys
@@ -381,6 +398,23 @@ def cancel_order(request, order):
     order.cancel()
     if not has_analytics_consent(request.user):
         return
+    track_event(request.user, "Order Cancelled", {"order_id": order.number})
+""",
+        # 6. a wrapper that checks consent itself: every call site is covered
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05")
+
+
+def track_event(user, event, properties=None):
+    if not has_analytics_consent(user):
+        return
+    mp.track(str(user.pk), event, {"app": "web", **(properties or {})})
+
+
+def cancel_order(request, order):
+    order.cancel()
     track_event(request.user, "Order Cancelled", {"order_id": order.number})
 """,
         # the else branch of `if not consent:`
