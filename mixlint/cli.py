@@ -6,6 +6,7 @@ so ``mixlint --version`` and ``--help`` start fast.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -48,6 +49,32 @@ class _Group(click.Group):
 @click.version_option(__version__, "--version", prog_name="mixlint", message="%(prog)s %(version)s")
 def main() -> None:
     """mixlint: a GDPR-compliance linter for Mixpanel tracking code in Python."""
+
+
+def run() -> NoReturn:
+    """The ``mixlint`` console script: ``main``, then the exit without the interpreter's
+    teardown. Freeing every object of a project's analysis one by one takes ~0.2 s,
+    a quarter of a pre-commit run (mypy exits the same way). Work the run started
+    has ended by then: reports are written, worker processes joined, children reaped."""
+    gc.set_threshold(*_GC_THRESHOLDS)
+    try:
+        main()
+        code = EXIT_CLEAN
+    except SystemExit as error:
+        if isinstance(error.code, str):
+            click.echo(error.code, err=True)
+        code = error.code if isinstance(error.code, int) else int(error.code is not None)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe (``mixlint check | head``): as Python's own exit
+        code = code or 120
+    os._exit(code)
+
+
+# The analysis allocates millions of objects and frees few: collecting cycles
+# every 700 allocations (the default) costs ~5% of a run for nothing (as in mypy).
+_GC_THRESHOLDS = (200_000, 30, 30)
 
 
 def _load_config(paths: Sequence[str], config_file: str | None) -> Config:
@@ -359,4 +386,4 @@ def explain(rule_id: str) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run()

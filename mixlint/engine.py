@@ -55,11 +55,18 @@ def analyse_project(
     return model
 
 
-def check(model: ProjectModel, config: Config) -> Result:
+def prepare_check(config: Config) -> CheckContext:
+    """What the rules share; ``check_project`` makes it while the parsers work."""
     vocabulary = Vocabulary.load(config.extra_words, config.allow_keys)
-    context = CheckContext(
+    return CheckContext(
         config=config, vocabulary=vocabulary, values=ValueAnalyzer(config, vocabulary)
     )
+
+
+def check(model: ProjectModel, config: Config, context: CheckContext | None = None) -> Result:
+    """The findings of the rules on ``model``. ``context``: ``prepare_check(config)``."""
+    if context is None:
+        context = prepare_check(config)
     findings: list[Finding] = []
     for rule in all_rules():
         level = config.level_for(rule.id, rule.level)

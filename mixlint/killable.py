@@ -39,26 +39,54 @@ def in_child(
 ) -> bytes | Outcome:
     """``send(analyse())``, computed in a child process that is killed when ``analyse``
     takes longer than ``seconds`` or ``send`` longer than ``seconds`` again."""
-    read_end, write_end = os.pipe()
-    deadline = time.monotonic() + seconds
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:
-        _serve(parent, analyse, send, read_end, write_end)
-    os.close(write_end)
-    answer: bytes | None = None
-    try:
-        answer = _receive(read_end, deadline, seconds)
-    finally:
-        os.close(read_end)
+    return Child(analyse, send).answer(seconds)
+
+
+class Child:
+    """``send(analyse())``, computed in a child process forked now; ``answer`` collects
+    it later, so that this process works meanwhile."""
+
+    def __init__(self, analyse: Callable[[], T], send: Callable[[T], bytes]) -> None:
+        read_end, write_end = os.pipe()
+        self._started = time.monotonic()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            _serve(parent, analyse, send, read_end, write_end)
+        os.close(write_end)
+        self._pid: int | None = pid
+        self._read_end = read_end
+
+    def answer(self, seconds: float) -> bytes | Outcome:
+        """What the child sent; TIMED_OUT (the child killed) when ``analyse`` did not
+        end within ``seconds`` of the fork, or ``send`` took ``seconds`` more."""
+        pid = self._pid
+        if pid is None:
+            return Outcome.FAILED  # answered, or killed, before
+        self._pid = None
+        answer: bytes | None = None
+        try:
+            answer = _receive(self._read_end, self._started + seconds, seconds)
+        finally:
+            os.close(self._read_end)
+            if answer is None:
+                os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
         if answer is None:
+            return Outcome.TIMED_OUT
+        if os.WIFSIGNALED(status):
+            return Outcome.CRASHED
+        return (
+            answer[len(_ANALYSED) :] if os.waitstatus_to_exitcode(status) == 0 else Outcome.FAILED
+        )
+
+    def kill(self) -> None:
+        """End the child now, unless it was answered already."""
+        pid, self._pid = self._pid, None
+        if pid is not None:
+            os.close(self._read_end)
             os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-    if answer is None:
-        return Outcome.TIMED_OUT
-    if os.WIFSIGNALED(status):
-        return Outcome.CRASHED
-    return answer[len(_ANALYSED) :] if os.waitstatus_to_exitcode(status) == 0 else Outcome.FAILED
+            os.waitpid(pid, 0)
 
 
 def _die_with(parent: int) -> None:

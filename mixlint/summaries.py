@@ -35,6 +35,7 @@ run's findings, whose memo depends on the limit.
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
 import enum
 import hashlib
@@ -68,6 +69,7 @@ from mixlint.cache import (
 from mixlint.model import FileProblem, Finding, ModuleSummary, ProjectModel
 
 if TYPE_CHECKING:
+    from mixlint.checks.base import CheckContext
     from mixlint.config import Config
     from mixlint.prefilter import Exports, Facts, Scanner
     from mixlint.project import ModuleName
@@ -267,7 +269,15 @@ def check_project(paths: Sequence[str | Path], config: Config, options: Options)
     global LAST_STATS, _current
     project = discover_project(paths, config)
     workers = _Workers(options, config)
-    _current = _Context(project.root, workers)
+    _current = _Context(project.root, workers, early=_Early.start(project, config, options))
+    prepared: list[CheckContext] = []
+
+    def prepare() -> None:
+        from mixlint.engine import prepare_check
+
+        prepared.append(prepare_check(config))
+
+    _current.idle = prepare
     try:
         memo = _Memo.open(project, config, options, workers)
         if memo is not None:
@@ -281,7 +291,7 @@ def check_project(paths: Sequence[str | Path], config: Config, options: Options)
         from mixlint.engine import analyse_project, check
 
         model = analyse_project(project, config, options)
-        result = check(model, config)
+        result = check(model, config, prepared[0] if prepared else None)
         checked = Checked(model, result.findings, result.lines)
         if memo is not None:
             memo.store(checked)
@@ -289,6 +299,8 @@ def check_project(paths: Sequence[str | Path], config: Config, options: Options)
                 memo.store_project(checked, _current)
         return checked
     finally:
+        if _current.early is not None:
+            _current.early.close()
         _current = None
         workers.close()
 
@@ -303,6 +315,16 @@ class _Context:
     facts: _Facts | None = None
     selection: set[str] | None = None  # what the prefilter parsed
     exports: Exports | None = None  # what those files export that matters
+    early: _Early | None = None
+    # Work for this process while it waits for others (once; it may fail: then it is
+    # done again where it is needed, and fails there).
+    idle: Callable[[], None] | None = None
+
+    def use_idle_time(self) -> None:
+        work, self.idle = self.idle, None
+        if work is not None:
+            with contextlib.suppress(Exception):  # raised again where it is needed
+                work()
 
 
 _current: _Context | None = None
@@ -358,6 +380,81 @@ class _Workers:
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Early:
+    """The files named on the command line, summarised in a forked child from the
+    start of the run. A pre-commit hook names the few files a commit changes: the
+    child imports libcst and parses them while this process reads the rest of the
+    project and the cache. Whatever the child does not answer is made as usual."""
+
+    MAX_FILES = 64  # more: the worker pool parses them faster
+
+    def __init__(self, child: killable.Child, tasks: Mapping[str, str], seconds: float) -> None:
+        self.child = child
+        self.tasks = tasks  # relative -> path
+        self.seconds = seconds
+        self.made: dict[str, tuple[str, bytes, bool]] | None = None  # as _summarise_early
+
+    @classmethod
+    def start(cls, project: ProjectFiles, config: Config, options: Options) -> _Early | None:
+        if options.jobs <= 1 or not killable.AVAILABLE:
+            return None
+        named = [path for path in project.requested if path.suffix == ".py" and path.is_file()]
+        if not named or len(named) > cls.MAX_FILES:
+            return None
+        paths = PathNames(project.root)
+        tasks = [(paths.relative(path), str(path), paths.module_name(path)) for path in named]
+        cache_dir = options.cache_dir or default_cache_dir(project.root)
+        child = killable.Child(
+            lambda: _summarise_early(tasks, config, options, cache_dir), lambda made: dumps(made)
+        )
+        # Each file within the limit, and the child's start (libcst's import) besides.
+        seconds = (len(tasks) + 2) * (options.timeout or 60.0)
+        return cls(child, {relative: path for relative, path, _ in tasks}, seconds)
+
+    def take(self, relative: str, sha: str | None) -> tuple[str, Result, Any, bytes | None] | None:
+        """(sha, summary, refs, their pickle if the cache may keep it) of ``relative``
+        made by the child (waiting for it), if it read the content this run read."""
+        if self.made is None:
+            sent = self.child.answer(self.seconds)
+            value = loads(sent) if isinstance(sent, bytes) else None
+            self.made = value if isinstance(value, dict) else {}
+        made_sha, body, cacheable = self.made.get(relative, ("", b"", False))
+        if not body or (sha is not None and sha != made_sha):
+            return None
+        found = entry_of(loads(body), relative)
+        return None if found is None else (made_sha, *found, body if cacheable else None)
+
+    def close(self) -> None:
+        self.child.kill()
+
+
+def _summarise_early(
+    tasks: Sequence[tuple[str, str, ModuleName]], config: Config, options: Options, cache_dir: Path
+) -> dict[str, tuple[str, bytes, bool]]:
+    """In the early child: (sha, pickled (summary, refs), cacheable) of each file the
+    cache lacks. It stores nothing: this process stores what it uses."""
+    global _config, _cache, _timeout, _refs
+    cache = Cache.open(cache_dir, config) if options.cache else None
+    if cache is not None:
+        cache.writable = False
+    _config, _cache, _timeout, _refs = config, cache, options.timeout, options.prefilter
+    made = {}
+    for relative, path, name in tasks:
+        if cache is not None:
+            try:
+                sha = hashlib.sha256(_read(path)).hexdigest()
+            except OSError:
+                continue
+            if cache.has(cache.key(relative, name.module, name.is_package, sha)):
+                continue
+        sha, result, refs, body = _summarise_one(relative, path, name)
+        # A body made for the cache is cacheable (a time-out or a crash is not).
+        sent = body or _pickled((result, refs))
+        if sha and sent:
+            made[relative] = (sha, sent, body is not None)
+    return made
 
 
 def _config_digest(config: Config) -> str:
@@ -860,7 +957,10 @@ class _Run:
                     cached.append((relative, key))
                     continue
             todo.append(relative)
-        started = self._start(todo, bool(cached))
+        early = _current.early if _current is not None and _current.root == self.root else None
+        ahead = [r for r in todo if early is not None and r in early.tasks]
+        todo = [r for r in todo if r not in ahead]
+        started = self._start(todo)
         late: list[str] = []
         for relative, key in cached:
             found = cache.load(key, relative) if cache is not None else None
@@ -869,6 +969,9 @@ class _Run:
             else:
                 self._keep(relative, *found)
                 self.stats.cached += 1
+        if _current is not None and (ahead or started is not None):
+            _current.use_idle_time()
+        late.extend(self._take_early(early, ahead) if early is not None else ())
         late.extend(self._finish(*started) if started is not None else todo)
         if late:
             self.stats.parsed += len(late)
@@ -881,8 +984,25 @@ class _Run:
                 if sha:
                     self.shas[relative] = sha
 
+    def _take_early(self, early: _Early, relatives: list[str]) -> list[str]:
+        """Keep the early child's summaries of ``relatives``; those it did not make."""
+        left = []
+        for relative in relatives:
+            made = early.take(relative, self.shas.get(relative))
+            if made is None:
+                left.append(relative)
+                continue
+            sha, result, refs, body = made
+            name = self.names[relative]
+            if self.cache is not None and body is not None:
+                self.cache.store(self.cache.key(relative, name.module, name.is_package, sha), body)
+            self.stats.parsed += 1
+            self._keep(relative, result, refs)
+            self.shas[relative] = sha
+        return left
+
     def _start(
-        self, todo: list[str], other_work: bool
+        self, todo: list[str]
     ) -> tuple[list[str], list[tuple[list[int], Future[list[Any]]]]] | None:
         """Submit ``todo`` to the workers when they help (more than a few files, or a
         pool already running); None: parse in this process."""

@@ -1,0 +1,225 @@
+"""The files a pre-commit hook names, parsed in a child process from the start of the run.
+
+A run on a few files (`mixlint check a.py b.py`, with more than one job) forks a
+child that imports libcst and summarises the named files while the run reads the
+rest of the project. These tests hold what it must not change: the findings, what
+the cache keeps, the time limit, and that no child outlives the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import mixlint.summaries as summaries
+from mixlint import killable
+from mixlint.config import Config
+from mixlint.engine import analyse, check
+from mixlint.model import Span
+from mixlint.summaries import Options, _Early, check_project, discover_project
+from tests.helpers import write_project
+
+pytestmark = pytest.mark.skipif(not killable.AVAILABLE, reason="the child is forked (Linux)")
+
+CLIENT = """\
+from mixpanel import Mixpanel
+
+mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05")
+"""
+CONSENT = """\
+def has_analytics_consent(user):
+    return user.consents.filter(purpose="analytics", granted=True).exists()
+"""
+TRACKING = """\
+from shop.analytics import mp
+from shop.consent import has_analytics_consent
+
+
+def track_event(user, event, properties=None):
+    if not has_analytics_consent(user):
+        return
+    mp.track(user.pseudonym, event, properties or {})
+"""
+ORDERS = """\
+from shop.tracking import track_event
+
+
+def checkout(user, order):
+    track_event(user, "Order Placed", {"total": order.total})
+"""
+PROFILE = """\
+from shop.tracking import track_event
+
+
+def update_profile(user, form):
+    user.save()
+    track_event(user, "Profile Updated", {"fields": len(form)})
+"""
+SETTINGS = """\
+DEBUG = False
+ALLOWED_HOSTS = ["shop.example.com"]
+"""
+FILES = {
+    "shop/__init__.py": "",
+    "shop/analytics.py": CLIENT,
+    "shop/consent.py": CONSENT,
+    "shop/tracking.py": TRACKING,
+    "shop/orders.py": ORDERS,
+    "shop/profile.py": PROFILE,
+    "shop/settings.py": SETTINGS,
+}
+
+Located = tuple[str, str, int, int, str]
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    return write_project(tmp_path / "shop-project", FILES)
+
+
+@pytest.fixture
+def taken(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The files whose summaries this process took from the early child."""
+    found: list[str] = []
+    real = _Early.take
+
+    def spy(self: _Early, relative: str, sha: str | None) -> Any:
+        made = real(self, relative, sha)
+        if made is not None:
+            found.append(relative)
+        return made
+
+    monkeypatch.setattr(_Early, "take", spy)
+    yield found
+
+
+def located(findings: list[Any]) -> list[Located]:
+    return [(f.rule_id, f.path, f.span.start_line, f.span.start_col, f.message) for f in findings]
+
+
+def expected(paths: list[Path]) -> list[Located]:
+    """In-process, every file parsed, no cache: the reference."""
+    config = Config()
+    return located(check(analyse(paths, config), config).findings)
+
+
+def options(cache: Path | None, timeout: float | None = None) -> Options:
+    return Options(
+        jobs=2, cache=cache is not None, cache_dir=cache, prefilter=True, timeout=timeout
+    )
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_changed_tracking_modules_come_from_the_child(
+    shop: Path, tmp_path: Path, taken: list[str]
+) -> None:
+    cache = tmp_path / "cache"
+    check_project([shop], Config(), options(cache))
+    # A commit adds personal data to two tracking modules.
+    orders, profile = shop / "shop/orders.py", shop / "shop/profile.py"
+    edit(orders, '{"total": order.total}', '{"total": order.total, "email": user.email}')
+    edit(profile, '{"fields": len(form)}', '{"phone": form["phone"]}')
+    named = [orders, profile]
+    found = located(check_project(named, Config(), options(cache)).findings)
+    assert summaries.LAST_STATS.parsed == 2
+    assert found == expected(named)
+    assert [(rule, path, line) for rule, path, line, *_ in found] == [
+        (
+            "MX101",
+            "shop/orders.py",
+            5,
+        ),
+        ("MX101", "shop/profile.py", 6),
+    ]
+    assert sorted(taken) == ["shop/orders.py", "shop/profile.py"]
+    # This process stored what the child made: the next run on other paths parses nothing.
+    check_project([shop], Config(), options(cache))
+    assert summaries.LAST_STATS.parsed == 0
+
+
+def test_without_a_cache_the_child_parses_every_named_file(shop: Path, taken: list[str]) -> None:
+    named = [shop / "shop/orders.py", shop / "shop/settings.py"]
+    assert located(check_project(named, Config(), options(None)).findings) == expected(named)
+    # settings.py tracks nothing: made ahead all the same, and not used.
+    assert taken == ["shop/orders.py"]
+
+
+def test_a_file_changed_after_the_child_read_it_is_parsed_again(shop: Path) -> None:
+    orders = shop / "shop/orders.py"
+    project = discover_project([orders, shop / "shop/settings.py"], Config())
+    early = _Early.start(project, Config(), options(None))
+    assert early is not None
+    try:
+        before = hashlib.sha256(orders.read_bytes()).hexdigest()
+        made = early.take("shop/orders.py", before)
+        assert made is not None and made[0] == before
+        assert [(site.function, site.guarded) for site in made[1].calls] == [("checkout", False)]
+        assert made[3] is None  # no cache: nothing to store
+        edit(orders, "order.total", "order.total_net")
+        after = hashlib.sha256(orders.read_bytes()).hexdigest()
+        assert early.take("shop/orders.py", after) is None
+        assert early.take("shop/settings.py", None) is not None
+        assert early.take("shop/tracking.py", None) is None  # not named
+    finally:
+        early.close()
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("import mixpanel\nx = " + " + ".join(["1"] * 4000) + "\n", "analysis timed out after 1s"),
+        ("import mixpanel\nx = " + "f(" * 1500 + "1" + ")" * 1500 + "\n", "the parser crashed"),
+    ],
+    ids=["long-sum", "deep-calls"],
+)
+def test_the_time_limit_holds_in_the_child(
+    shop: Path, tmp_path: Path, taken: list[str], source: str, problem: str
+) -> None:
+    (shop / "shop/slow.py").write_text(source, encoding="utf-8")
+    named = [shop / "shop/slow.py", shop / "shop/orders.py"]
+    cache = tmp_path / "cache"
+    for total in ("order.total", "order.total_net"):
+        edit(shop / "shop/orders.py", "order.total", total)
+        model = check_project(named, Config(), options(cache, timeout=1)).model
+        assert [(p.path, p.message, p.span) for p in model.problems] == [
+            ("shop/slow.py", problem, Span(1, 1, 1, 1))
+        ]
+        # Made by the child both times: a time-out or a crash is never cached.
+        assert sorted(taken) == ["shop/orders.py", "shop/slow.py"]
+        taken.clear()
+
+
+def test_no_child_outlives_the_run(
+    shop: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last whole run answers a change to a file that tracks nothing: the child,
+    still parsing, is killed and reaped."""
+    import mixlint.project
+
+    real = mixlint.project.summarize_bytes
+
+    def endless(data: bytes, relative: str, *args: Any) -> Any:
+        if relative == "shop/settings.py":
+            while True:
+                pass
+        return real(data, relative, *args)
+
+    cache = tmp_path / "cache"
+    check_project([shop], Config(), options(cache))
+    monkeypatch.setattr(mixlint.project, "summarize_bytes", endless)
+    edit(shop / "shop/settings.py", "DEBUG = False", "DEBUG = True")
+    named = [shop / "shop/settings.py"]
+    assert check_project(named, Config(), options(cache)).findings == []
+    assert summaries.LAST_STATS.memo
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
