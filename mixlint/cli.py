@@ -219,31 +219,40 @@ def check(
     no_prefilter: bool,
 ) -> None:
     """Check PATHS (files or folders; default: the current folder)."""
+    from mixlint.summaries import EarlyParser, check_project
+
+    options = _run_options(jobs, no_cache, cache_dir, timeout, no_prefilter)
+    # First thing: a pre-commit run's files are parsed while the rest starts up.
+    early = EarlyParser.fork(paths, options)
+    try:
+        config = _load_config(paths, config_file)
+        from mixlint.config import ConfigError, apply_overrides
+
+        try:
+            config = apply_overrides(
+                config,
+                select=select or None,
+                ignore=ignore or None,
+                extend_select=extend_select or None,
+                fail_on=fail_on,
+                exit_zero=exit_zero,
+                extend_exclude=exclude or None,
+                baseline=baseline,
+            )
+        except ConfigError as error:
+            fail(str(error))
+    except BaseException:
+        if early is not None:
+            early.close()
+        raise
     from mixlint.baseline import write_baseline as record_baseline
     from mixlint.checks import all_rules
-    from mixlint.config import ConfigError, apply_overrides
     from mixlint.discovery import DiscoveryError
     from mixlint.model import Level
     from mixlint.report import Report, render
-    from mixlint.summaries import check_project
 
-    config = _load_config(paths, config_file)
     try:
-        config = apply_overrides(
-            config,
-            select=select or None,
-            ignore=ignore or None,
-            extend_select=extend_select or None,
-            fail_on=fail_on,
-            exit_zero=exit_zero,
-            extend_exclude=exclude or None,
-            baseline=baseline,
-        )
-        result = check_project(
-            list(paths) or ["."],
-            config,
-            _run_options(jobs, no_cache, cache_dir, timeout, no_prefilter),
-        )
+        result = check_project(list(paths) or ["."], config, options, early)
         model = result.model
     except (ConfigError, DiscoveryError) as error:
         fail(str(error))

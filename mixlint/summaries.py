@@ -42,6 +42,7 @@ import hashlib
 import importlib
 import json
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -263,13 +264,28 @@ class Checked:
     lines: Mapping[str, Sequence[str]]
 
 
-def check_project(paths: Sequence[str | Path], config: Config, options: Options) -> Checked:
+def check_project(
+    paths: Sequence[str | Path],
+    config: Config,
+    options: Options,
+    early: EarlyParser | None = None,
+) -> Checked:
     """``mixlint.engine.analyse`` then ``check``, or their findings from the last run
-    when nothing they depend on changed."""
+    when nothing they depend on changed. ``early``: ``EarlyParser.fork(paths, options)``
+    done by the caller first thing (else here); it is closed here."""
     global LAST_STATS, _current
-    project = discover_project(paths, config)
+    if early is None:
+        early = EarlyParser.fork(paths, options)
+    try:
+        project = discover_project(paths, config)
+    except BaseException:
+        if early is not None:
+            early.close()
+        raise
+    if early is not None:
+        early.send(project, config, options)
     workers = _Workers(options, config)
-    _current = _Context(project.root, workers, early=_Early.start(project, config, options))
+    _current = _Context(project.root, workers, early=early)
     prepared: list[CheckContext] = []
 
     def prepare() -> None:
@@ -315,7 +331,7 @@ class _Context:
     facts: _Facts | None = None
     selection: set[str] | None = None  # what the prefilter parsed
     exports: Exports | None = None  # what those files export that matters
-    early: _Early | None = None
+    early: EarlyParser | None = None
     # Work for this process while it waits for others (once; it may fail: then it is
     # done again where it is needed, and fails there).
     idle: Callable[[], None] | None = None
@@ -382,36 +398,61 @@ class _Workers:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-class _Early:
-    """The files named on the command line, summarised in a forked child from the
-    start of the run. A pre-commit hook names the few files a commit changes: the
-    child imports libcst and parses them while this process reads the rest of the
-    project and the cache. Whatever the child does not answer is made as usual."""
+class EarlyParser:
+    """A forked child that parses the files named on the command line while this
+    process starts up. A pre-commit hook names the few files a commit changes; the
+    child is forked first thing (``fork``), imports libcst meanwhile (0.3 s), is told
+    the files once discovery has found the project (``send``), and summarises those
+    the cache lacks while this process reads the rest of the project and the cache.
+    Whatever the child does not answer is made as usual."""
 
     MAX_FILES = 64  # more: the worker pool parses them faster
 
-    def __init__(self, child: killable.Child, tasks: Mapping[str, str], seconds: float) -> None:
+    def __init__(self, child: killable.Child, orders: int) -> None:
         self.child = child
-        self.tasks = tasks  # relative -> path
-        self.seconds = seconds
+        self._orders: int | None = orders  # the pipe ``send`` writes the tasks into
+        self.tasks: Mapping[str, str] = {}  # relative -> path
+        self.seconds = 0.0
         self.made: dict[str, tuple[str, bytes, bool]] | None = None  # as _summarise_early
 
     @classmethod
-    def start(cls, project: ProjectFiles, config: Config, options: Options) -> _Early | None:
+    def fork(cls, paths: Sequence[str | Path], options: Options) -> EarlyParser | None:
+        """The child, when every path is a Python file (at most ``MAX_FILES``) and
+        more than one job may run; None otherwise."""
         if options.jobs <= 1 or not killable.AVAILABLE:
             return None
-        named = [path for path in project.requested if path.suffix == ".py" and path.is_file()]
-        if not named or len(named) > cls.MAX_FILES:
+        if not paths or len(paths) > cls.MAX_FILES:
             return None
+        if not all(str(path).endswith(".py") and os.path.isfile(path) for path in paths):
+            return None
+        orders_in, orders_out = os.pipe()
+
+        def serve() -> dict[str, tuple[str, bytes, bool]]:
+            os.close(orders_out)
+            return _summarise_early(orders_in)
+
+        child = killable.Child(serve, dumps)
+        os.close(orders_in)
+        return cls(child, orders_out)
+
+    def send(self, project: ProjectFiles, config: Config, options: Options) -> None:
+        """Tell the child what to summarise: the named files as discovery found them."""
+        orders, self._orders = self._orders, None
+        if orders is None:
+            return
+        named = [path for path in project.requested if path.suffix == ".py" and path.is_file()]
         paths = PathNames(project.root)
         tasks = [(paths.relative(path), str(path), paths.module_name(path)) for path in named]
         cache_dir = options.cache_dir or default_cache_dir(project.root)
-        child = killable.Child(
-            lambda: _summarise_early(tasks, config, options, cache_dir), lambda made: dumps(made)
-        )
+        self.tasks = {relative: path for relative, path, _ in tasks}
         # Each file within the limit, and the child's start (libcst's import) besides.
-        seconds = (len(tasks) + 2) * (options.timeout or 60.0)
-        return cls(child, {relative: path for relative, path, _ in tasks}, seconds)
+        self.seconds = (len(tasks) + 2) * (options.timeout or 60.0)
+        message = pickle.dumps((tasks, config, options, cache_dir))
+        try:
+            with os.fdopen(orders, "wb") as pipe:
+                pipe.write(len(message).to_bytes(8, "big") + message)
+        except OSError:  # the child is gone: it answers nothing
+            self.tasks = {}
 
     def take(self, relative: str, sha: str | None) -> tuple[str, Result, Any, bytes | None] | None:
         """(sha, summary, refs, their pickle if the cache may keep it) of ``relative``
@@ -427,15 +468,24 @@ class _Early:
         return None if found is None else (made_sha, *found, body if cacheable else None)
 
     def close(self) -> None:
+        if self._orders is not None:
+            os.close(self._orders)
+            self._orders = None
         self.child.kill()
 
 
-def _summarise_early(
-    tasks: Sequence[tuple[str, str, ModuleName]], config: Config, options: Options, cache_dir: Path
-) -> dict[str, tuple[str, bytes, bool]]:
-    """In the early child: (sha, pickled (summary, refs), cacheable) of each file the
-    cache lacks. It stores nothing: this process stores what it uses."""
+def _summarise_early(orders: int) -> dict[str, tuple[str, bytes, bool]]:
+    """In the early child: (sha, pickled (summary, refs), cacheable) of each file sent
+    that the cache lacks. It stores nothing: the parent stores what it uses."""
     global _config, _cache, _timeout, _refs
+    for module in (*_CHILD_IMPORTS, "mixlint.project"):
+        importlib.import_module(module)  # while the parent starts
+    with os.fdopen(orders, "rb") as pipe:
+        size = int.from_bytes(pipe.read(8), "big")
+        message = pipe.read(size)
+    if not size or len(message) != size:
+        return {}  # the parent sent nothing
+    tasks, config, options, cache_dir = pickle.loads(message)  # from the parent itself
     cache = Cache.open(cache_dir, config) if options.cache else None
     if cache is not None:
         cache.writable = False
@@ -984,7 +1034,7 @@ class _Run:
                 if sha:
                     self.shas[relative] = sha
 
-    def _take_early(self, early: _Early, relatives: list[str]) -> list[str]:
+    def _take_early(self, early: EarlyParser, relatives: list[str]) -> list[str]:
         """Keep the early child's summaries of ``relatives``; those it did not make."""
         left = []
         for relative in relatives:

@@ -21,7 +21,7 @@ from mixlint import killable
 from mixlint.config import Config
 from mixlint.engine import analyse, check
 from mixlint.model import Span
-from mixlint.summaries import Options, _Early, check_project, discover_project
+from mixlint.summaries import EarlyParser, Options, check_project, discover_project
 from tests.helpers import write_project
 
 pytestmark = pytest.mark.skipif(not killable.AVAILABLE, reason="the child is forked (Linux)")
@@ -86,15 +86,15 @@ def shop(tmp_path: Path) -> Path:
 def taken(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The files whose summaries this process took from the early child."""
     found: list[str] = []
-    real = _Early.take
+    real = EarlyParser.take
 
-    def spy(self: _Early, relative: str, sha: str | None) -> Any:
+    def spy(self: EarlyParser, relative: str, sha: str | None) -> Any:
         made = real(self, relative, sha)
         if made is not None:
             found.append(relative)
         return made
 
-    monkeypatch.setattr(_Early, "take", spy)
+    monkeypatch.setattr(EarlyParser, "take", spy)
     yield found
 
 
@@ -156,9 +156,10 @@ def test_without_a_cache_the_child_parses_every_named_file(shop: Path, taken: li
 
 def test_a_file_changed_after_the_child_read_it_is_parsed_again(shop: Path) -> None:
     orders = shop / "shop/orders.py"
-    project = discover_project([orders, shop / "shop/settings.py"], Config())
-    early = _Early.start(project, Config(), options(None))
+    named = [orders, shop / "shop/settings.py"]
+    early = EarlyParser.fork(named, options(None))
     assert early is not None
+    early.send(discover_project(named, Config()), Config(), options(None))
     try:
         before = hashlib.sha256(orders.read_bytes()).hexdigest()
         made = early.take("shop/orders.py", before)
@@ -221,5 +222,28 @@ def test_no_child_outlives_the_run(
     named = [shop / "shop/settings.py"]
     assert check_project(named, Config(), options(cache)).findings == []
     assert summaries.LAST_STATS.memo
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_only_named_python_files_are_parsed_ahead(shop: Path) -> None:
+    jobs = options(None)
+    assert EarlyParser.fork([shop], jobs) is None  # a folder: the worker pool's work
+    assert EarlyParser.fork([shop / "shop/orders.py", shop], jobs) is None
+    assert EarlyParser.fork([shop / "pyproject.toml"], jobs) is None
+    assert EarlyParser.fork([shop / "shop/orders.py"], Options(jobs=1)) is None
+    too_many = [shop / "shop/orders.py"] * (EarlyParser.MAX_FILES + 1)
+    assert EarlyParser.fork(too_many, jobs) is None
+
+
+def test_a_bad_option_after_the_fork_leaves_no_child(shop: Path) -> None:
+    from click.testing import CliRunner
+
+    from mixlint.cli import main
+
+    named = str(shop / "shop/orders.py")
+    result = CliRunner().invoke(main, ["check", named, "--select", "MX999", "--jobs", "2"])
+    assert result.exit_code == 2
+    assert "MX999" in result.output
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
