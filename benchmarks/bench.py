@@ -271,7 +271,7 @@ def mixlint_command() -> list[str]:
     for candidate in (scripts / "mixlint", Path(sys.executable).parent / "mixlint"):
         if candidate.exists():
             return [str(candidate)]
-    return [sys.executable, "-c", "from mixlint.cli import main; main()"]
+    return [sys.executable, "-c", "from mixlint.cli import run; run()"]
 
 
 def peers_venv(work: Path) -> Path:
