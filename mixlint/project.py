@@ -120,9 +120,9 @@ def build_model(
 ) -> ProjectModel:
     """The model of ``files``. Without ``summaries``, they are produced as ``options``
     say (prefilter, cache, worker processes: ``mixlint.summaries``)."""
-    from mixlint.summaries import PathNames
+    from mixlint.summaries import path_names
 
-    naming = PathNames(root)
+    naming = path_names(root)
     relatives = []
     names = {}
     for path in files:

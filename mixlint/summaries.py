@@ -19,6 +19,10 @@ project. Otherwise it analyses, starting the prefilter's rounds from the files
 the last run parsed (a superset of a closed selection is closed too), and
 records the findings.
 
+A run on a few named Python files (a pre-commit hook) parses them in a child process
+forked as ``mixlint check`` starts (``EarlyParser``): the child imports libcst while
+this process reads the configuration, the project and the cache.
+
 A file whose parse and summary take longer than ``Options.timeout`` becomes a
 ``FileProblem`` (MX001). A ``SIGALRM`` timer around each file, in each worker's
 main thread (and in-process when running on the main thread), stops the Python
@@ -172,6 +176,16 @@ def discover_project(paths: Sequence[str | Path], config: Config) -> ProjectFile
     )
 
 
+def path_names(root: Path) -> PathNames:
+    """The ``PathNames`` of the project ``check_project`` is checking (each file's names
+    are worked out once per run), else new ones."""
+    if _current is not None and _current.root == root:
+        if _current.naming is None:
+            _current.naming = PathNames(root)
+        return _current.naming
+    return PathNames(root)
+
+
 class PathNames:
     """Each file's path relative to the project root (symbolic links resolved) and
     its module name, with the file system questions (symlinks, ``__init__.py``)
@@ -183,11 +197,18 @@ class PathNames:
         self._real: dict[Path, str] = {}
         self._init: dict[Path, bool] = {}
         self._folders: dict[Path, tuple[tuple[str, ...], str]] = {}
+        self._relative: dict[Path, str] = {}
         self._module_name: type[ModuleName] | None = None
 
     def relative(self, path: Path) -> str:
         """The path, resolved, relative to the root; else as given, relative to the root
         if it can be; else as given."""
+        found = self._relative.get(path)
+        if found is None:
+            found = self._relative[path] = self._resolve_relative(path)
+        return found
+
+    def _resolve_relative(self, path: Path) -> str:
         root = self.root
         try:
             if os.path.islink(path):
@@ -332,6 +353,7 @@ class _Context:
     selection: set[str] | None = None  # what the prefilter parsed
     exports: Exports | None = None  # what those files export that matters
     early: EarlyParser | None = None
+    naming: PathNames | None = None  # the project's, asked once per file
     # Work for this process while it waits for others (once; it may fail: then it is
     # done again where it is needed, and fails there).
     idle: Callable[[], None] | None = None
@@ -585,7 +607,7 @@ class _Memo:
         if cache is None:
             return None
         workers.cache = cache
-        paths = PathNames(project.root)
+        paths = path_names(project.root)
         order: list[str] = []
         by_relative: dict[str, Path] = {}
         for path in project.files:
