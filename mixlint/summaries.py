@@ -297,16 +297,7 @@ def check_project(
     global LAST_STATS, _current
     if early is None:
         early = EarlyParser.fork(paths, options)
-    try:
-        project = discover_project(paths, config)
-    except BaseException:
-        if early is not None:
-            early.close()
-        raise
-    if early is not None:
-        early.send(project, config, options)
     workers = _Workers(options, config)
-    _current = _Context(project.root, workers, early=early)
     prepared: list[CheckContext] = []
 
     def prepare() -> None:
@@ -314,8 +305,11 @@ def check_project(
 
         prepared.append(prepare_check(config))
 
-    _current.idle = prepare
     try:
+        project = discover_project(paths, config)
+        if early is not None:
+            early.send(project, config, options)
+        _current = _Context(project.root, workers, early=early, idle=prepare)
         memo = _Memo.open(project, config, options, workers)
         if memo is not None:
             found = memo.load()
@@ -336,8 +330,8 @@ def check_project(
                 memo.store_project(checked, _current)
         return checked
     finally:
-        if _current.early is not None:
-            _current.early.close()
+        if early is not None:
+            early.close()
         _current = None
         workers.close()
 
@@ -500,8 +494,7 @@ def _summarise_early(orders: int) -> dict[str, tuple[str, bytes, bool]]:
     """In the early child: (sha, pickled (summary, refs), cacheable) of each file sent
     that the cache lacks. It stores nothing: the parent stores what it uses."""
     global _config, _cache, _timeout, _refs
-    for module in (*_CHILD_IMPORTS, "mixlint.project"):
-        importlib.import_module(module)  # while the parent starts
+    _import_parser()  # while the parent starts
     with os.fdopen(orders, "rb") as pipe:
         size = int.from_bytes(pipe.read(8), "big")
         message = pipe.read(size)
@@ -1030,8 +1023,9 @@ class _Run:
                     continue
             todo.append(relative)
         early = _current.early if _current is not None and _current.root == self.root else None
-        ahead = [r for r in todo if early is not None and r in early.tasks]
-        todo = [r for r in todo if r not in ahead]
+        named: Mapping[str, str] = early.tasks if early is not None else {}
+        ahead = [r for r in todo if r in named]
+        todo = [r for r in todo if r not in named]
         started = self._start(todo)
         late: list[str] = []
         for relative, key in cached:
@@ -1245,7 +1239,12 @@ class _Sent(enum.Enum):
 
 
 _UNSENT = _Sent.UNSENT
-_CHILD_IMPORTS = ("libcst.native", "mixlint.collect", "mixlint.prefilter")
+
+
+def _import_parser() -> None:
+    """What summarising a file imports (libcst, ~0.3 s), before a fork or a wait."""
+    for module in ("libcst.native", "mixlint.collect", "mixlint.prefilter", "mixlint.project"):
+        importlib.import_module(module)
 
 
 def _summarise_one(
@@ -1322,8 +1321,7 @@ def _made_in_child(data: bytes, relative: str, name: ModuleName) -> _Made | _Sen
 
     config = _config
     assert config is not None and _timeout is not None
-    for module in _CHILD_IMPORTS:
-        importlib.import_module(module)  # here once, not in every child (~0.7 s)
+    _import_parser()  # here once, not in every child (~0.7 s)
     sent = killable.in_child(
         lambda: summarize_bytes(data, relative, name, config),
         lambda summary: _with_refs(summary, pickle=True)[2] or b"",
