@@ -937,35 +937,39 @@ class _Run:
         wanted |= self._broken(self.options.explicit & known - wanted)
         for relative in wanted:
             self.stats.reasons[relative] = "text or last run"
+        # A run that starts from the files the last run parsed rarely needs a second
+        # round: its first model is complete (the rounds need each function's direct
+        # tracking calls and callers only, what makes a function relevant).
+        complete = bool(facts.selection & known)
         while True:
             self.stats.rounds += 1
             self.summarise([r for r in self.order if r in wanted and r not in self.results])
-            # The rounds need each function's direct tracking calls and callers only
-            # (what makes a function relevant); the complete model comes at the end.
-            rough = assemble(
+            model = assemble(
                 self.root,
                 self.order,
                 self.names,
                 [self.results[r] for r in self.order if r in self.results],
                 self.config,
-                direct_only=True,
+                direct_only=not complete,
             )
             selector.preloaded = self.refs
-            found = selector.next_round(rough.modules, rough, self.results.keys())
+            found = selector.next_round(model.modules, model, self.results.keys())
             wanted = found.candidates | found.needed
             if not wanted:
                 break
+            complete = False
             for relative in found.candidates:
                 self.stats.reasons[relative] = f"imports (round {self.stats.rounds})"
             for relative in found.needed - found.candidates:
                 self.stats.reasons[relative] = f"needed (round {self.stats.rounds})"
-        model = assemble(
-            self.root,
-            self.order,
-            self.names,
-            [self.results[r] for r in self.order if r in self.results],
-            self.config,
-        )
+        if not complete:
+            model = assemble(
+                self.root,
+                self.order,
+                self.names,
+                [self.results[r] for r in self.order if r in self.results],
+                self.config,
+            )
         self.stats.skipped = len(self.order) - len(self.results)
         facts.remember(set(self.results))
         if _current is not None and _current.root == self.root:

@@ -554,6 +554,35 @@ def test_unchanged_project_findings_come_from_the_cache(tmp_path: Path) -> None:
     assert summaries.LAST_STATS.memo
 
 
+def test_a_file_that_starts_tracking_is_found_after_the_last_runs_files(
+    made: dict[str, Path], tmp_path: Path
+) -> None:
+    """A run that starts from the files the last run parsed assembles its first model
+    completely; a file that now imports a wrapper still takes a second round."""
+    root = tmp_path / "chain"
+    copy(made["inline:chain"], root)
+    options = Options(cache=True, cache_dir=tmp_path / "cache", prefilter=True)
+    located(root, options)
+    assert "app/utils.py" not in summaries.LAST_STATS.reasons
+    utils = root / "app" / "utils.py"
+    utils.write_text(
+        "from lib.events import emit\n\n\n"
+        "def emit_log(request, message):\n"
+        '    emit(request.user, "Logged", {"phone": request.user.phone})\n',
+        encoding="utf-8",
+    )
+    after = located(root, options)
+    stats = summaries.LAST_STATS
+    assert stats.reasons["app/utils.py"] == "imports (round 1)"
+    assert stats.rounds == 2
+    assert after == located(root, Options(prefilter=False))
+    assert ("MX101", "app/utils.py", 5) in {f[:3] for f in after}
+    # Nothing changed: the last run's files are all there is, in one round.
+    utils.touch()
+    located(root, Options(cache=True, cache_dir=tmp_path / "cache", prefilter=True))
+    assert summaries.LAST_STATS.rounds == 1
+
+
 def test_a_run_on_some_files_reuses_the_last_whole_run(tmp_path: Path) -> None:
     """Changed files that the prefilter leaves unparsed: the findings of the last run
     on the whole project, for the files named. Changes that matter: analysed again."""
