@@ -156,10 +156,10 @@ def consent_hash(config: Config) -> str:
 class Cache:
     """One cache folder. Picklable (paths and strings), so worker processes can write to it."""
 
-    def __init__(self, directory: Path, salt: str) -> None:
+    def __init__(self, directory: Path, salt: str, writable: bool = True) -> None:
         self.directory = directory
         self.salt = salt  # everything besides the file that a summary depends on
-        self.writable = True
+        self.writable = writable
 
     @classmethod
     def open(cls, directory: Path, config: Config) -> Cache | None:

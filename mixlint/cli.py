@@ -222,7 +222,7 @@ def check(
     from mixlint.summaries import EarlyParser, check_project
 
     options = _run_options(jobs, no_cache, cache_dir, timeout, no_prefilter)
-    # First thing: a pre-commit run's files are parsed while the rest starts up.
+    # First thing: the child that parses for the run imports libcst while the rest starts.
     early = EarlyParser.fork(paths, options)
     try:
         config = _load_config(paths, config_file)

@@ -48,7 +48,7 @@ class Child:
 
     def __init__(self, analyse: Callable[[], T], send: Callable[[T], bytes]) -> None:
         read_end, write_end = os.pipe()
-        self._started = time.monotonic()
+        self.started = time.monotonic()
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:
@@ -66,7 +66,7 @@ class Child:
         self._pid = None
         answer: bytes | None = None
         try:
-            answer = _receive(self._read_end, self._started + seconds, seconds)
+            answer = _receive(self._read_end, self.started + seconds, seconds)
         finally:
             os.close(self._read_end)
             if answer is None:
@@ -89,7 +89,7 @@ class Child:
             os.waitpid(pid, 0)
 
 
-def _die_with(parent: int) -> None:
+def die_with(parent: int) -> None:
     """In the child: be killed by the kernel if the parent dies first (SIGKILL, a CI
     time-out). A watching thread would not do: native code holds the GIL for long."""
     import ctypes  # here: most runs never start a child
@@ -112,7 +112,7 @@ def _serve(
     code = 1
     try:
         os.close(read_end)
-        _die_with(parent)
+        die_with(parent)
         with os.fdopen(write_end, "wb") as pipe:
             value = analyse()
             pipe.write(_ANALYSED)

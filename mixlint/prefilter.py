@@ -698,6 +698,34 @@ class Selector:
                 self.vital.add(path)
         return chosen
 
+    def go_betweens(self, selected: AbstractSet[str]) -> set[str]:
+        """Files that files of ``selected`` import and that import files of ``selected``
+        themselves: a package's ``__init__`` that re-exports its client, a module of
+        helpers around it. Most of them matter; parsing them with ``selected`` saves
+        the round that would find them (a superset of what matters is safe)."""
+        found = set()
+        for path in self._imported(selected) - selected:
+            if not self._imported([path]).isdisjoint(selected):
+                found.add(path)
+        return found
+
+    def _imported(self, importers: Iterable[str]) -> set[str]:
+        """The files the import statements of ``importers`` name, with the packages
+        above them (importing a module runs its packages' ``__init__``)."""
+        found = set()
+        for importer in importers:
+            facts = self.facts.get(importer)
+            for level, module, names in facts.imports if facts is not None else ():
+                base = self.table.absolute(importer, level, module)
+                dotted = [base, *(f"{base}.{name}" if base else name for name in names or ())]
+                for name in dotted:
+                    parts = name.split(".")
+                    for size in range(1, len(parts) + 1):
+                        info = self.table.find(".".join(parts[:size]), importer)
+                        if info is not None:
+                            found.add(info.path)
+        return found
+
     def _heads(self, path: str, records: Sequence[Import]) -> frozenset[str]:
         """The first names of the modules the import statements name (absolute)."""
         found = self._head_cache.get(path)

@@ -19,9 +19,12 @@ project. Otherwise it analyses, starting the prefilter's rounds from the files
 the last run parsed (a superset of a closed selection is closed too), and
 records the findings.
 
-A run on a few named Python files (a pre-commit hook) parses them in a child process
-forked as ``mixlint check`` starts (``EarlyParser``): the child imports libcst while
-this process reads the configuration, the project and the cache.
+With more than one job, the parsing is done by a child process forked as ``mixlint
+check`` starts (``EarlyParser``): it imports libcst while this process reads the
+configuration, the project and the cache, summarises at once the files a pre-commit
+hook names, and parses what the prefilter selects in worker processes forked from it
+(which need not import libcst again). The prefilter's own reading of every file runs
+in workers forked from this process.
 
 A file whose parse and summary take longer than ``Options.timeout`` becomes a
 ``FileProblem`` (MX001). A ``SIGALRM`` timer around each file, in each worker's
@@ -47,11 +50,12 @@ import importlib
 import json
 import os
 import pickle
+import select
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -322,6 +326,8 @@ def check_project(
         from mixlint.engine import analyse_project, check
 
         model = analyse_project(project, config, options)
+        if early is not None:
+            early.stop()
         result = check(model, config, prepared[0] if prepared else None)
         checked = Checked(model, result.findings, result.lines)
         if memo is not None:
@@ -375,22 +381,12 @@ class _Workers:
 
     def get(self) -> ProcessPoolExecutor | None:
         if self._pool is None and not self.broken:
-            context: Any = None
-            if sys.platform.startswith("linux"):
-                import multiprocessing
-
-                context = multiprocessing.get_context("fork")
+            options = self.options
             try:
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.options.jobs,
-                    mp_context=context,
-                    initializer=_init,
-                    initargs=(
-                        self.config,
-                        self.cache,
-                        self.options.timeout,
-                        self.options.prefilter,
-                    ),
+                self._pool = _forked_pool(
+                    options.jobs,
+                    _init,
+                    (self.config, self.cache, options.timeout, options.prefilter),
                 )
             except (OSError, ValueError, NotImplementedError):
                 self.broken = True
@@ -414,97 +410,226 @@ class _Workers:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _forked_pool(
+    jobs: int, initializer: Callable[..., None], setup: tuple[Any, ...]
+) -> ProcessPoolExecutor:
+    """``jobs`` worker processes, set up by ``initializer(*setup)``; forked on Linux,
+    so that they share what this process imported."""
+    context: Any = None
+    if sys.platform.startswith("linux"):
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=initializer, initargs=setup
+    )
+
+
 class EarlyParser:
-    """A forked child that parses the files named on the command line while this
-    process starts up. A pre-commit hook names the few files a commit changes; the
-    child is forked first thing (``fork``), imports libcst meanwhile (0.3 s), is told
-    the files once discovery has found the project (``send``), and summarises those
-    the cache lacks while this process reads the rest of the project and the cache.
-    Whatever the child does not answer is made as usual."""
+    """A child forked first thing that parses for this process, so that libcst's
+    import (0.3 s) overlaps this process's start instead of delaying the parsing.
 
-    MAX_FILES = 64  # more: the worker pool parses them faster
+    Once discovery has found the project, ``send`` gives it the configuration and
+    the files named on the command line when they are a few Python files (a
+    pre-commit hook names those a commit changes): it summarises them at once, the
+    cache's copies excepted, and ``take`` collects them. Then ``parse`` has it
+    summarise any files in worker processes forked from it, which have libcst
+    already. Whatever it does not answer is made as usual."""
 
-    def __init__(self, child: killable.Child, orders: int) -> None:
+    MAX_FILES = 64  # named files summarised ahead; more: parsed with the rest
+    STOP_SECONDS = 5.0  # for the child to stop its workers and end
+
+    class Gone(Exception):
+        """The child ended (or did not answer in time) before answering an order."""
+
+    def __init__(self, child: killable.Child, orders: int, answers: int, named: bool) -> None:
         self.child = child
-        self._orders: int | None = orders  # the pipe ``send`` writes the tasks into
-        self.tasks: Mapping[str, str] = {}  # relative -> path
-        self.seconds = 0.0
-        self.made: dict[str, tuple[str, bytes, bool]] | None = None  # as _summarise_early
+        self._orders: int | None = orders  # the pipe the parent writes its orders into
+        self._answers = answers
+        self.named = named  # the paths are a few Python files: summarise them ahead
+        self.tasks: Mapping[str, str] = {}  # named: relative -> path
+        self.seconds = 0.0  # for the named files, from the fork
+        self.timeout = 60.0  # per file parsed
+        self.made: dict[str, tuple[str, bytes, bool]] | None = None  # as _summarise_named
+        self.ordered = False  # given files to parse: it started workers
+        self.stopping = False
 
     @classmethod
     def fork(cls, paths: Sequence[str | Path], options: Options) -> EarlyParser | None:
-        """The child, when every path is a Python file (at most ``MAX_FILES``) and
-        more than one job may run; None otherwise."""
+        """The child, when more than one job may run (on Linux); None otherwise."""
         if options.jobs <= 1 or not killable.AVAILABLE:
             return None
-        if not paths or len(paths) > cls.MAX_FILES:
-            return None
-        if not all(str(path).endswith(".py") and os.path.isfile(path) for path in paths):
-            return None
+        named = 0 < len(paths) <= cls.MAX_FILES and all(
+            str(path).endswith(".py") and os.path.isfile(path) for path in paths
+        )
         orders_in, orders_out = os.pipe()
+        answers_in, answers_out = os.pipe()
 
-        def serve() -> dict[str, tuple[str, bytes, bool]]:
+        def serve() -> None:
             os.close(orders_out)
-            return _summarise_early(orders_in)
+            os.close(answers_in)
+            _serve_parses(orders_in, answers_out)
 
-        child = killable.Child(serve, dumps)
+        child = killable.Child(serve, lambda _: b"")
         os.close(orders_in)
-        return cls(child, orders_out)
+        os.close(answers_out)
+        return cls(child, orders_out, answers_in, named)
 
     def send(self, project: ProjectFiles, config: Config, options: Options) -> None:
-        """Tell the child what to summarise: the named files as discovery found them."""
-        orders, self._orders = self._orders, None
-        if orders is None:
-            return
-        named = [path for path in project.requested if path.suffix == ".py" and path.is_file()]
-        paths = PathNames(project.root)
-        tasks = [(paths.relative(path), str(path), paths.module_name(path)) for path in named]
+        """Tell the child the configuration, and the named files to summarise ahead."""
+        tasks: list[tuple[str, str, ModuleName]] = []
+        if self.named:
+            named = [path for path in project.requested if path.suffix == ".py" and path.is_file()]
+            paths = PathNames(project.root)
+            tasks = [(paths.relative(path), str(path), paths.module_name(path)) for path in named]
         cache_dir = options.cache_dir or default_cache_dir(project.root)
         self.tasks = {relative: path for relative, path, _ in tasks}
+        self.timeout = options.timeout or 60.0
         # Each file within the limit, and the child's start (libcst's import) besides.
-        self.seconds = (len(tasks) + 2) * (options.timeout or 60.0)
-        message = pickle.dumps((tasks, config, options, cache_dir))
-        try:
-            with os.fdopen(orders, "wb") as pipe:
-                pipe.write(len(message).to_bytes(8, "big") + message)
-        except OSError:  # the child is gone: it answers nothing
+        self.seconds = (len(tasks) + 2) * self.timeout
+        if not self._order(pickle.dumps((tasks, config, options, cache_dir))):
             self.tasks = {}
 
     def take(self, relative: str, sha: str | None) -> tuple[str, Result, Any, bytes | None] | None:
-        """(sha, summary, refs, their pickle if the cache may keep it) of ``relative``
-        made by the child (waiting for it), if it read the content this run read."""
-        if self.made is None:
-            sent = self.child.answer(self.seconds)
-            value = loads(sent) if isinstance(sent, bytes) else None
-            self.made = value if isinstance(value, dict) else {}
-        made_sha, body, cacheable = self.made.get(relative, ("", b"", False))
+        """(sha, summary, refs, their pickle if the cache may keep it) of the named file
+        ``relative`` made by the child (waiting for it), if it read the content this
+        run read."""
+        made_sha, body, cacheable = self._named().get(relative, ("", b"", False))
         if not body or (sha is not None and sha != made_sha):
             return None
         found = entry_of(loads(body), relative)
         return None if found is None else (made_sha, *found, body if cacheable else None)
 
+    def parse(
+        self, tasks: list[tuple[str, str, ModuleName]]
+    ) -> Iterator[tuple[list[int], list[tuple[str, bytes]]]] | None:
+        """The child's summaries of ``tasks`` (as ``_summarise_chunk``'s), by groups of
+        indexes as its workers finish them; None when the child cannot take the order."""
+        self._named()  # answered first: the answers come in the order asked
+        if not self._order(pickle.dumps(tasks)):
+            return None
+        self.ordered = True
+        return self._answered(time.monotonic() + (len(tasks) + 2) * self.timeout)
+
+    def _answered(self, deadline: float) -> Iterator[tuple[list[int], list[tuple[str, bytes]]]]:
+        while True:
+            message = _receive_message(self._answers, deadline)
+            if message is None:
+                self.close()
+                raise self.Gone
+            if not message:
+                return  # the order is done
+            indexes, values = loads(message)
+            yield indexes, values
+
+    def _named(self) -> dict[str, tuple[str, bytes, bool]]:
+        if self.made is None:
+            message = None
+            if self._orders is not None:
+                message = _receive_message(self._answers, self.child.started + self.seconds)
+            value = loads(message) if message else None
+            self.made = value if isinstance(value, dict) else {}
+            if message is None:
+                self.close()
+        return self.made
+
+    def _order(self, message: bytes) -> bool:
+        if self._orders is None:
+            return False
+        try:
+            _send_message(self._orders, message)
+        except OSError:  # the child is gone: it answers nothing
+            self.close()
+            return False
+        return True
+
+    def stop(self) -> None:
+        """No more orders: a child that started workers stops them and ends (``close``
+        then only waits for it); one that did not is killed by ``close``."""
+        if self.ordered and self._orders is not None:
+            with contextlib.suppress(OSError):
+                _send_message(self._orders, b"")
+                self.stopping = True
+
     def close(self) -> None:
         if self._orders is not None:
             os.close(self._orders)
+            os.close(self._answers)
             self._orders = None
+        if self.stopping:  # it reaps its workers (killed, they would linger as zombies)
+            self.child.answer(time.monotonic() - self.child.started + self.STOP_SECONDS)
         self.child.kill()
 
 
-def _summarise_early(orders: int) -> dict[str, tuple[str, bytes, bool]]:
-    """In the early child: (sha, pickled (summary, refs), cacheable) of each file sent
-    that the cache lacks. It stores nothing: the parent stores what it uses."""
+def _send_message(fd: int, message: bytes) -> None:
+    data = memoryview(len(message).to_bytes(8, "big") + message)
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def _receive_message(fd: int, deadline: float | None = None) -> bytes | None:
+    """One message written by ``_send_message``; None when the writer ended first or
+    ``deadline`` passed."""
+    header = _receive(fd, 8, deadline)
+    return None if header is None else _receive(fd, int.from_bytes(header, "big"), deadline)
+
+
+def _receive(fd: int, size: int, deadline: float | None) -> bytes | None:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    data = bytearray()
+    while len(data) < size:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not poller.poll(left * 1000):
+                return None
+        chunk = os.read(fd, min(size - len(data), 1 << 20))
+        if not chunk:
+            return None
+        data += chunk
+    return bytes(data)
+
+
+def _serve_parses(orders: int, answers: int) -> None:
+    """In the early child: import libcst while the parent starts; summarise the named
+    files the cache lacks and send them (``EarlyParser._named``); then answer each
+    order, summarising its files in worker processes."""
     global _config, _cache, _timeout, _refs
-    _import_parser()  # while the parent starts
-    with os.fdopen(orders, "rb") as pipe:
-        size = int.from_bytes(pipe.read(8), "big")
-        message = pipe.read(size)
-    if not size or len(message) != size:
-        return {}  # the parent sent nothing
+    _import_parser()
+    message = _receive_message(orders)
+    if message is None:
+        return  # the parent sent nothing
     tasks, config, options, cache_dir = pickle.loads(message)  # from the parent itself
     cache = Cache.open(cache_dir, config) if options.cache else None
-    if cache is not None:
-        cache.writable = False
-    _config, _cache, _timeout, _refs = config, cache, options.timeout, options.prefilter
+    _config, _timeout, _refs = config, options.timeout, options.prefilter
+    # The parent stores the named files' summaries it uses; the workers store theirs.
+    _cache = None if cache is None else Cache(cache.directory, cache.salt, writable=False)
+    _send_message(answers, dumps(_summarise_named(tasks, cache)))
+    pool: ProcessPoolExecutor | None = None
+    try:
+        while message := _receive_message(orders):
+            tasks = pickle.loads(message)
+            if pool is None:
+                pool = _forked_pool(
+                    options.jobs, _init_under_early_child, (config, cache, _timeout, _refs)
+                )
+            futures = [
+                (indexes, pool.submit(_summarise_chunk, [tasks[i] for i in indexes]))
+                for indexes in _chunks(len(tasks), options.jobs * CHUNKS_PER_WORKER)
+            ]
+            for indexes, future in futures:
+                _send_message(answers, dumps((indexes, future.result())))
+            _send_message(answers, b"")
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _summarise_named(
+    tasks: list[tuple[str, str, ModuleName]], cache: Cache | None
+) -> dict[str, tuple[str, bytes, bool]]:
+    """(sha, pickled (summary, refs), cacheable) of each named file that ``cache``
+    lacks."""
     made = {}
     for relative, path, name in tasks:
         if cache is not None:
@@ -937,6 +1062,9 @@ class _Run:
         wanted |= self._broken(self.options.explicit & known - wanted)
         for relative in wanted:
             self.stats.reasons[relative] = "text or last run"
+        for relative in selector.go_betweens(wanted):
+            wanted.add(relative)
+            self.stats.reasons[relative] = "imported by and importing those"
         # A run that starts from the files the last run parsed rarely needs a second
         # round: its first model is complete (the rounds need each function's direct
         # tracking calls and callers only, what makes a function relevant).
@@ -1030,7 +1158,7 @@ class _Run:
         named: Mapping[str, str] = early.tasks if early is not None else {}
         ahead = [r for r in todo if r in named]
         todo = [r for r in todo if r not in named]
-        started = self._start(todo)
+        started = self._start(todo, early)
         late: list[str] = []
         for relative, key in cached:
             found = cache.load(key, relative) if cache is not None else None
@@ -1072,18 +1200,22 @@ class _Run:
         return left
 
     def _start(
-        self, todo: list[str]
-    ) -> tuple[list[str], list[tuple[list[int], Future[list[Any]]]]] | None:
-        """Submit ``todo`` to the workers when they help (more than a few files, or a
-        pool already running); None: parse in this process."""
+        self, todo: list[str], early: EarlyParser | None
+    ) -> tuple[list[str], Iterator[tuple[list[int], list[Any]]]] | None:
+        """Give ``todo`` to the early child, else to the workers when they help (more
+        than a few files, or a pool already running); None: parse in this process."""
         if not todo:
             return None
+        tasks = [(relative, str(self.paths[relative]), self.names[relative]) for relative in todo]
+        answers = early.parse(tasks) if early is not None else None
+        if answers is not None:
+            self.stats.parallel = True
+            return todo, answers
         pool = self.workers.running
         if pool is None and len(todo) > PARALLEL_MIN_FILES:
             pool = self.workers.get()
         if pool is None:
             return None
-        tasks = [(relative, str(self.paths[relative]), self.names[relative]) for relative in todo]
         self.stats.parallel = True
         try:
             futures = [
@@ -1093,32 +1225,30 @@ class _Run:
         except (BrokenProcessPool, RuntimeError):
             self.workers.fail()
             return None
-        return todo, futures
+        return todo, ((indexes, future.result()) for indexes, future in futures)
 
-    def _finish(
-        self, todo: list[str], futures: list[tuple[list[int], Future[list[Any]]]]
-    ) -> list[str]:
-        """Collect the workers' summaries; the files still to summarise in-process (all
-        of them if the pool broke, those too deep to pickle)."""
-        done: list[Any] = [None] * len(todo)
+    def _finish(self, todo: list[str], answers: Iterator[tuple[list[int], list[Any]]]) -> list[str]:
+        """Keep the summaries as they come; the files still to summarise in-process
+        (those not answered when the pool broke or the early child ended, those too
+        deep to pickle)."""
+        answered = [False] * len(todo)
         try:
-            for indexes, future in futures:
-                for index, value in zip(indexes, future.result(), strict=True):
-                    done[index] = value
+            for indexes, values in answers:
+                for index, (sha, body) in zip(indexes, values, strict=True):
+                    relative = todo[index]
+                    found = entry_of(loads(body), relative) if body else None
+                    if found is None:
+                        continue
+                    answered[index] = True
+                    self.stats.parsed += 1
+                    self._keep(relative, *found)
+                    if sha:
+                        self.shas[relative] = sha
         except BrokenProcessPool:
             self.workers.fail()
-            return todo
-        left = []
-        for relative, (sha, body) in zip(todo, done, strict=True):
-            found = entry_of(loads(body), relative) if body else None
-            if found is None:
-                left.append(relative)
-                continue
-            self.stats.parsed += 1
-            self._keep(relative, *found)
-            if sha:
-                self.shas[relative] = sha
-        return left
+        except EarlyParser.Gone:
+            pass
+        return [relative for relative, done in zip(todo, answered, strict=True) if not done]
 
     def _keep(self, relative: str, result: Result, refs: Any) -> None:
         self.results[relative] = result
@@ -1193,6 +1323,13 @@ def _init(config: Config, cache: Cache | None, timeout: float | None, refs: bool
     global _config, _cache, _timeout, _refs
     _config, _cache, _timeout, _refs = config, cache, timeout, refs
     _exit_with_parent()
+
+
+def _init_under_early_child(*setup: Any) -> None:
+    # The early child is killed, not shut down: its workers must die with it at once
+    # (a watching thread takes up to a second, and they hold the run's stdout).
+    killable.die_with(os.getppid())
+    _init(*setup)
 
 
 def _exit_with_parent() -> None:

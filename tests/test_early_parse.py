@@ -1,15 +1,20 @@
-"""The files a pre-commit hook names, parsed in a child process from the start of the run.
+"""Parsing in a child process forked at the start of the run (``EarlyParser``).
 
-A run on a few files (`mixlint check a.py b.py`, with more than one job) forks a
-child that imports libcst and summarises the named files while the run reads the
-rest of the project. These tests hold what it must not change: the findings, what
-the cache keeps, the time limit, and that no child outlives the run.
+A run with more than one job forks a child that imports libcst while the run starts
+up. A run on a few files (`mixlint check a.py b.py`: a pre-commit hook) has it
+summarise the named files while the run reads the rest of the project; any run has
+it parse what the prefilter selects, in workers forked from it. These tests hold
+what it must not change: the findings, what the cache keeps, the time limit, and
+that no process outlives the run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -228,12 +233,108 @@ def test_no_child_outlives_the_run(
 
 def test_only_named_python_files_are_parsed_ahead(shop: Path) -> None:
     jobs = options(None)
-    assert EarlyParser.fork([shop], jobs) is None  # a folder: the worker pool's work
-    assert EarlyParser.fork([shop / "shop/orders.py", shop], jobs) is None
-    assert EarlyParser.fork([shop / "pyproject.toml"], jobs) is None
-    assert EarlyParser.fork([shop / "shop/orders.py"], Options(jobs=1)) is None
     too_many = [shop / "shop/orders.py"] * (EarlyParser.MAX_FILES + 1)
-    assert EarlyParser.fork(too_many, jobs) is None
+    for paths, named in [
+        ([shop / "shop/orders.py", shop / "shop/profile.py"], True),
+        ([shop], False),  # a folder
+        ([shop / "shop/orders.py", shop], False),
+        ([shop / "pyproject.toml"], False),
+        (too_many, False),
+    ]:
+        early = EarlyParser.fork(paths, jobs)
+        assert early is not None
+        early.close()
+        assert early.named is named, paths
+    assert EarlyParser.fork([shop / "shop/orders.py"], Options(jobs=1)) is None
+    assert EarlyParser.fork([shop], Options(jobs=1)) is None
+
+
+@pytest.fixture
+def ordered(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The files this process ordered the early child to parse."""
+    found: list[str] = []
+    real = EarlyParser.parse
+
+    def spy(self: EarlyParser, tasks: list[Any]) -> Any:
+        found.extend(relative for relative, *_ in tasks)
+        return real(self, tasks)
+
+    monkeypatch.setattr(EarlyParser, "parse", spy)
+    yield found
+
+
+def test_a_folder_is_parsed_by_the_early_childs_workers(
+    shop: Path, tmp_path: Path, ordered: list[str]
+) -> None:
+    cache = tmp_path / "cache"
+    found = located(check_project([shop], Config(), options(cache)).findings)
+    stats = summaries.LAST_STATS
+    assert found == expected([shop])
+    assert [(rule, path, line) for rule, path, line, *_ in found] == [
+        ("MX402", "shop/analytics.py", 3),
+    ]
+    assert stats.parsed == len(ordered) == 5
+    assert sorted(ordered) == sorted(stats.reasons)
+    # Its workers stored the summaries: the next run on the project parses nothing.
+    edit(shop / "shop/settings.py", "DEBUG = False", "DEBUG = True")
+    assert located(check_project([shop], Config(), options(cache)).findings) == found
+    assert summaries.LAST_STATS.parsed == 0 and summaries.LAST_STATS.cached == 5
+
+
+def test_the_time_limit_holds_in_the_early_childs_workers(shop: Path, ordered: list[str]) -> None:
+    (shop / "shop/slow.py").write_text(
+        "import mixpanel\nx = " + " + ".join(["1"] * 4000) + "\n", encoding="utf-8"
+    )
+    model = check_project([shop], Config(), options(None, timeout=1)).model
+    assert "shop/slow.py" in ordered
+    assert [(p.path, p.message) for p in model.problems] == [
+        ("shop/slow.py", "analysis timed out after 1s")
+    ]
+
+
+def test_a_child_that_dies_is_done_without(
+    shop: Path, monkeypatch: pytest.MonkeyPatch, ordered: list[str]
+) -> None:
+    """The child ends at its first order: this process parses the files itself."""
+
+    def dying(orders: int, answers: int) -> None:
+        summaries._receive_message(orders)
+        summaries._send_message(answers, summaries.dumps({}))
+        summaries._receive_message(orders)
+        os._exit(1)
+
+    monkeypatch.setattr(summaries, "_serve_parses", dying)
+    found = located(check_project([shop], Config(), options(None)).findings)
+    assert ordered and summaries.LAST_STATS.parsed == len(ordered) == 5
+    assert found == expected([shop])
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_no_worker_of_the_early_child_outlives_the_run(shop: Path, tmp_path: Path) -> None:
+    """In a process that adopts orphans (a subreaper): once the run is over, nothing
+    is left to adopt, alive or dead."""
+    script = tmp_path / "run.py"
+    script.write_text(
+        textwrap.dedent(f"""
+            import ctypes, os
+            ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+            from mixlint.config import Config
+            from mixlint import summaries
+            options = summaries.Options(jobs=2, cache=False, prefilter=True)
+            summaries.check_project([{str(shop)!r}], Config(), options)
+            assert summaries.LAST_STATS.parsed > 0
+            try:
+                print("left:", os.waitpid(-1, os.WNOHANG))
+            except ChildProcessError:
+                print("nothing left")
+        """),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.stdout.strip() == "nothing left", done.stderr
 
 
 def test_a_bad_option_after_the_fork_leaves_no_child(shop: Path) -> None:

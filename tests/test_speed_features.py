@@ -299,6 +299,21 @@ def test_later_rounds_are_needed(made: dict[str, Path]) -> None:
     assert [f[:3] for f in findings if f[0] == "MX201"] == [("MX201", "app/views.py", 9)]
 
 
+def test_a_package_that_re_exports_its_client_is_parsed_in_the_first_round(
+    made: dict[str, Path],
+) -> None:
+    """The feature modules import the client from ``shopapp/tracking/__init__.py``,
+    which imports it from ``client.py``: parsed with them, it saves the round that
+    would find it (and the round after, which finds the URL module importing the views)."""
+    root = made["bench:app"]
+    findings = located(root, Options(prefilter=True))
+    stats = summaries.LAST_STATS
+    assert stats.reasons["shopapp/tracking/__init__.py"] == "imported by and importing those"
+    assert stats.reasons["shopapp/urls.py"] == "imports (round 1)"
+    assert stats.rounds == 2
+    assert findings == located(root, Options(prefilter=False))
+
+
 def test_needed_modules_are_followed(made: dict[str, Path]) -> None:
     """A secret and a pseudonymiser in modules that only the values' imports lead to."""
     root = made["inline:classes"]
@@ -662,12 +677,14 @@ def test_start_does_not_import_the_analysis(args: list[str], tmp_path: Path) -> 
 def test_a_run_served_from_the_cache_does_not_import_libcst(tmp_path: Path) -> None:
     root = tmp_path / "shop"
     copy(EXAMPLE, root)
-    assert "libcst" in imported_after(["check", ".", "-o", os.devnull], root)
-    assert "libcst" not in imported_after(["check", ".", "-o", os.devnull], root)
+    # One job: no early child parses for the run, so parsing would import libcst here.
+    args = ["check", ".", "-o", os.devnull, "--jobs", "1"]
+    assert "libcst" in imported_after(args, root)
+    assert "libcst" not in imported_after(args, root)
     # A change to a file that tracks nothing: analysed again, still without libcst.
     manage = root / "manage.py"
     manage.write_text(manage.read_text(encoding="utf-8") + "# changed\n", encoding="utf-8")
-    assert "libcst" not in imported_after(["check", ".", "-o", os.devnull], root)
+    assert "libcst" not in imported_after(args, root)
 
 
 # -- a file that takes too long -------------------------------------------------------------
