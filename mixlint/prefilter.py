@@ -41,6 +41,7 @@ for a reason the sniff does not recognise is not reported (MX001);
 from __future__ import annotations
 
 import ast
+import copyreg
 import hashlib
 import io
 import re
@@ -70,6 +71,11 @@ class Facts:
     sha: str  # sha256 of the bytes
     flags: int  # STRONG | DATA | COMMENT | SNIFF
     imports: tuple[Import, ...] = ()
+
+
+# The cache's manifest holds one per file: loading a constructor call is twice as fast
+# as the generic ``__setstate__`` of a slotted dataclass.
+copyreg.pickle(Facts, lambda facts: (Facts, (facts.sha, facts.flags, facts.imports)))
 
 
 # -- reading one file -------------------------------------------------------------

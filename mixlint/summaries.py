@@ -57,8 +57,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -78,6 +76,8 @@ from mixlint.cache import (
 from mixlint.model import FileProblem, Finding, ModuleSummary, ProjectModel
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from mixlint.checks.base import CheckContext
     from mixlint.config import Config
     from mixlint.prefilter import Exports, Facts, Scanner
@@ -88,6 +88,9 @@ Result = ModuleSummary | FileProblem
 PARALLEL_MIN_FILES = 8  # fewer files to parse than this: in-process (unless a pool runs)
 PARALLEL_MIN_SCAN_BYTES = 4 * 1024 * 1024  # less text to prefilter than this: in-process
 CHUNKS_PER_WORKER = 4
+# Writing one file's entry of the prefilter's manifest costs about 1/30 of reading the
+# file and its facts again (10 us against 0.3 ms, standard library files).
+MANIFEST_ENTRIES_PER_SCAN = 32
 # libcst's parser (native code, and the alarm cannot stop it) is slowest on files of
 # one-token statements (`a[1]`, `f(1)`, bare names): 30-55 KB/s measured on one core of a
 # 2-CPU machine, against ~200 KB/s for real code (mixlint's and libcst's own sources).
@@ -415,14 +418,20 @@ def _forked_pool(
 ) -> ProcessPoolExecutor:
     """``jobs`` worker processes, set up by ``initializer(*setup)``; forked on Linux,
     so that they share what this process imported."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # here: most runs need no pool
+
     context: Any = None
     if sys.platform.startswith("linux"):
-        import multiprocessing
-
         context = multiprocessing.get_context("fork")
     return ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=initializer, initargs=setup
     )
+
+
+class _Unanswered(Exception):
+    """The worker pool broke, or the early child ended (or did not answer in time),
+    before answering all it was given."""
 
 
 class EarlyParser:
@@ -438,9 +447,6 @@ class EarlyParser:
 
     MAX_FILES = 64  # named files summarised ahead; more: parsed with the rest
     STOP_SECONDS = 5.0  # for the child to stop its workers and end
-
-    class Gone(Exception):
-        """The child ended (or did not answer in time) before answering an order."""
 
     def __init__(self, child: killable.Child, orders: int, answers: int, named: bool) -> None:
         self.child = child
@@ -516,7 +522,7 @@ class EarlyParser:
             message = _receive_message(self._answers, deadline)
             if message is None:
                 self.close()
-                raise self.Gone
+                raise _Unanswered
             if not message:
                 return  # the order is done
             indexes, values = loads(message)
@@ -947,7 +953,10 @@ class _Facts:
         made.paths = paths
         made.selection = selection
         made.cache, made.root, made.signature, made.recorded = cache, root, signature, recorded
-        if cache is not None and (todo or len(recorded) != len(known)):
+        # Rewriting the manifest (every file's facts) can cost more than reading the
+        # few changed files again next time.
+        gone = len(known.keys() - recorded.keys())
+        if cache is not None and (len(todo) * MANIFEST_ENTRIES_PER_SCAN > len(order) or gone):
             cache.store_facts(root, signature, recorded, selection)
         return made
 
@@ -1216,6 +1225,8 @@ class _Run:
             pool = self.workers.get()
         if pool is None:
             return None
+        from concurrent.futures.process import BrokenProcessPool
+
         self.stats.parallel = True
         try:
             futures = [
@@ -1225,7 +1236,16 @@ class _Run:
         except (BrokenProcessPool, RuntimeError):
             self.workers.fail()
             return None
-        return todo, ((indexes, future.result()) for indexes, future in futures)
+
+        def answered() -> Iterator[tuple[list[int], list[Any]]]:
+            try:
+                for indexes, future in futures:
+                    yield indexes, future.result()
+            except BrokenProcessPool:
+                self.workers.fail()
+                raise _Unanswered from None
+
+        return todo, answered()
 
     def _finish(self, todo: list[str], answers: Iterator[tuple[list[int], list[Any]]]) -> list[str]:
         """Keep the summaries as they come; the files still to summarise in-process
@@ -1244,9 +1264,7 @@ class _Run:
                     self._keep(relative, *found)
                     if sha:
                         self.shas[relative] = sha
-        except BrokenProcessPool:
-            self.workers.fail()
-        except EarlyParser.Gone:
+        except _Unanswered:
             pass
         return [relative for relative, done in zip(todo, answered, strict=True) if not done]
 
@@ -1269,6 +1287,8 @@ def _map(
 ) -> list[Any] | None:
     """``function`` over chunks of ``items`` in the pool, results in item order;
     None when the pool broke (the caller then works in-process)."""
+    from concurrent.futures.process import BrokenProcessPool
+
     chunks = _chunks(len(items), jobs * CHUNKS_PER_WORKER)
     futures: list[tuple[list[int], Future[list[Any]]]] = []
     try:

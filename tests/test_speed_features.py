@@ -349,6 +349,43 @@ def test_cache_finds_the_same(name: str, made: dict[str, Path], tmp_path: Path) 
         assert summaries.LAST_STATS.cached > 0
 
 
+def test_few_changed_files_are_read_again_rather_than_the_manifest_rewritten(
+    tmp_path: Path,
+) -> None:
+    """In a project of 40 files, one changed file: the prefilter's manifest is left as
+    it is, so the file is read again by every run, until more have changed."""
+    files = {
+        f"app/helpers_{n:02}.py": f"def helper_{n}(x):\n    return x + {n}\n" for n in range(38)
+    }
+    files["app/__init__.py"] = ""
+    files["app/views.py"] = 'from mixpanel import Mixpanel\n\nmp = Mixpanel("token")\n'
+    root = write_project(tmp_path / "project", files)
+    for path in root.rglob("*.py"):
+        os.utime(path, ns=(1, 1))  # old enough for their stats to be trusted
+    cache = tmp_path / "cache"
+    options = Options(cache=True, cache_dir=cache, prefilter=True)
+    expected = located(root, options)
+    manifest = next((cache / "v1").glob("files-*"))
+    written = manifest.read_bytes()
+    helper = root / "app" / "helpers_07.py"
+    for run in range(3):
+        helper.write_text(f"def helper_7(x):\n    return x * {run}\n", encoding="utf-8")
+        os.utime(helper, ns=(run + 2, run + 2))
+        assert located(root, options) == expected
+        assert summaries.LAST_STATS.scanned == 1
+        assert manifest.read_bytes() == written
+    # Two changed files of 40: rewriting the manifest costs less than reading them again.
+    many = [root / "app" / f"helpers_{n:02}.py" for n in range(2)]
+    for path in many:
+        path.write_text(path.read_text(encoding="utf-8") + "# changed\n", encoding="utf-8")
+        os.utime(path, ns=(1, 1))
+    assert located(root, options) == expected
+    assert summaries.LAST_STATS.scanned == 3
+    assert manifest.read_bytes() != written
+    located(root, options)
+    assert summaries.LAST_STATS.scanned == 0
+
+
 def test_changed_file_is_analysed_again(made: dict[str, Path], tmp_path: Path) -> None:
     root = tmp_path / "chain"
     copy(made["inline:chain"], root)
