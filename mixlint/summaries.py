@@ -1074,9 +1074,11 @@ class _Run:
         for relative in selector.go_betweens(wanted):
             wanted.add(relative)
             self.stats.reasons[relative] = "imported by and importing those"
-        # A run that starts from the files the last run parsed rarely needs a second
-        # round: its first model is complete (the rounds need each function's direct
-        # tracking calls and callers only, what makes a function relevant).
+        # The rounds need each function's direct tracking calls and callers only (what
+        # makes a function relevant), a cheaper model. But the round that turns out to be
+        # the last can as well make the complete model at once: a run that starts from
+        # the files the last run parsed rarely needs a second round, and the rounds after
+        # the first add few files and are mostly the last.
         complete = bool(facts.selection & known)
         while True:
             self.stats.rounds += 1
@@ -1094,7 +1096,7 @@ class _Run:
             wanted = found.candidates | found.needed
             if not wanted:
                 break
-            complete = False
+            complete = True
             for relative in found.candidates:
                 self.stats.reasons[relative] = f"imports (round {self.stats.rounds})"
             for relative in found.needed - found.candidates:
