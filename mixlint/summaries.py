@@ -201,27 +201,29 @@ class PathNames:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._prefix = str(root).rstrip("/") + "/"  # a file directly in the root: fallback
-        self._real: dict[Path, str] = {}
+        # Keyed by the path's text: hashing a Path joins its parts again each time.
+        self._real: dict[str, str] = {}
         self._init: dict[Path, bool] = {}
-        self._folders: dict[Path, tuple[tuple[str, ...], str]] = {}
-        self._relative: dict[Path, str] = {}
+        self._folders: dict[str, tuple[tuple[str, ...], str]] = {}
+        self._relative: dict[str, str] = {}
         self._module_name: type[ModuleName] | None = None
 
     def relative(self, path: Path) -> str:
         """The path, resolved, relative to the root; else as given, relative to the root
         if it can be; else as given."""
-        found = self._relative.get(path)
+        text = str(path)
+        found = self._relative.get(text)
         if found is None:
-            found = self._relative[path] = self._resolve_relative(path)
+            found = self._relative[text] = self._resolve_relative(path, text)
         return found
 
-    def _resolve_relative(self, path: Path) -> str:
+    def _resolve_relative(self, path: Path, text: str) -> str:
         root = self.root
         try:
-            if os.path.islink(path):
+            if os.path.islink(text):
                 resolved = path.resolve()
             else:
-                folder = path.parent
+                folder, name = _split(text)
                 parent = self._real.get(folder)
                 if parent is None:
                     parent = self._real[folder] = os.path.realpath(folder)
@@ -230,8 +232,8 @@ class PathNames:
                     and len(parent) > len(self._prefix)
                     and parent.startswith(self._prefix)
                 ):
-                    return f"{parent[len(self._prefix) :]}/{path.name}"
-                resolved = Path(parent, path.name)
+                    return f"{parent[len(self._prefix) :]}/{name}"
+                resolved = Path(parent, name)
             return resolved.relative_to(root).as_posix()
         except ValueError:
             try:
@@ -252,18 +254,20 @@ class PathNames:
             from mixlint.project import ModuleName
 
             self._module_name = ModuleName
-        packages, source_root = self._folder(path.parent)
-        is_package = path.name == "__init__.py"
-        parts = packages if is_package else (*packages, path.stem)
+        folder, name = _split(str(path))
+        packages, source_root = self._folder(folder)
+        is_package = name == "__init__.py"
+        stem = name[:-3] if name.endswith(".py") else path.stem
+        parts = packages if is_package else (*packages, stem)
         return self._module_name(".".join(parts), is_package, source_root)
 
-    def _folder(self, folder: Path) -> tuple[tuple[str, ...], str]:
+    def _folder(self, folder: str) -> tuple[tuple[str, ...], str]:
         """The packages a folder's modules are in, and its source root."""
         found = self._folders.get(folder)
         if found is None:
             root = self.root
             parts: list[str] = []
-            current = folder
+            current = Path(folder)
             while self.has_init(current) and current != root.parent:
                 parts.insert(0, current.name)
                 if current == root:
@@ -277,6 +281,14 @@ class PathNames:
             found = (tuple(parts), "" if source_root == "." else source_root)
             self._folders[folder] = found
         return found
+
+
+def _split(path: str) -> tuple[str, str]:
+    """(folder, name) of a path's text, as ``Path.parent`` and ``Path.name`` give them."""
+    folder, separator, name = path.rpartition(os.sep)
+    if not separator:
+        return ".", name
+    return folder or os.sep, name
 
 
 # -- mixlint check, remembered -----------------------------------------------------------
