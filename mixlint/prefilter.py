@@ -18,6 +18,11 @@ difference to the findings. The first reasons are read from the file alone
   merge-conflict markers, and CPython's parser confirms the syntax error), so that
   MX001 is reported as before.
 
+The first round also parses the files between those: imported by one of them and
+importing one of them (``go_betweens``: a package's ``__init__`` re-exporting its
+client), which would mostly join a round later. Parsing more than needed never
+changes the findings, only the time.
+
 Then, in rounds until nothing changes (``Selector``), the files parsed so far
 are resolved and extracted as usual, and their *relevant* names are found: the
 functions that contain tracking calls or build SDK objects, their callers (all

@@ -1085,7 +1085,7 @@ class _Run:
             self.stats.reasons[relative] = "text or last run"
         for relative in selector.go_betweens(wanted):
             wanted.add(relative)
-            self.stats.reasons[relative] = "imported by and importing those"
+            self.stats.reasons[relative] = "between selected files"
         # The rounds need each function's direct tracking calls and callers only (what
         # makes a function relevant), a cheaper model. But the round that turns out to be
         # the last can as well make the complete model at once: a run that starts from
