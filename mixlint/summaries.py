@@ -1162,8 +1162,8 @@ class _Run:
     def summarise(self, relatives: Sequence[str]) -> None:
         """Summaries of ``relatives`` into ``self.results``: cached, else parsed.
 
-        The files to parse go to the workers first, so that they parse (and import
-        libcst) while this process reads the cached summaries.
+        The files to parse go to the early child (else the workers) first, so that
+        they are parsed while this process reads the cached summaries.
         """
         cache = self.cache
         cached: list[tuple[str, str]] = []
