@@ -631,11 +631,7 @@ def _serve_parses(orders: int, answers: int) -> None:
                 pool = _forked_pool(
                     options.jobs, _init_under_early_child, (config, cache, _timeout, _refs)
                 )
-            futures = [
-                (indexes, pool.submit(_summarise_chunk, [tasks[i] for i in indexes]))
-                for indexes in _chunks(len(tasks), options.jobs * CHUNKS_PER_WORKER)
-            ]
-            for indexes, future in futures:
+            for indexes, future in _submit(pool, _summarise_chunk, tasks, options.jobs):
                 _send_message(answers, dumps((indexes, future.result())))
             _send_message(answers, b"")
     finally:
@@ -1045,19 +1041,11 @@ class _Run:
     # -- the pipeline
 
     def model(self) -> ProjectModel:
-        from mixlint.project import assemble
-
         if not self.options.prefilter:
             if self.cache is not None:
                 self.shas.update(self._facts().shas)
             self.summarise(self.order)
-            return assemble(
-                self.root,
-                self.order,
-                self.names,
-                [self.results[r] for r in self.order],
-                self.config,
-            )
+            return self._assembled()
         from mixlint.prefilter import ModuleInfo, ModuleTable, Selector
 
         facts = self._facts()
@@ -1095,14 +1083,7 @@ class _Run:
         while True:
             self.stats.rounds += 1
             self.summarise([r for r in self.order if r in wanted and r not in self.results])
-            model = assemble(
-                self.root,
-                self.order,
-                self.names,
-                [self.results[r] for r in self.order if r in self.results],
-                self.config,
-                direct_only=not complete,
-            )
+            model = self._assembled(direct_only=not complete)
             selector.preloaded = self.refs
             found = selector.next_round(model.modules, model, self.results.keys())
             wanted = found.candidates | found.needed
@@ -1114,19 +1095,26 @@ class _Run:
             for relative in found.needed - found.candidates:
                 self.stats.reasons[relative] = f"needed (round {self.stats.rounds})"
         if not complete:
-            model = assemble(
-                self.root,
-                self.order,
-                self.names,
-                [self.results[r] for r in self.order if r in self.results],
-                self.config,
-            )
+            model = self._assembled()
         self.stats.skipped = len(self.order) - len(self.results)
         facts.remember(set(self.results))
         if _current is not None and _current.root == self.root:
             _current.selection = set(self.results)
             _current.exports = found.exports
         return model
+
+    def _assembled(self, direct_only: bool = False) -> ProjectModel:
+        """The model of the files summarised so far."""
+        from mixlint.project import assemble
+
+        return assemble(
+            self.root,
+            self.order,
+            self.names,
+            [self.results[r] for r in self.order if r in self.results],
+            self.config,
+            direct_only=direct_only,
+        )
 
     def _broken(self, named: AbstractSet[str]) -> set[str]:
         """Of the files named on the command line, those CPython cannot parse: they are
@@ -1243,10 +1231,7 @@ class _Run:
 
         self.stats.parallel = True
         try:
-            futures = [
-                (indexes, pool.submit(_summarise_chunk, [tasks[i] for i in indexes]))
-                for indexes in _chunks(len(tasks), self.options.jobs * CHUNKS_PER_WORKER)
-            ]
+            futures = _submit(pool, _summarise_chunk, tasks, self.options.jobs)
         except (BrokenProcessPool, RuntimeError):
             self.workers.fail()
             return None
@@ -1303,11 +1288,8 @@ def _map(
     None when the pool broke (the caller then works in-process)."""
     from concurrent.futures.process import BrokenProcessPool
 
-    chunks = _chunks(len(items), jobs * CHUNKS_PER_WORKER)
-    futures: list[tuple[list[int], Future[list[Any]]]] = []
     try:
-        for indexes in chunks:
-            futures.append((indexes, pool.submit(function, [items[i] for i in indexes], *extra)))
+        futures = _submit(pool, function, items, jobs, *extra)
         results: list[Any] = [None] * len(items)
         for indexes, future in futures:
             for index, value in zip(indexes, future.result(), strict=True):
@@ -1315,6 +1297,21 @@ def _map(
     except BrokenProcessPool:
         return None
     return results
+
+
+def _submit(
+    pool: ProcessPoolExecutor,
+    function: Callable[..., list[Any]],
+    items: Sequence[Any],
+    jobs: int,
+    *extra: Any,
+) -> list[tuple[list[int], Future[list[Any]]]]:
+    """``function(chunk, *extra)`` submitted for each chunk of ``items``, with the
+    indexes of the chunk's items."""
+    return [
+        (indexes, pool.submit(function, [items[i] for i in indexes], *extra))
+        for indexes in _chunks(len(items), jobs * CHUNKS_PER_WORKER)
+    ]
 
 
 def _chunks(count: int, wanted: int) -> list[list[int]]:
