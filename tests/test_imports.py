@@ -1,8 +1,9 @@
 """mixlint's modules import each other one way only: the pipeline reads top-down.
 
 Every ``import`` of every module of the package counts: at the top, inside a
-function (the lazy imports that keep start-up fast) and under ``TYPE_CHECKING``
-(a type-only import still says that one module knows the other). The graph they
+function (the lazy imports that keep start-up fast), under ``TYPE_CHECKING`` (a
+type-only import still says that one module knows the other) and by name in a
+string (``importlib.import_module``, the modules pickle may load from the cache). The graph they
 make must have no cycle. Importing ``a.b.c`` also runs the ``__init__`` of ``a.b``;
 that implicit arrow is not counted, so that a package's ``__init__`` may gather what
 its own modules define (as ``mixlint.run`` does).
@@ -46,6 +47,10 @@ def imported(name: str, path: Path, modules: dict[str, Path]) -> Iterator[str]:
                 f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
                 for alias in node.names
             ]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            # A module named whole in a string is imported by name (``importlib``, the
+            # cache's unpickler).
+            targets = [node.value]
         else:
             continue
         yield from (target for target in targets if target in modules and target != name)
@@ -98,12 +103,29 @@ def test_the_graph_is_read_in_full() -> None:
     assert "mixlint.project" in graph["mixlint.run.rounds"]
     assert "mixlint.killable" in graph["mixlint.run.summarise"]  # `from mixlint import killable`
     assert "mixlint.checks.base" in graph["mixlint.checks"]
+    assert "mixlint.collect" in graph["mixlint.run.summarise"]  # by name: import_parser
 
 
 def test_a_cycle_is_found() -> None:
     assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
     assert cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
     assert cycle({"a": {"a"}}) == ["a", "a"]
+
+
+# The modules of ``mixlint.run`` in the order its docstring introduces them: each may
+# import only those before it.
+RUN_LAYERS = ["options", "summarise", "workers", "early", "facts", "rounds", "memo"]
+
+
+def test_each_module_of_the_run_imports_only_those_below_it() -> None:
+    graph = import_graph()
+    for index, name in enumerate(RUN_LAYERS):
+        below = {f"mixlint.run.{lower}" for lower in RUN_LAYERS[:index]}
+        inside = {m for m in graph[f"mixlint.run.{name}"] if m.startswith("mixlint.run")}
+        assert inside <= below, (name, sorted(inside - below))
+    assert {m for m in graph if m.startswith("mixlint.run.")} == {
+        f"mixlint.run.{name}" for name in RUN_LAYERS
+    }
 
 
 def test_the_run_machinery_is_above_the_analysis() -> None:

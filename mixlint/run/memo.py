@@ -8,8 +8,8 @@ hook) whose changed files are all files the prefilter leaves unparsed, and still
 leaves unparsed, takes its findings from the last run on the whole project
 (``from_project``).
 
-May import ``mixlint.run.options``, ``mixlint.run.facts`` and
-``mixlint.run.summarise``; ``mixlint.prefilter`` where used.
+May import the modules of ``mixlint.run`` below it (``options``, ``summarise``,
+``facts``; ``workers`` for its type); ``mixlint.prefilter`` where used.
 """
 
 from __future__ import annotations
