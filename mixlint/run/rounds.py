@@ -81,6 +81,8 @@ def produce_model(
 
 
 class _Run:
+    """One ``produce_model``: the files, the summaries made so far and what it did."""
+
     def __init__(
         self,
         root: Path,
@@ -91,7 +93,7 @@ class _Run:
         state: RunState | None,
     ) -> None:
         self.root = root
-        self.state = state if state is not None and state.root == root else None
+        self.state = state
         self.order = list(dict.fromkeys(relative for relative, _ in files))
         self.paths: dict[str, Path] = {}
         for relative, path in files:
