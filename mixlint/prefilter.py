@@ -31,10 +31,15 @@ attributes that hold clients, SDK names or strings naming Mixpanel, classes
 with any of these, and the modules exporting them (also by ``import *``). An
 unparsed file joins when one of its import statements (read from the text,
 relative imports resolved as Python does) reaches a relevant name or module.
-The imports of the files whose values the rules read (tracking calls, SDK
-objects, strong files, importers of relevant names) are followed too, name by
-name through re-exports and into the functions and classes they name, so that
-constants, pseudonymisers and re-exported clients are all there.
+And the values the rules read are followed into the files they come from: the
+expressions of the tracking calls (at a wrapper's call site, the arguments that
+flow into the wrapper), of the SDK objects and of requests to the GDPR API, and
+every call in a file with deletion words or declared wrappers; name by name
+through globals, imports and re-exports into what a name holds (a global's
+values, a function's results, a class's bases), so that constants,
+pseudonymisers and helpers are all there. What a module merely refers to
+elsewhere (a function's body, a class's attributes, the arguments of a call
+that reaches tracking without passing them on) is not followed: no rule reads it.
 
 Everything another file can contribute to a finding reaches it through an
 import statement naming it, which is why the result equals a full parse's.
@@ -57,7 +62,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
-from mixlint.model import Expr, ExprKind, ModuleSummary, ProjectModel
+from mixlint.model import Expr, ExprKind, ModuleSummary, ProjectModel, Span
 
 FACTS_VERSION = 1
 MAX_FILE_BYTES = 10 * 1024 * 1024  # as mixlint.project: larger files are a problem (MX001)
@@ -511,22 +516,17 @@ class _ModuleRefs:
         self.summary = summary
         self._globals: dict[str, _Refs] = {}
         self._functions: dict[str, _Refs] = {}
-        self._bodies: dict[str, _Refs] = {}
         self._classes: dict[str, _Refs] = {}
-        self._all: _Refs | None = None
-        self._calls: dict[str, list[Expr]] | None = None
         self.methods: dict[str, list[str]] = {}
         for qualname, function in summary.functions.items():
             if function.class_name is not None:
                 self.methods.setdefault(function.class_name, []).append(qualname)
 
     def preload(self, data: RefsData) -> None:
-        globals_, functions, bodies, classes, everything = data
+        globals_, functions, classes = data
         self._globals = {name: _unpack(value) for name, value in globals_.items()}
         self._functions = {name: _unpack(value) for name, value in functions.items()}
-        self._bodies = {name: _unpack(value) for name, value in bodies.items()}
         self._classes = {name: _unpack(value) for name, value in classes.items()}
-        self._all = _unpack(everything)
 
     def global_(self, name: str) -> _Refs:
         refs = self._globals.get(name)
@@ -552,29 +552,6 @@ class _ModuleRefs:
             self._functions[qualname] = refs
         return refs
 
-    def body(self, qualname: str) -> _Refs:
-        """Everything a function (and the functions nested in it) refers to."""
-        refs = self._bodies.get(qualname)
-        if refs is None:
-            refs = _Refs()
-            seen: set[int] = set()
-            function = self.summary.functions.get(qualname)
-            if function is not None:
-                for value in (*function.returns, *function.decorators):
-                    refs.add(value, seen)
-                refs.annotation(function.return_annotation)
-                for param in function.params:
-                    refs.annotation(param.annotation)
-            for call in self.calls().get(qualname, ()):
-                refs.add(call, seen)
-            prefix = qualname + "."
-            for other in self.summary.functions:
-                if other.startswith(prefix):
-                    nested = self.body(other)
-                    _merge(refs, nested)
-            self._bodies[qualname] = refs
-        return refs
-
     def class_(self, qualname: str) -> _Refs:
         """A class's attributes and bases."""
         refs = self._classes.get(qualname)
@@ -591,37 +568,13 @@ class _ModuleRefs:
             self._classes[qualname] = refs
         return refs
 
-    def everything(self) -> _Refs:
-        if self._all is None:
-            refs = _Refs()
-            seen: set[int] = set()
-            summary = self.summary
-            for values in summary.globals.values():
-                for value in values:
-                    refs.add(value, seen)
-            for values in summary.class_attrs.values():
-                for value in values:
-                    refs.add(value, seen)
-            for bases in summary.class_bases.values():
-                for value in bases:
-                    refs.add(value, seen)
-            for function in summary.functions.values():
-                for value in (*function.returns, *function.decorators):
-                    refs.add(value, seen)
-                refs.annotation(function.return_annotation)
-                for param in function.params:
-                    refs.annotation(param.annotation)
-            for site in summary.calls:
-                refs.add(site.call, seen)
-            self._all = refs
-        return self._all
-
-    def calls(self) -> dict[str, list[Expr]]:
-        if self._calls is None:
-            self._calls = {}
-            for site in self.summary.calls:
-                self._calls.setdefault(site.function, []).append(site.call)
-        return self._calls
+    def bases(self, qualname: str) -> _Refs:
+        """A class's bases (not its attributes: what the rules read never reaches them)."""
+        refs = _Refs()
+        seen: set[int] = set()
+        for base in self.summary.class_bases.get(qualname, ()):
+            refs.add(base, seen)
+        return refs
 
 
 RefsData = tuple[Any, ...]
@@ -654,19 +607,8 @@ def module_refs(summary: ModuleSummary) -> RefsData:
     return (
         {name: _pack(refs.global_(name)) for name in summary.globals if name != "*"},
         {name: _pack(refs.function(name)) for name in summary.functions},
-        {name: _pack(refs.body(name)) for name in summary.functions},
         {name: _pack(refs.class_(name)) for name in summary.class_bases},
-        _pack(refs.everything()),
     )
-
-
-def _merge(into: _Refs, other: _Refs) -> None:
-    into.seed = into.seed or other.seed
-    into.names |= other.names
-    into.imports |= other.imports
-    into.defs |= other.defs
-    into.classes |= other.classes
-    into.attrs |= other.attrs
 
 
 @dataclass(slots=True)
@@ -682,21 +624,26 @@ class Round:
 class Selector:
     """The rounds of the prefilter over one project.
 
-    ``facts``: per file (relative path, in file order); ``table``: every module.
-    ``select`` gives the first files to parse; after each round's model,
-    ``next_round`` gives the files to add, until it gives none.
+    ``facts``: per file (relative path, in file order); ``table``: every module;
+    ``requests``: the callee names of HTTP requests (``requests.post``, ``post``), whose
+    URL and headers the rules read wherever they are. ``select`` gives the first files
+    to parse; after each round's model, ``next_round`` gives the files to add, until it
+    gives none.
     """
 
-    def __init__(self, facts: Mapping[str, Facts], table: ModuleTable) -> None:
+    def __init__(
+        self, facts: Mapping[str, Facts], table: ModuleTable, requests: Collection[str] = ()
+    ) -> None:
         self.facts = facts
         self.table = table
+        self.requests = frozenset(requests)
         self._refs: dict[str, _ModuleRefs] = {}
         self._head_cache: dict[str, frozenset[str]] = {}
-        self.vital: set[str] = set()
+        # Files with deletion API words or declared wrappers in their text: every call
+        # in them may be read (a GDPR request, a declared wrapper's call site).
+        self.data: set[str] = set()
         # path -> (summary, module_refs(summary)) known from the cache
-        self.preloaded: dict[
-            str, tuple[ModuleSummary, RefsData]
-        ] = {}  # files whose imports are followed (see module docstring)
+        self.preloaded: dict[str, tuple[ModuleSummary, RefsData]] = {}
 
     def select(self) -> set[str]:
         chosen = set()
@@ -705,8 +652,8 @@ class Selector:
             named = info is not None and "mixpanel" in info.module.lower()
             if facts.flags or named:
                 chosen.add(path)
-            if facts.flags & (STRONG | DATA) or named:
-                self.vital.add(path)
+            if facts.flags & DATA:
+                self.data.add(path)
         return chosen
 
     def go_betweens(self, selected: AbstractSet[str]) -> set[str]:
@@ -751,6 +698,68 @@ class Selector:
             found = self._head_cache[path] = frozenset(heads)
         return found
 
+    def read(
+        self,
+        modules: Mapping[str, ModuleSummary],
+        model: ProjectModel,
+        relevant: _Relevance,
+        direct_only: bool,
+    ) -> Iterator[tuple[str, Expr]]:
+        """The expressions whose values the rules read, with the file each stands in:
+        the tracking calls (of a wrapper call, what the wrapper sends: the arguments
+        that flow into it), the SDK objects, requests to the GDPR API (their token) and
+        every call of the ``data`` files. Without the wrappers (``direct_only``), every
+        call site of a relevant function, whole."""
+        for call in model.calls:
+            if call.kind != "wrapper" and call.call is not None:
+                yield call.path, call.call
+                continue
+            for expr in (call.event, *call.distinct_ids):
+                if expr is not None:
+                    yield call.path, expr
+            for part in (call.properties, call.meta, call.context):
+                if part is not None:
+                    yield call.path, part.expr
+        for obj in model.objects:
+            yield obj.path, obj.call
+        sites: dict[str, set[Span]] = {}
+        if direct_only:
+            for callee, callers in model.callers.items():
+                node = _function_node(callee)
+                if node is not None and node in relevant.relevant:
+                    for caller in callers:
+                        sites.setdefault(caller.path, set()).add(caller.span)
+        requests = self.requests
+        for path, summary in modules.items():
+            every = path in self.data
+            spans = sites.get(path, ())
+            for site in summary.calls:
+                expr = site.call
+                if every or expr.span in spans:
+                    yield path, expr
+                    continue
+                chain = site.callee.chain()
+                if (
+                    chain
+                    and (chain[-1] in requests or ".".join(chain) in requests)
+                    and self._names_the_api(expr, summary, relevant)
+                ):
+                    yield path, expr
+
+    @staticmethod
+    def _names_the_api(call: Expr, summary: ModuleSummary, relevant: _Relevance) -> bool:
+        """Can the URL of an HTTP request name the GDPR API (or Mixpanel)? Only through
+        a string naming it, here or in a relevant global: the file holding that string
+        is parsed for its own text, those re-exporting it as importers of relevant names."""
+        url = call.keyword("url")
+        refs = _Refs()
+        seen: set[int] = set()
+        for candidate in [url] if url is not None else call.args[:2]:
+            refs.add(candidate, seen)
+        return any(
+            node is None or node in relevant.relevant for node in relevant.resolve(refs, summary)
+        )
+
     def refs(self, summary: ModuleSummary) -> _ModuleRefs:
         found = self._refs.get(summary.path)
         if found is None or found.summary is not summary:
@@ -762,28 +771,25 @@ class Selector:
         return found
 
     def next_round(
-        self, modules: Mapping[str, ModuleSummary], model: ProjectModel, parsed: Collection[str]
+        self,
+        modules: Mapping[str, ModuleSummary],
+        model: ProjectModel,
+        parsed: Collection[str],
+        direct_only: bool = False,
     ) -> Round:
         """Files to add to ``parsed`` (every file already read, parse failures included).
 
-        ``model`` may hold direct tracking calls only (``assemble(direct_only=True)``):
-        a wrapper's call sites are among the callers of a relevant function.
+        ``direct_only``: ``model`` holds direct tracking calls only
+        (``assemble(direct_only=True)``); a wrapper's call sites are among the callers
+        of a relevant function.
         """
         relevant = _Relevance(self, modules, model)
         relevant.run()
         found = Round(exporting=set(relevant.exporting), exports=relevant.snapshot())
-        for call in model.calls:
-            self.vital.add(call.path)
-        for obj in model.objects:
-            self.vital.add(obj.path)
-        # The call sites of relevant functions: wrapper calls, whose arguments are read.
-        for callee, sites in model.callers.items():
-            node = _function_node(callee)
-            if node is not None and node in relevant.relevant:
-                self.vital.update(site.path for site in sites)
-        found.needed = _Needs(self, modules).run(
-            [modules[path] for path in self.vital if path in modules]
-        )
+        needs = _Needs(self, modules)
+        for path, expr in self.read(modules, model, relevant, direct_only):
+            needs.expression(path, expr)
+        found.needed = needs.run()
         # An import can only reach a parsed module through its first name (a package
         # or module of the project that is parsed): files importing nothing of the sort
         # are passed over without resolving their imports.
@@ -799,7 +805,6 @@ class Selector:
                 continue
             if relevant.imported_by(path, facts.imports):
                 found.candidates.add(path)
-        self.vital |= found.candidates
         found.needed -= set(parsed)
         found.candidates -= set(parsed)
         return found
@@ -1083,7 +1088,13 @@ def _function_node(function_id: str) -> Node | None:
 
 
 class _Needs:
-    """Unparsed modules that what the vital files refer to comes from, name by name."""
+    """Unparsed modules that what the rules read comes from, name by name.
+
+    From each expression read: its names, through the module's globals, imports and
+    re-exports, into what they hold: a global's values, a function's results (a
+    pseudonymiser, a helper, a factory), a class's bases. Not into a function's body
+    or a class's attributes, which no rule reads from a value.
+    """
 
     def __init__(self, selector: Selector, modules: Mapping[str, ModuleSummary]) -> None:
         self.selector = selector
@@ -1093,9 +1104,14 @@ class _Needs:
         self.visited: set[tuple[str, str]] = set()
         self._work: list[tuple[str, str]] = []
 
-    def run(self, vital: Iterable[ModuleSummary]) -> set[str]:
-        for summary in vital:
-            self.follow(self.selector.refs(summary).everything(), summary)
+    def expression(self, path: str, expr: Expr) -> None:
+        summary = self.modules.get(path)
+        if summary is not None:
+            refs = _Refs()
+            refs.add(expr, set())
+            self.follow(refs, summary)
+
+    def run(self) -> set[str]:
         while self._work:
             path, name = self._work.pop()
             self.name(path, name)
@@ -1143,11 +1159,9 @@ class _Needs:
             for star in summary.globals["*"]:
                 self.dotted(f"{star.value!s}.{name}", path)
         if name in summary.functions:
-            self.follow(refs.body(name), summary)
+            self.follow(refs.function(name), summary)
         if name in summary.class_bases:
-            self.follow(refs.class_(name), summary)
-            for method in refs.methods.get(name, ()):
-                self.follow(refs.body(method), summary)
+            self.follow(refs.bases(name), summary)
 
 
 def scan_files(

@@ -139,7 +139,10 @@ class _Run:
                 for relative in self.order
             ]
         )
-        selector = Selector(facts.facts, table)
+        from mixlint.sdk import load_sdk
+
+        sdk = load_sdk()
+        selector = Selector(facts.facts, table, sdk.http_methods | sdk.http_clients)
         known = set(self.order)
         wanted = (
             selector.select()
@@ -163,7 +166,9 @@ class _Run:
             self.summarise([r for r in self.order if r in wanted and r not in self.results])
             model = self._assembled(direct_only=not complete)
             selector.preloaded = self.refs
-            found = selector.next_round(model.modules, model, self.results.keys())
+            found = selector.next_round(
+                model.modules, model, self.results.keys(), direct_only=not complete
+            )
             wanted = found.candidates | found.needed
             if not wanted:
                 break
