@@ -62,7 +62,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
-from mixlint.model import Expr, ExprKind, ModuleSummary, ProjectModel, Span
+from mixlint.model import CallSite, Expr, ExprKind, ModuleSummary, ProjectModel, Span
 
 FACTS_VERSION = 1
 MAX_FILE_BYTES = 10 * 1024 * 1024  # as mixlint.project: larger files are a problem (MX001)
@@ -412,12 +412,16 @@ class _Refs:
 
     seed: bool = False
     names: set[str] = field(default_factory=set)
-    imports: set[str] = field(default_factory=set)
+    # an import's target and the attributes read from it: ("pkg", ("sub", "client"))
+    imports: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
     defs: set[str] = field(default_factory=set)  # "def:qualname" / "class:qualname"
     classes: set[str] = field(default_factory=set)  # self's class
     attrs: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)  # name.attr.attr
 
-    def add(self, expr: Expr | None, seen: set[int]) -> None:
+    def add(self, expr: Expr | None, seen: set[int], spine: bool = False) -> None:
+        """What ``expr`` refers to. ``spine``: only what decides what the expression is
+        (what the resolver reads): not the arguments of a call, the index of a
+        subscript, the test of a condition, nor the parts of a string or a sum."""
         if expr is None:
             return
         stack = [expr]
@@ -438,7 +442,7 @@ class _Refs:
                     self.names.add(str(node.value))
                 continue
             if kind is ExprKind.IMPORT:
-                self.imports.add(str(node.value))
+                self.imports.add((str(node.value), ()))
                 continue
             if kind is ExprKind.PARAM:
                 self.annotation(node.annotation)
@@ -452,6 +456,9 @@ class _Refs:
             ):
                 self.defs.add(node.value)
             if kind is ExprKind.ATTR and self.dotted(node, stack):
+                continue
+            if spine:
+                _spine(node, stack)
                 continue
             if node.base is not None:
                 stack.append(node.base)
@@ -479,7 +486,7 @@ class _Refs:
             and current.origin is not None
             and (current.origin.kind is ExprKind.IMPORT)
         ):
-            self.imports.add(".".join((str(current.origin.value), *attrs)))
+            self.imports.add((str(current.origin.value), tuple(attrs)))
             return True
         if current.kind is ExprKind.NAME and current.origin is None:
             self.attrs.add((str(current.value), tuple(attrs)))
@@ -504,6 +511,16 @@ class _Refs:
                 self.names.add(head)
 
 
+def _spine(node: Expr, stack: list[Expr]) -> None:
+    """The parts of ``node`` that decide what it is, as ``ProjectIndex.symbol`` reads it."""
+    kind = node.kind
+    if kind in (ExprKind.CALL, ExprKind.SUBSCRIPT, ExprKind.ITER, ExprKind.STARRED):
+        if node.base is not None:
+            stack.append(node.base)
+    elif kind in (ExprKind.SEQ, ExprKind.COND, ExprKind.BOOLOP):
+        stack.extend(node.args)
+
+
 def _seed_string(value: str) -> bool:
     lowered = value.lower()
     return any(seed in lowered for seed in _SEED_STRINGS)
@@ -517,6 +534,7 @@ class _ModuleRefs:
         self._globals: dict[str, _Refs] = {}
         self._functions: dict[str, _Refs] = {}
         self._classes: dict[str, _Refs] = {}
+        self._callees: list[_Refs] | None = None
         self.methods: dict[str, list[str]] = {}
         for qualname, function in summary.functions.items():
             if function.class_name is not None:
@@ -567,6 +585,16 @@ class _ModuleRefs:
                         refs.add(value, seen)
             self._classes[qualname] = refs
         return refs
+
+    def callees(self) -> list[_Refs]:
+        """What decides the callee of each call."""
+        if self._callees is None:
+            self._callees = []
+            for site in self.summary.calls:
+                refs = _Refs()
+                refs.add(site.callee, set(), spine=True)
+                self._callees.append(refs)
+        return self._callees
 
     def bases(self, qualname: str) -> _Refs:
         """A class's bases (not its attributes: what the rules read never reaches them)."""
@@ -626,13 +654,16 @@ class Selector:
 
     ``facts``: per file (relative path, in file order); ``table``: every module;
     ``requests``: the callee names of HTTP requests (``requests.post``, ``post``), whose
-    URL and headers the rules read wherever they are. ``select`` gives the first files
-    to parse; after each round's model, ``next_round`` gives the files to add, until it
-    gives none.
+    URL and headers the rules read wherever they are.
+    ``select`` gives the first files to parse; after each round's model,
+    ``next_round`` gives the files to add, until it gives none.
     """
 
     def __init__(
-        self, facts: Mapping[str, Facts], table: ModuleTable, requests: Collection[str] = ()
+        self,
+        facts: Mapping[str, Facts],
+        table: ModuleTable,
+        requests: Collection[str] = (),
     ) -> None:
         self.facts = facts
         self.table = table
@@ -698,7 +729,7 @@ class Selector:
             found = self._head_cache[path] = frozenset(heads)
         return found
 
-    def read(
+    def values_read(
         self,
         modules: Mapping[str, ModuleSummary],
         model: ProjectModel,
@@ -756,9 +787,7 @@ class Selector:
         seen: set[int] = set()
         for candidate in [url] if url is not None else call.args[:2]:
             refs.add(candidate, seen)
-        return any(
-            node is None or node in relevant.relevant for node in relevant.resolve(refs, summary)
-        )
+        return relevant.reaches(refs, summary)
 
     def refs(self, summary: ModuleSummary) -> _ModuleRefs:
         found = self._refs.get(summary.path)
@@ -776,20 +805,43 @@ class Selector:
         model: ProjectModel,
         parsed: Collection[str],
         direct_only: bool = False,
+        unread: Callable[[list[tuple[ModuleSummary, CallSite]]], set[str]] | None = None,
     ) -> Round:
         """Files to add to ``parsed`` (every file already read, parse failures included).
 
         ``direct_only``: ``model`` holds direct tracking calls only
         (``assemble(direct_only=True)``); a wrapper's call sites are among the callers
-        of a relevant function.
+        of a relevant function. ``unread``: the files the extractor would look into, and
+        does not have, to classify some calls (``mixlint.project.unread_files``).
         """
         relevant = _Relevance(self, modules, model)
         relevant.run()
         found = Round(exporting=set(relevant.exporting), exports=relevant.snapshot())
         needs = _Needs(self, modules)
-        for path, expr in self.read(modules, model, relevant, direct_only):
+        for path, expr in self.values_read(modules, model, relevant, direct_only):
             needs.expression(path, expr)
         found.needed = needs.run()
+        # What the resolver reads to find what a call that may reach a relevant name
+        # calls: of the unparsed files, only the packages above relevant modules can
+        # matter there, as namespaces (``pkg.metrics.client.shared``): any other holds
+        # nothing relevant and leads to nothing relevant, or one of its import statements
+        # would have reached it. Those the callees name (all at once, down the chain),
+        # and those the extractor itself looks into and does not have (a class's
+        # attribute holding ``pkg.metrics.client.shared``).
+        namespaces = _Needs(self, modules)
+        sites: list[tuple[ModuleSummary, CallSite]] = []
+        for summary in modules.values():
+            for site, callee in zip(summary.calls, self.refs(summary).callees(), strict=True):
+                if relevant.reaches(callee, summary):
+                    namespaces.follow(callee, summary)
+                    sites.append((summary, site))
+        looked_into = namespaces.run() | (unread(sites) if unread is not None else set())
+        infos = self.table.infos
+        found.needed.update(
+            path
+            for path in looked_into
+            if path in infos and infos[path].is_package and relevant.ancestor(infos[path].module)
+        )
         # An import can only reach a parsed module through its first name (a package
         # or module of the project that is parsed): files importing nothing of the sort
         # are passed over without resolving their imports.
@@ -957,8 +1009,8 @@ class _Relevance(_Reach):
             yield ("f" if prefix == "def" else "c", path, qualname)
         for qualname in refs.classes:
             yield ("c", path, qualname)
-        for dotted in refs.imports:
-            yield from self.imported(dotted, path)
+        for target, attrs in refs.imports:
+            yield from self.imported(".".join((target, *attrs)), path)
         for name, attrs in refs.attrs:
             bindings = summary.globals.get(name, ())
             if bindings and all(value.kind is ExprKind.IMPORT for value in bindings):
@@ -1058,6 +1110,10 @@ class _Relevance(_Reach):
             return node in self.relevant
         return False
 
+    def reaches(self, refs: _Refs, summary: ModuleSummary) -> bool:
+        """Does what ``refs`` refers to in ``summary`` hold anything relevant?"""
+        return any(node is None or node in self.relevant for node in self.resolve(refs, summary))
+
     def ancestor(self, module: str) -> bool:
         """Is ``module`` a package above a relevant module?"""
         if self._ancestors is None:
@@ -1119,8 +1175,8 @@ class _Needs:
 
     def follow(self, refs: _Refs, summary: ModuleSummary) -> None:
         path = summary.path
-        for dotted in refs.imports:
-            self.dotted(dotted, path)
+        for target, attrs in refs.imports:
+            self.dotted(target, attrs, path)
         for name in refs.names:
             self.push(path, name)
         for definition in refs.defs:
@@ -1131,17 +1187,31 @@ class _Needs:
             self.push(path, name)
             for value in summary.globals.get(name, ()):
                 if value.kind is ExprKind.IMPORT:
-                    self.dotted(".".join((str(value.value), *attrs)), path)
+                    self.dotted(str(value.value), attrs, path)
 
-    def dotted(self, dotted: str, importer: str) -> None:
-        target, attrs = self.table.cut(dotted, importer)
+    def dotted(self, value: str, attrs: tuple[str, ...], importer: str) -> None:
+        """An import's target (``value``) and the attributes read from it: the module it
+        names, then each module the attributes go through (``import pkg.sub`` binds
+        ``pkg``, and ``pkg.sub.client`` is read from ``pkg``, then from ``pkg.sub``,
+        as the resolver does), up to the name read from the last one."""
+        table = self.table
+        target, rest = table.cut(value, importer)
         if target is None:
             return
-        if target.path not in self.modules:
-            self.needed.add(target.path)
-            return
-        if attrs:
-            self.push(target.path, attrs[0])
+        chain = (*value.split("."), *attrs)
+        size = len(chain) - len(rest) - len(attrs)
+        while True:
+            if target.path not in self.modules:
+                self.needed.add(target.path)
+                return
+            if size == len(chain):
+                return
+            self.push(target.path, chain[size])
+            size += 1
+            below = table.find(".".join(chain[:size]), importer)
+            if below is None:
+                return
+            target = below
 
     def push(self, path: str, name: str) -> None:
         if (path, name) not in self.visited:
@@ -1157,7 +1227,7 @@ class _Needs:
             self.follow(refs.global_(name), summary)
         elif "*" in summary.globals:
             for star in summary.globals["*"]:
-                self.dotted(f"{star.value!s}.{name}", path)
+                self.dotted(str(star.value), (name,), path)
         if name in summary.functions:
             self.follow(refs.function(name), summary)
         if name in summary.class_bases:

@@ -360,6 +360,40 @@ COMMANDS = {
         def traits_of(user):
             return {"plan": user.plan, "$email": user.email}
     """,
+    "toolkit/doctor.py": """
+        import platform
+
+        from toolkit import tracker
+
+
+        def machine_id():
+            return tracker.anonymous_id(platform.node())
+    """,
+    "toolkit/selftest.py": """
+        import toolkit.tracker
+
+
+        def ping():
+            toolkit.tracker.Tracker().command("selftest", "ping", {"ok": True})
+    """,
+    "toolkit/metrics/__init__.py": "",
+    "toolkit/metrics/client.py": """
+        from toolkit.tracker import Tracker
+
+        shared = Tracker()
+    """,
+    "toolkit/notify.py": """
+        import toolkit.metrics.client
+
+
+        class Notifier:
+            def __init__(self, channel):
+                self.channel = channel
+                self.tracker = toolkit.metrics.client.shared
+
+            def notify(self, user):
+                self.tracker.command(user.account_id, "notify", {"channel": self.channel})
+    """,
     "toolkit/gdpr/__init__.py": "",
     "toolkit/gdpr/endpoints.py": """
         DELETIONS = "https://eu.mixpanel.com/api/app/data-deletions/v3.0"
@@ -514,9 +548,9 @@ def test_needed_modules_are_followed(made: dict[str, Path]) -> None:
 
 def test_only_what_the_rules_read_is_followed(made: dict[str, Path]) -> None:
     """The pseudonymiser and the helper behind a wrapper's arguments, the token of a
-    GDPR request and the user behind a tracked e-mail are parsed; the loaders and
-    settings that the commands hand to ``run`` in lambdas, and the consent-free
-    command modules' other imports, are not."""
+    GDPR request, the user behind a tracked e-mail and the packages the resolver goes
+    through to the tracker are parsed; the loaders that the commands hand to ``run``
+    in lambdas are not."""
     root = made["inline:commands"]
     findings = located(root, Options(prefilter=True))
     reasons = run_options.LAST_STATS.reasons
@@ -528,6 +562,14 @@ def test_only_what_the_rules_read_is_followed(made: dict[str, Path]) -> None:
     }
     for needed in ("toolkit/privacy.py", "toolkit/profiles.py", "toolkit/gdpr/credentials.py"):
         assert reasons[needed].startswith("needed"), needed
+    # The packages a chain of attributes goes through, to the tracker: its own
+    # (toolkit.tracker.Tracker in a function) and a class attribute's
+    # (toolkit.metrics.client.shared).
+    assert reasons["toolkit/__init__.py"].startswith("needed")
+    assert reasons["toolkit/metrics/__init__.py"].startswith("needed")
+    assert {("MX201", "toolkit/selftest.py"), ("MX201", "toolkit/notify.py")} <= {
+        (f[0], f[1]) for f in findings
+    }
     for unread in ("toolkit/loaders.py", "toolkit/resources/__init__.py"):
         assert unread not in reasons, unread
 

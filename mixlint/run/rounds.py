@@ -20,6 +20,7 @@ import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,7 +140,12 @@ class _Run:
                 for relative in self.order
             ]
         )
+        from mixlint.project import unread_files
         from mixlint.sdk import load_sdk
+
+        def locate(module: str, importer: str) -> str | None:
+            info = table.find(module, importer)
+            return info.path if info is not None else None
 
         sdk = load_sdk()
         selector = Selector(facts.facts, table, sdk.http_methods | sdk.http_clients)
@@ -152,7 +158,10 @@ class _Run:
         wanted |= self._broken(self.options.explicit & known - wanted)
         for relative in wanted:
             self.stats.reasons[relative] = "text or last run"
-        for relative in selector.go_betweens(wanted):
+        # The files the last run parsed are those that mattered then: what lies between
+        # them is among them when it matters.
+        remembered = facts.selection & known
+        for relative in selector.go_betweens(wanted) if not remembered else ():
             wanted.add(relative)
             self.stats.reasons[relative] = "between selected files"
         # The rounds need each function's direct tracking calls and callers only (what
@@ -160,14 +169,20 @@ class _Run:
         # the last can as well make the complete model at once: a run that starts from
         # the files the last run parsed rarely needs a second round, and the rounds after
         # the first add few files and are mostly the last.
-        complete = bool(facts.selection & known)
+        complete = bool(remembered)
         while True:
             self.stats.rounds += 1
             self.summarise([r for r in self.order if r in wanted and r not in self.results])
             model = self._assembled(direct_only=not complete)
             selector.preloaded = self.refs
             found = selector.next_round(
-                model.modules, model, self.results.keys(), direct_only=not complete
+                model.modules,
+                model,
+                self.results.keys(),
+                direct_only=not complete,
+                unread=partial(
+                    unread_files, model.modules.values(), self.names, self.config, locate=locate
+                ),
             )
             wanted = found.candidates | found.needed
             if not wanted:
