@@ -30,7 +30,13 @@ the way up, for MX201), factories returning clients, module globals and class
 attributes that hold clients, SDK names or strings naming Mixpanel, classes
 with any of these, and the modules exporting them (also by ``import *``). An
 unparsed file joins when one of its import statements (read from the text,
-relative imports resolved as Python does) reaches a relevant name or module.
+relative imports resolved as Python does) reaches a relevant name or module,
+and its code uses it (``References``, from CPython's syntax tree): writes the
+name through what the statement binds (``Tracker``, ``tracking.Tracker``,
+``app.tracking.Tracker`` after ``import app.tracking``), or re-exports it from a
+module that another file imports. A file that imports the tracker's module and
+writes none of its relevant names cannot reach them.
+
 And the values the rules read are followed into the files they come from: the
 expressions of the tracking calls (at a wrapper's call site, the arguments that
 flow into the wrapper), of the SDK objects and of requests to the GDPR API, and
@@ -40,6 +46,9 @@ values, a function's results, a class's bases), so that constants,
 pseudonymisers and helpers are all there. What a module merely refers to
 elsewhere (a function's body, a class's attributes, the arguments of a call
 that reaches tracking without passing them on) is not followed: no rule reads it.
+What the resolver reads to classify a call that may reach a relevant name is
+there too: the packages its chain of attributes goes through, as the extractor
+finds them (an unparsed module that is no such package holds nothing relevant).
 
 Everything another file can contribute to a finding reaches it through an
 import statement naming it, which is why the result equals a full parse's.
@@ -60,7 +69,7 @@ import warnings
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from mixlint.model import CallSite, Expr, ExprKind, ModuleSummary, ProjectModel, Span
 
@@ -205,6 +214,7 @@ def cpython_tree(data: bytes) -> ast.AST | None:
 
 
 _IMPORT_WORD = re.compile(r"import")
+_WORD = re.compile(r"\w+")
 _AS = re.compile(r"\s+as\s+")
 
 
@@ -639,6 +649,106 @@ def module_refs(summary: ModuleSummary) -> RefsData:
     )
 
 
+class References:
+    """The dotted names a file's code refers to, through what its imports bind.
+
+    ``import app.tracking`` binds ``app``: ``app.tracking.Tracker`` refers to
+    ``app.tracking.Tracker``; ``from app import tracking as t`` binds ``t``:
+    ``t.Tracker`` refers to the same. Read from CPython's syntax tree: names and
+    attribute chains in the code, and the names in string annotations (which the
+    collector reads as names too); never the text of other strings or comments.
+    ``imported``: what the import statements themselves bind (which another module
+    reads when it imports them from this one).
+    """
+
+    __slots__ = ("chains", "imported")
+
+    def __init__(self, chains: frozenset[str], imported: frozenset[str]) -> None:
+        self.chains = chains
+        self.imported = imported
+
+    @classmethod
+    def of(cls, data: bytes, path: str, table: ModuleTable) -> References | None:
+        tree = cpython_tree(data)
+        if tree is None:
+            return None
+        bound: dict[str, set[str]] = {}
+        stars: set[str] = set()
+        written: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        bound.setdefault(alias.asname, set()).add(alias.name)
+                    else:
+                        root = alias.name.split(".")[0]
+                        bound.setdefault(root, set()).add(root)
+            elif isinstance(node, ast.ImportFrom):
+                base = table.absolute(path, node.level, node.module or "")
+                for alias in node.names:
+                    if alias.name == "*":
+                        stars.add(base)
+                    else:
+                        target = f"{base}.{alias.name}" if base else alias.name
+                        bound.setdefault(alias.asname or alias.name, set()).add(target)
+            elif isinstance(node, (ast.Name, ast.Attribute)):
+                chain = _chain(node)
+                if chain is not None:
+                    written.add(chain)
+            elif isinstance(node, ast.arg | ast.FunctionDef | ast.AsyncFunctionDef | ast.AnnAssign):
+                annotation = (
+                    node.returns
+                    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                    else node.annotation
+                )
+                written.update(_string_annotations(annotation))
+        chains: set[str] = set()
+        for chain in written:
+            root, _, rest = chain.partition(".")
+            targets = bound.get(root) or {f"{star}.{root}" if star else root for star in stars}
+            for target in targets:
+                chains.add(f"{target}.{rest}" if rest else target)
+        imported = {target for targets in bound.values() for target in targets}
+        return cls(frozenset(chains), frozenset(imported | {f"{star}.*" for star in stars}))
+
+    def reach(self, wanted: AbstractSet[str], reexported: bool) -> bool:
+        """Does the code refer to one of ``wanted`` (dotted names), or to something in it?
+        ``reexported``: what the import statements bind counts too."""
+        if reexported and any(
+            target in wanted or target.endswith(".*") for target in self.imported
+        ):
+            return True
+        for chain in self.chains:
+            end = len(chain)
+            while end > 0:
+                if chain[:end] in wanted:
+                    return True
+                end = chain.rfind(".", 0, end)
+        return False
+
+
+def _chain(node: ast.expr) -> str | None:
+    """``a.b.c`` of a name or an attribute chain rooted at a name, else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _string_annotations(annotation: ast.expr | None) -> Iterator[str]:
+    """The names in the strings of an annotation (``"Tracker | None"``), as
+    ``mixlint.collect`` reads them."""
+    for node in ast.walk(annotation) if annotation is not None else ():
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for part in node.value.replace("|", ",").split(","):
+                if part.strip():
+                    yield part.strip()
+
+
 @dataclass(slots=True)
 class Round:
     """What one round found: the files to parse next, and why (for ``--debug`` and tests)."""
@@ -654,7 +764,8 @@ class Selector:
 
     ``facts``: per file (relative path, in file order); ``table``: every module;
     ``requests``: the callee names of HTTP requests (``requests.post``, ``post``), whose
-    URL and headers the rules read wherever they are.
+    URL and headers the rules read wherever they are; ``read``: a file's bytes (None:
+    every file that imports a module leading to relevant names is taken to use them).
     ``select`` gives the first files to parse; after each round's model,
     ``next_round`` gives the files to add, until it gives none.
     """
@@ -664,10 +775,14 @@ class Selector:
         facts: Mapping[str, Facts],
         table: ModuleTable,
         requests: Collection[str] = (),
+        read: Callable[[str], bytes] | None = None,
     ) -> None:
         self.facts = facts
         self.table = table
         self.requests = frozenset(requests)
+        self.read = read
+        self._references: dict[str, References | None] = {}
+        self._import_targets: set[str] | None = None
         self._refs: dict[str, _ModuleRefs] = {}
         self._head_cache: dict[str, frozenset[str]] = {}
         # Files with deletion API words or declared wrappers in their text: every call
@@ -789,6 +904,60 @@ class Selector:
             refs.add(candidate, seen)
         return relevant.reaches(refs, summary)
 
+    def _uses(self, path: str, reached: Iterable[Reached], relevant: _Relevance) -> bool:
+        """Does the file use what its import statements reach? Only by writing a
+        relevant name, through whatever the import statements bind: ``Tracker`` after
+        ``from app.tracking import Tracker``, ``tracking.Tracker`` after ``from app import
+        tracking``, ``app.tracking.Tracker`` after ``import app.tracking``. A file that
+        writes none of them cannot use them (and is not parsed), however many it imports.
+        """
+        wanted: set[str] = set()
+        for item in reached:
+            if item.name is not None:
+                wanted.add(f"{item.module.module}.{item.name}")
+                continue
+            for module, names in relevant.exporting_under(item.module):
+                if names is None:
+                    return True
+                wanted.update(f"{module}.{name}" for name in names)
+        if not wanted:
+            return False
+        references = self._references_of(path)
+        return references is None or references.reach(wanted, self._imported_by_others(path))
+
+    def _imported_by_others(self, path: str) -> bool:
+        """Does an import statement of another file name this module (or, for a package,
+        a module below it: ``import pkg.sub`` reads ``pkg.sub`` from ``pkg``)?"""
+        if self._import_targets is None:
+            self._import_targets = set()
+            for importer, facts in self.facts.items():
+                for level, module, names in facts.imports:
+                    base = self.table.absolute(importer, level, module)
+                    self._import_targets.add(base)
+                    self._import_targets.update(f"{base}.{name}" for name in names or ())
+        info = self.table.infos.get(path)
+        if info is None:
+            return True
+        if info.module in self._import_targets:
+            return True
+        if info.is_package:
+            prefix = info.module + "."
+            return any(target.startswith(prefix) for target in self._import_targets)
+        return False
+
+    def _references_of(self, path: str) -> References | None:
+        """What the file's code refers to (None: CPython cannot read it)."""
+        if path in self._references:
+            return self._references[path]
+        found = None
+        if self.read is not None:
+            try:
+                found = References.of(self.read(path), path, self.table)
+            except OSError:
+                found = None
+        self._references[path] = found
+        return found
+
     def refs(self, summary: ModuleSummary) -> _ModuleRefs:
         found = self._refs.get(summary.path)
         if found is None or found.summary is not summary:
@@ -855,11 +1024,20 @@ class Selector:
                 continue
             if self._heads(path, facts.imports).isdisjoint(heads):
                 continue
-            if relevant.imported_by(path, facts.imports):
+            if self._uses(path, relevant.reached(path, facts.imports), relevant):
                 found.candidates.add(path)
         found.needed -= set(parsed)
         found.candidates -= set(parsed)
         return found
+
+
+class Reached(NamedTuple):
+    """What an import statement reaches that matters: a relevant ``name`` of
+    ``module``, imported by its name; or (``name`` None) ``module`` imported whole,
+    which exports relevant names or holds modules that do."""
+
+    module: ModuleInfo
+    name: str | None = None
 
 
 class _Reach:
@@ -879,6 +1057,10 @@ class _Reach:
         raise NotImplementedError
 
     def imported_by(self, importer: str, records: Sequence[Import]) -> bool:
+        return any(True for _ in self.reached(importer, records))
+
+    def reached(self, importer: str, records: Sequence[Import]) -> Iterator[Reached]:
+        """What the import statements reach that matters (see ``Reached``)."""
         table = self.table
         for level, module, names in records:
             base = table.absolute(importer, level, module)
@@ -889,7 +1071,7 @@ class _Reach:
                     if found is not None and (
                         found.path in self.exporting or self.ancestor(found.module)
                     ):
-                        return True
+                        yield Reached(found)
                 continue
             for name in names:
                 dotted = base if name == "*" else ".".join(part for part in (base, name) if part)
@@ -898,10 +1080,9 @@ class _Reach:
                     continue
                 if not attrs:
                     if target.path in self.exporting or self.ancestor(target.module):
-                        return True
+                        yield Reached(target)
                 elif self.exports(target.path, attrs[0]):
-                    return True
-        return False
+                    yield Reached(target, attrs[0])
 
 
 def _ancestors(table: ModuleTable, exporting: Iterable[str]) -> set[str]:
@@ -962,6 +1143,7 @@ class _Relevance(_Reach):
         self.exporting: set[str] = set()  # paths of modules with relevant names
         self._queue: list[Node] = []
         self._ancestors: set[str] | None = None
+        self._names: dict[str, set[str]] | None = None
         self._pending: list[Node] = []
 
     # graph
@@ -1113,6 +1295,27 @@ class _Relevance(_Reach):
     def reaches(self, refs: _Refs, summary: ModuleSummary) -> bool:
         """Does what ``refs`` refers to in ``summary`` hold anything relevant?"""
         return any(node is None or node in self.relevant for node in self.resolve(refs, summary))
+
+    def exporting_under(self, module: ModuleInfo) -> Iterator[tuple[str, set[str] | None]]:
+        """The modules at or below ``module`` that export relevant names: each one's
+        dotted name and those names (None: it has an ``import *``, any name may be)."""
+        if self._names is None:
+            self._names = {}
+            for kind, path, name in self.relevant:
+                if kind == "g":
+                    self._names.setdefault(path, set()).add(name)
+        infos = self.table.infos
+        prefix = module.module + "."
+        for path in self.exporting:
+            info = infos.get(path)
+            if info is None or not (
+                path == module.path or (module.is_package and info.module.startswith(prefix))
+            ):
+                continue
+            if "*" in self.modules[path].globals:
+                yield info.module, None
+            else:
+                yield info.module, self._names.get(path, set())
 
     def ancestor(self, module: str) -> bool:
         """Is ``module`` a package above a relevant module?"""

@@ -148,7 +148,12 @@ class _Run:
             return info.path if info is not None else None
 
         sdk = load_sdk()
-        selector = Selector(facts.facts, table, sdk.http_methods | sdk.http_clients)
+        selector = Selector(
+            facts.facts,
+            table,
+            sdk.http_methods | sdk.http_clients,
+            lambda relative: read_file(str(self.paths[relative])),
+        )
         known = set(self.order)
         wanted = (
             selector.select()
