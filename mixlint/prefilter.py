@@ -18,10 +18,10 @@ difference to the findings. The first reasons are read from the file alone
   merge-conflict markers, and CPython's parser confirms the syntax error), so that
   MX001 is reported as before.
 
-The first round also parses the files between those: imported by one of them and
-importing one of them (``go_betweens``: a package's ``__init__`` re-exporting its
-client), which would mostly join a round later. Parsing more than needed never
-changes the findings, only the time.
+The first round also parses the packages between those: whose ``__init__`` one of
+them imports and which import one of them by name (``go_betweens``: a package
+re-exporting its client), which would join a round later. Parsing more than
+needed never changes the findings, only the time.
 
 Then, in rounds until nothing changes (``Selector``), the files parsed so far
 are resolved and extracted as usual, and their *relevant* names are found: the
@@ -803,19 +803,23 @@ class Selector:
         return chosen
 
     def go_betweens(self, selected: AbstractSet[str]) -> set[str]:
-        """Files that files of ``selected`` import and that import files of ``selected``
-        themselves: a package's ``__init__`` that re-exports its client, a module of
-        helpers around it. Most of them matter; parsing them with ``selected`` saves
-        the round that would find them (a superset of what matters is safe)."""
+        """Packages whose ``__init__`` files of ``selected`` import, and which import
+        files of ``selected`` themselves, by name: a package that re-exports its client.
+        Most of them matter; parsing them with ``selected`` saves the round that would
+        find them (a superset of what matters is safe). Not any module between two
+        selected files: one that merely uses the client is found when it matters, and
+        parsed for nothing otherwise (with all that import from it then)."""
         found = set()
-        for path in self._imported(selected) - selected:
-            if not self._imported([path]).isdisjoint(selected):
+        for path in self._imported(selected, packages=True) - selected:
+            if self.table.infos[path].is_package and not self._imported(
+                [path], packages=False
+            ).isdisjoint(selected):
                 found.add(path)
         return found
 
-    def _imported(self, importers: Iterable[str]) -> set[str]:
-        """The files the import statements of ``importers`` name, with the packages
-        above them (importing a module runs its packages' ``__init__``)."""
+    def _imported(self, importers: Iterable[str], packages: bool) -> set[str]:
+        """The files the import statements of ``importers`` name; ``packages``: with
+        the packages above them (importing a module runs its packages' ``__init__``)."""
         found = set()
         for importer in importers:
             facts = self.facts.get(importer)
@@ -823,6 +827,11 @@ class Selector:
                 base = self.table.absolute(importer, level, module)
                 dotted = [base, *(f"{base}.{name}" if base else name for name in names or ())]
                 for name in dotted:
+                    if not packages:
+                        target, _ = self.table.cut(name, importer)
+                        if target is not None:
+                            found.add(target.path)
+                        continue
                     parts = name.split(".")
                     for size in range(1, len(parts) + 1):
                         info = self.table.find(".".join(parts[:size]), importer)
