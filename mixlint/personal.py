@@ -17,14 +17,17 @@ at the call site in the caller's file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mixlint.extract import payload as build_payload
 from mixlint.extract import walk
 from mixlint.model import (
     Expr,
     ExprKind,
+    Finding,
+    Fix,
     FunctionSummary,
     Payload,
     ProjectModel,
@@ -33,6 +36,7 @@ from mixlint.model import (
     TrackingCall,
     keyword_span,
 )
+from mixlint.trace import Trace
 from mixlint.values import (
     MatchKind,
     Scope,
@@ -44,6 +48,9 @@ from mixlint.values import (
     with_article,
 )
 from mixlint.vocabulary import Vocabulary, WordMatch
+
+if TYPE_CHECKING:
+    from mixlint.checks.base import Rule
 
 MX101 = "MX101"
 MX102 = "MX102"
@@ -78,6 +85,13 @@ class Verdict:
     path: str
     span: Span
     message: str
+    # What it is about, for fixes and related locations: the tracking call that sends it,
+    # the property (when this call site wrote its key), the value or distinct_id judged,
+    # and the personal data found in it.
+    call: TrackingCall | None = None
+    prop: Property | None = None
+    expr: Expr | None = None
+    found: ValueMatch | None = None
 
 
 @dataclass(slots=True)
@@ -143,8 +157,20 @@ class _Judge:
             key=lambda v: (v.path.split("/"), v.span, v.rule_id),
         )
 
-    def add(self, rule_id: str, path: str, span: Span, message: str) -> None:
-        self.verdicts.setdefault((rule_id, path, span), Verdict(rule_id, path, span, message))
+    def add(
+        self,
+        rule_id: str,
+        path: str,
+        span: Span,
+        message: str,
+        call: TrackingCall | None = None,
+        prop: Property | None = None,
+        expr: Expr | None = None,
+        found: ValueMatch | None = None,
+    ) -> None:
+        self.verdicts.setdefault(
+            (rule_id, path, span), Verdict(rule_id, path, span, message, call, prop, expr, found)
+        )
 
     # -- calls
 
@@ -203,6 +229,9 @@ class _Judge:
                     call.path,
                     span,
                     f"{subject} is {_weak(found)}: {FIX_WEAK} [{found.explain()}]",
+                    call,
+                    expr=expr,
+                    found=found,
                 )
             elif found.direct_identifier and not found.special:
                 what = found.describe()
@@ -214,6 +243,9 @@ class _Judge:
                     span,
                     f"{subject} is {what}, a direct identifier (personal data): "
                     f"{FIX_IDENTIFIER} [{found.explain()}]",
+                    call,
+                    expr=expr,
+                    found=found,
                 )
 
     # -- payloads and properties
@@ -233,7 +265,7 @@ class _Judge:
         whole = self.values.whole_object(expr)
         if whole is not None:
             if site.wrote(whole.expr) or site.wrote(expr):
-                self.add(MX105, call.path, expr.span, _opaque_message(call, noun, whole))
+                self.add(MX105, call.path, expr.span, _opaque_message(call, noun, whole), call)
             return
         target = _follow(expr)
         if target is None:
@@ -271,6 +303,7 @@ class _Judge:
                     f"{call.method} sends **{param.value} as its {role}, and no call site in "
                     f"the scanned code shows its keys, so they cannot be reviewed "
                     f"(data minimisation, Art. 5(1)(c)): {FIX_OPAQUE}",
+                    call,
                 )
 
     def function_of(self, call: TrackingCall) -> FunctionSummary | None:
@@ -301,10 +334,12 @@ class _Judge:
         verdict = self.verdict(site, prop, name, key_match, found)
         if verdict is not None:
             rule_id, span, message = verdict
-            self.add(rule_id, call.path, span, message)
+            written = prop if site.wrote_key(prop) else None
+            self.add(rule_id, call.path, span, message, call, written, value, found)
         whole = self.values.whole_object(value)
         if whole is not None and site.wrote(whole.expr):
-            self.add(MX105, call.path, value.span, _opaque_message(call, name, whole, True))
+            message = _opaque_message(call, name, whole, True)
+            self.add(MX105, call.path, value.span, message, call)
 
     def verdict(
         self,
@@ -367,7 +402,7 @@ class _Judge:
     def key_verdict(self, site: _Site, prop: Property, name: str, key_match: WordMatch) -> None:
         if key_match.category.special:
             message = _special_key_message(name, key_match)
-            self.add(MX104, site.call.path, prop.key_span, message)
+            self.add(MX104, site.call.path, prop.key_span, message, site.call, prop, prop.value)
         else:
             self.add(
                 MX101,
@@ -375,6 +410,9 @@ class _Judge:
                 prop.key_span,
                 f"{name} is {with_article(key_match.category.label)} (personal data): "
                 f"{FIX_PERSONAL} [{key_match.explain()}]",
+                site.call,
+                prop,
+                prop.value,
             )
 
     def judge_ip(self, site: _Site, prop: Property, name: str) -> None:
@@ -392,6 +430,10 @@ class _Judge:
             span,
             f"{name} sends {found.describe()} to Mixpanel, which geolocates the user: "
             f"{FIX_IP} [{found.explain()}]",
+            site.call,
+            prop if site.wrote_key(prop) else None,
+            prop.value,
+            found,
         )
 
 
@@ -485,9 +527,25 @@ def verdicts_for(rule_id: str, project: ProjectModel, values: ValueAnalyzer) -> 
             yield verdict
 
 
+def findings_for(
+    rule: Rule,
+    project: ProjectModel,
+    values: ValueAnalyzer,
+    fix: Callable[[Verdict], Fix | None] | None = None,
+) -> Iterator[Finding]:
+    """The findings of one rule: its verdicts, with the fix ``fix`` makes of each, and
+    where the data goes (the call that sends it, the SDK call inside a wrapper)."""
+    trace = Trace(project)
+    for verdict in verdicts_for(rule.id, project, values):
+        made = fix(verdict) if fix is not None else None
+        finding = rule.finding(verdict.path, verdict.span, verdict.message, fix=made)
+        yield trace.explain(finding, verdict.call)
+
+
 __all__ = [
     "IP_KEYS",
     "Verdict",
+    "findings_for",
     "personal_findings",
     "verdicts_for",
 ]
