@@ -28,6 +28,15 @@ def fixed(tmp_path: Path, files: dict[str, str], config: Config, rule_id: str) -
     return outcome.changed[name][1] if name in outcome.changed else None
 
 
+def edited(source: str, *replacements: tuple[str, str]) -> str:
+    """``source`` as the project holds it, with each ``(old, new)`` replaced."""
+    code = textwrap.dedent(source).lstrip("\n")
+    for old, new in replacements:
+        assert old in code
+        code = code.replace(old, new)
+    return code
+
+
 SIGNUP = """
 from mixpanel import Consumer, Mixpanel
 
@@ -125,11 +134,13 @@ def signed_up(user):
     config = Config(pseudonymisation_key="django.conf:settings.ANALYTICS_PEPPER")
     files = {"shop/helpers.py": helpers, "shop/__init__.py": "", "shop/views.py": views}
     code = fixed(tmp_path, files, config, "MX106")
-    assert code == textwrap.dedent(helpers).lstrip("\n").replace(
-        "import hashlib\n", "import hashlib\nimport hmac\nfrom django.conf import settings\n"
-    ).replace(
-        "hashlib.sha256(email.strip().lower().encode())",
-        "hmac.new(settings.ANALYTICS_PEPPER, email.strip().lower().encode(), hashlib.sha256)",
+    assert code == edited(
+        helpers,
+        ("import hashlib\n", "import hashlib\nimport hmac\nfrom django.conf import settings\n"),
+        (
+            "hashlib.sha256(email.strip().lower().encode())",
+            "hmac.new(settings.ANALYTICS_PEPPER, email.strip().lower().encode(), hashlib.sha256)",
+        ),
     )
 
 
@@ -158,13 +169,18 @@ def test_mx201_guards_with_the_first_predicate_the_call_can_reach(tmp_path: Path
         "shop.consent:has_analytics_consent(request.user)",
     )
     code = fixed(tmp_path, {"views.py": CANCEL}, config, "MX201")
-    assert code == textwrap.dedent(CANCEL).lstrip("\n").replace(
-        "from mixpanel import Consumer, Mixpanel\n",
-        "from mixpanel import Consumer, Mixpanel\nfrom shop.consent import has_analytics_consent\n",
-    ).replace(
-        '    mp.track(str(request.user.pk), "Order Cancelled"',
-        "    if has_analytics_consent(request.user):\n"
-        '        mp.track(str(request.user.pk), "Order Cancelled"',
+    assert code == edited(
+        CANCEL,
+        (
+            "from mixpanel import Consumer, Mixpanel\n",
+            "from mixpanel import Consumer, Mixpanel\n"
+            "from shop.consent import has_analytics_consent\n",
+        ),
+        (
+            '    mp.track(str(request.user.pk), "Order Cancelled"',
+            "    if has_analytics_consent(request.user):\n"
+            '        mp.track(str(request.user.pk), "Order Cancelled"',
+        ),
     )
 
 
@@ -210,12 +226,16 @@ def utils():
 """
     config = Config(credential_env_vars={"gdpr-api-token": "GDPR_TOKEN", "api-secret": "X"})
     code = fixed(tmp_path, {"gdpr.py": source}, config, "MX403")
-    assert code == textwrap.dedent(source).lstrip("\n").replace(
-        '"Bearer mpgdpr_0f8e7d6c5b4a39281706f5e4d3c2b1a0"',
-        '"Bearer " + os.environ["GDPR_TOKEN"]',
-    ).replace(
-        'os.environ.get("MIXPANEL_API_SECRET", "4f2b9e1d7c3a5f8e0b6d2c9a1e7f3b5d")',
-        'os.environ.get("MIXPANEL_API_SECRET")',
+    assert code == edited(
+        source,
+        (
+            '"Bearer mpgdpr_0f8e7d6c5b4a39281706f5e4d3c2b1a0"',
+            '"Bearer " + os.environ["GDPR_TOKEN"]',
+        ),
+        (
+            'os.environ.get("MIXPANEL_API_SECRET", "4f2b9e1d7c3a5f8e0b6d2c9a1e7f3b5d")',
+            'os.environ.get("MIXPANEL_API_SECRET")',
+        ),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.fix.changes import drop
+from mixlint.fix.changes import DROP_AUTOFIX, drop
 from mixlint.model import Applicability, Finding, Level, ProjectModel
 from mixlint.personal import findings_for
 
@@ -30,12 +30,7 @@ class PersonalDataKey(Rule):
         "a plan or segment) or a pseudonymous ID. If the key is a false positive, allow it with "
         "`[tool.mixlint.personal-data] allow-keys = [...]`."
     )
-    autofix = (
-        "Drops the property where it is written: its dict entry, its keyword argument "
-        '(`dict(...)`, a wrapper\'s `**properties`) or its `props["key"] = ...` '
-        "statement. Unsafe: the event no longer carries the value, so reports built on "
-        "it change; sending a derived value instead is a decision the fix cannot make."
-    )
+    autofix = DROP_AUTOFIX
     autofix_safety = Applicability.UNSAFE
     tags = ("privacy", "gdpr", "personal-data")
     security_severity = 7.5

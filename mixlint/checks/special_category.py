@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.fix.changes import drop
+from mixlint.fix.changes import DROP_AUTOFIX, drop
 from mixlint.model import Applicability, Finding, Level, ProjectModel
 from mixlint.personal import findings_for
 
@@ -31,12 +31,7 @@ class SpecialCategoryData(Rule):
         "without a link to the person, or obtain explicit consent for analytics of that data "
         "and document it (Art. 9(2)(a), Art. 35 DPIA)."
     )
-    autofix = (
-        "Drops the property where it is written: its dict entry, its keyword argument "
-        '(`dict(...)`, a wrapper\'s `**properties`) or its `props["key"] = ...` '
-        "statement. Unsafe: the event no longer carries the value, so reports built on "
-        "it change; sending a derived value instead is a decision the fix cannot make."
-    )
+    autofix = DROP_AUTOFIX
     autofix_safety = Applicability.UNSAFE
     tags = ("privacy", "gdpr", "personal-data", "special-category")
     security_severity = 9.0

@@ -204,6 +204,14 @@ def keyed_digest(names: Names, config: Config) -> Snippet | None:
     return Snippet(f"hmac.new({key.code}, {VALUE}, hashlib.sha256)", (*key.imports, HMAC, HASHLIB))
 
 
+DROP_AUTOFIX = (
+    "Drops the property where it is written: its dict entry, its keyword argument "
+    '(`dict(...)`, a wrapper\'s `**properties`) or its `props["key"] = ...` statement. '
+    "Unsafe: the event no longer carries the value, so reports built on it change; sending "
+    "a derived value instead is a decision the fix cannot make."
+)
+
+
 def drop(path: str, prop: Property | None) -> Fix | None:
     """MX101, MX102, MX104: drop the property (unsafe: it changes what is sent); None
     when the property is not written where the finding is (a wrapper wrote its key)."""
