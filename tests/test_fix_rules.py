@@ -295,3 +295,30 @@ def test_consent_predicates_in_call_form_are_matched_by_name(tmp_path: Path) -> 
     config = load_config(path, ["MX201"])
     assert config.consent.predicates == ["user.marketing_ok", "has_analytics_consent"]
     assert config.consent.guards == ["app.consent:has_analytics_consent(request.user)"]
+
+
+def test_mx402_writes_the_consumer_as_the_client_is_written(tmp_path: Path) -> None:
+    """A telemetry loader that imports the module: ``mixpanel.Consumer``, no new import."""
+    loader = """
+import os
+
+import mixpanel
+
+MIXPANEL_TOKEN = os.getenv("MIXPANEL_TOKEN")
+
+
+def load_events(events):
+    client = mixpanel.Mixpanel(MIXPANEL_TOKEN)
+    for event in events:
+        if event["consent"]:
+            client.track(event["user_id"], event["name"], {"source": "loader"})
+"""
+    code = fixed(tmp_path, {"loader.py": loader}, Config(), "MX402")
+    assert code == edited(
+        loader,
+        (
+            "mixpanel.Mixpanel(MIXPANEL_TOKEN)",
+            "mixpanel.Mixpanel(MIXPANEL_TOKEN, "
+            'consumer=mixpanel.Consumer(api_host="api-eu.mixpanel.com"))',
+        ),
+    )

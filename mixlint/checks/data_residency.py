@@ -24,6 +24,7 @@ from mixlint.fix.changes import (
 from mixlint.model import (
     Applicability,
     Change,
+    Expr,
     ExprKind,
     Finding,
     Fix,
@@ -52,9 +53,13 @@ _CONFIG_HINT = (
 )
 
 
-def _consumer_class(names: Names) -> Snippet | None:
-    """``Consumer`` as the SDK's, imported where it is not bound; None when the name is
-    bound to something else."""
+def _consumer_class(names: Names, client: Expr) -> Snippet | None:
+    """The SDK's ``Consumer`` as the client's class is written (``mixpanel.Consumer``
+    beside ``mixpanel.Mixpanel(...)``), else ``Consumer``, imported where it is not
+    bound; None when that name is bound to something else."""
+    callee = client.base
+    if callee is not None and callee.kind is ExprKind.ATTR and callee.base is not None:
+        return Snippet(f"{callee.base.text}.Consumer")
     module = names.module
     bound = module.globals.get("Consumer", ()) if module is not None else ()
     if bound and not (bound[-1].kind is ExprKind.IMPORT and bound[-1].value == "mixpanel.Consumer"):
@@ -240,7 +245,8 @@ utils = MixpanelUtils(
         """The EU host (or residency) where the US one is the default or a literal."""
         change: Change | None = None
         if obj.kind == "Mixpanel":
-            consumer = _consumer_class(Names(project, obj.path, f"{obj.path}::{obj.function}"))
+            names = Names(project, obj.path, f"{obj.path}::{obj.function}")
+            consumer = _consumer_class(names, obj.call)
             if consumer is not None:
                 code = f'{consumer.code}(api_host="{EU_HOST}")'
                 change = self._argument(
