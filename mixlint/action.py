@@ -89,7 +89,7 @@ def run(paths: list[str], *, config_file: str | None, fail_on: str | None, sarif
     from mixlint.discovery import DiscoveryError
     from mixlint.engine import analyse
     from mixlint.engine import check as run_checks
-    from mixlint.fix.files import plan_edits
+    from mixlint.fix.edits import plan_edits
     from mixlint.model import Level
     from mixlint.report import Report, active, render
 

@@ -322,7 +322,7 @@ def check(
             fail(str(error))
         model = result.model
     if fmt in ("json", "sarif"):
-        from mixlint.fix.files import plan_edits
+        from mixlint.fix.edits import plan_edits
 
         plan_edits(root, result.findings, result.lines)
     if write_baseline is not None:

@@ -13,7 +13,8 @@ from mixlint.cli import main
 from mixlint.config import Config
 from mixlint.engine import analyse, check
 from mixlint.fix.codemod import apply_changes
-from mixlint.fix.files import applicable, fix_findings, text_edits
+from mixlint.fix.edits import text_edits
+from mixlint.fix.files import applicable, fix_findings
 from mixlint.model import Change, ChangeKind, Edit, Span
 
 PYPROJECT = """\

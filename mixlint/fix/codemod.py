@@ -1,8 +1,9 @@
 """The changes of ``mixlint.model.Change`` made with libcst, every other byte kept.
 
-``apply_changes`` parses a file, finds the node each change names by its exact span (the
-spans the analysis recorded: ``mixlint.positions``), checks that it still has the shape
-the change expects, and transforms it in one pass of ``_Transformer``. Imports the
+A ``Fixer`` parses a file once; each ``apply`` finds the node every change names by its
+exact span (the spans the analysis recorded: ``mixlint.positions``), checks that it still
+has the shape the change expects, and transforms it in one pass of ``_Transformer``, which
+enters only the nodes around the changed ones. Imports the
 changes need are added by libcst's ``AddImportsVisitor`` (which merges a name into an
 existing ``from module import ...``). Whitespace and comments around a removed entry are
 kept as they were for the entries that stay: a dict or an argument list keeps its layout,

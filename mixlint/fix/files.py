@@ -4,6 +4,7 @@ A file is fixed only when it still holds what was analysed (its lines are compar
 fixed code still parses, and then it is written atomically in its own encoding (a BOM and
 line endings kept). Fixes whose changes overlap are not made together: the first wins and
 the others wait for the next round of ``--fix``, after the code is checked again.
+``mixlint.fix.edits`` turns each fix into the text edits the reports show.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ import io
 import re
 import tokenize
 import warnings
-from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -24,7 +24,7 @@ from mixlint.atomic import write_atomic
 from mixlint.collect import source_lines
 from mixlint.fix.codemod import Fixer, FixError
 from mixlint.literals import mask_line
-from mixlint.model import Applicability, Change, Edit, Finding, ProjectModel, Span
+from mixlint.model import Applicability, Change, Finding, ProjectModel, Span
 
 # Rounds of ``--fix``: each fixes what it can, writes, and checks the code again (a fix
 # that waited for an overlapping one, or a finding the previous round's fix revealed).
@@ -123,7 +123,7 @@ class Outcome:
         out: list[str] = []
         for path, (before, after) in sorted(self.changed.items()):
             lines = difflib.unified_diff(
-                _lines(before), _lines(after), fromfile=f"a/{path}", tofile=f"b/{path}"
+                lines_of(before), lines_of(after), fromfile=f"a/{path}", tofile=f"b/{path}"
             )
             for line in lines:
                 body = line.rstrip("\r\n")
@@ -165,7 +165,7 @@ def fix_findings(
             by_path.setdefault(path, []).append(finding)
     done: dict[str, set[int]] = {}  # path -> ids of the findings fixed in it
     for path, in_file in sorted(by_path.items()):
-        source = _read(root, path, lines, outcome.problems)
+        source = read_source(root, path, lines, outcome.problems)
         if source is None:
             continue
         accepted = _fixed_file(path, source.text, in_file, outcome.problems)
@@ -196,7 +196,7 @@ def _overlaps(change: Change, taken: Mapping[str, list[Span]]) -> bool:
     )
 
 
-def _changes_in(finding: Finding, path: str) -> list[Change]:
+def changes_in(finding: Finding, path: str) -> list[Change]:
     assert finding.fix is not None
     return [change for change in finding.fix.changes if change.path == path]
 
@@ -210,8 +210,8 @@ def _fixed_file(
     except FixError as error:
         problems.append(f"{path}: {error}; its fixes were not applied")
         return None
-    everything = [change for finding in findings for change in _changes_in(finding, path)]
-    made = _made(fixer, everything, path)
+    everything = [change for finding in findings for change in changes_in(finding, path)]
+    made = fixed_code(fixer, everything, path)
     if made is not None:
         return made, list(findings)
     # One of them no longer applies: add the fixes one at a time, keeping those that do.
@@ -219,8 +219,8 @@ def _fixed_file(
     changes: list[Change] = []
     after = text
     for finding in findings:
-        trial = [*changes, *_changes_in(finding, path)]
-        made = _made(fixer, trial, path)
+        trial = [*changes, *changes_in(finding, path)]
+        made = fixed_code(fixer, trial, path)
         if made is None:
             span = finding.span
             problems.append(
@@ -233,7 +233,7 @@ def _fixed_file(
     return after, kept
 
 
-def _made(fixer: Fixer, changes: Sequence[Change], path: str) -> str | None:
+def fixed_code(fixer: Fixer, changes: Sequence[Change], path: str) -> str | None:
     """The code with ``changes`` made, when they apply and the result parses."""
     try:
         code = fixer.apply(changes)
@@ -248,7 +248,7 @@ def _made(fixer: Fixer, changes: Sequence[Change], path: str) -> str | None:
     return code
 
 
-def _read(
+def read_source(
     root: Path, path: str, lines: Mapping[str, Sequence[str]], problems: list[str]
 ) -> _Source | None:
     """The file as text, if it still holds what was analysed."""
@@ -269,106 +269,6 @@ def _read(
     return _Source(text, encoding)
 
 
-def _lines(text: str) -> list[str]:
+def lines_of(text: str) -> list[str]:
     """Lines with their line breaks (only ``\\r\\n``, ``\\r`` and ``\\n`` end a line)."""
     return [match.group() for match in re.finditer(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+$", text)]
-
-
-# --------------------------------------------------------------------------- report edits
-
-
-def plan_edits(
-    root: Path,
-    findings: Sequence[Finding],
-    lines: Mapping[str, Sequence[str]],
-) -> None:
-    """Fill in each fix's ``edits``: its changes as text replacements in the files as they
-    are (a fix that no longer applies gets none, and reports show no fix)."""
-    fixers: dict[str, tuple[str, Fixer] | None] = {}
-    for finding in findings:
-        fix = finding.fix
-        if fix is None or finding.suppressed is not None:
-            continue
-        edits: list[Edit] = []
-        for path in dict.fromkeys(change.path for change in fix.changes):
-            if path not in fixers:
-                fixers[path] = _fixer(root, path, lines)
-            loaded = fixers[path]
-            made = _made(loaded[1], _changes_in(finding, path), path) if loaded else None
-            if loaded is None or made is None:
-                edits = []
-                break
-            edits.extend(text_edits(path, loaded[0], made))
-        finding.fix = replace(fix, edits=tuple(edits))
-
-
-def _fixer(root: Path, path: str, lines: Mapping[str, Sequence[str]]) -> tuple[str, Fixer] | None:
-    source = _read(root, path, lines, [])
-    if source is None:
-        return None
-    try:
-        return source.text, Fixer(source.text)
-    except FixError:
-        return None
-
-
-def text_edits(path: str, before: str, after: str) -> list[Edit]:
-    """The smallest replacements (by line, then trimmed to the characters that differ) that
-    turn ``before`` into ``after``; spans count lines and code points as findings do."""
-    old, new = _lines(before), _lines(after)
-    starts = [0]  # where each line starts (and one past a final line break)
-    offsets = [0]  # where each of ``old`` starts, and the end
-    for line in old:
-        offsets.append(offsets[-1] + len(line))
-        if line.endswith(("\n", "\r")):
-            starts.append(offsets[-1])
-    edits: list[Edit] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        removed, added = "".join(old[i1:i2]), "".join(new[j1:j2])
-        prefix = len(_common_prefix(removed, added))
-        suffix = len(_common_prefix(removed[prefix:][::-1], added[prefix:][::-1]))
-        start = offsets[i1] + prefix
-        end = offsets[i1] + len(removed) - suffix
-        text = added[prefix : len(added) - suffix]
-        start, end, text = _inside(before, start, end, text)
-        edits.append(Edit(path, Span(*_position(starts, start), *_position(starts, end)), text))
-    return edits
-
-
-def _inside(before: str, start: int, end: int, text: str) -> tuple[int, int, str]:
-    """An edit that ends after the file's last line break, moved back over that break
-    (the same change, ``"\\n" + x`` for ``x + "\\n"``) so that it ends on a line of the file."""
-    line_break = _LINE_END.search(before)
-    if end != len(before) or line_break is None or start == 0:
-        return start, end, text
-    size = len(line_break.group())
-    removed = before[start:end]
-    if (
-        before[start - size : start] == line_break.group()
-        and (not removed or removed.endswith(line_break.group()))
-        and (not text or text.endswith(line_break.group()))
-    ):
-        moved = line_break.group() + text[:-size] if text else ""
-        return start - size, end - size, moved
-    return start, end, text
-
-
-_LINE_END = re.compile(r"(?:\r\n?|\n)\Z")
-
-
-def _common_prefix(a: str, b: str) -> str:
-    size = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        size += 1
-    return a[:size]
-
-
-def _position(starts: list[int], offset: int) -> tuple[int, int]:
-    """1-based line and column of ``offset`` (past the last line break: a line of its own)."""
-    line = bisect_right(starts, offset) - 1
-    return line + 1, offset - starts[line] + 1
