@@ -19,7 +19,7 @@ from mixlint import __version__
 
 if TYPE_CHECKING:
     from mixlint.config import Config
-    from mixlint.summaries import Checked
+    from mixlint.run.memo import Checked
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 REPORT_FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")

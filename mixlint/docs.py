@@ -103,8 +103,9 @@ def _automatic_fix(rule: type[Rule]) -> list[str]:
 def fixed_example(rule: type[Rule]) -> tuple[str, str, bool] | None:
     """(before, after, whether it took the example configuration) of the first INVALID
     example that the rule's fix changes, as ``mixlint check --fix --unsafe-fixes`` fixes it."""
-    from mixlint.engine import analyse, check
+    from mixlint.engine import check
     from mixlint.fix.files import applicable, fix_findings
+    from mixlint.run import analyse
 
     example_config = Config(
         pseudonymisation_key=EXAMPLE_KEY,

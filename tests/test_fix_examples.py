@@ -19,9 +19,10 @@ import pytest
 from mixlint.checks import all_rules
 from mixlint.checks.base import Rule
 from mixlint.config import Config, ConsentConfig
-from mixlint.engine import Result, analyse, check
+from mixlint.engine import Result, check
 from mixlint.fix.files import fix_rounds
 from mixlint.model import Applicability
+from mixlint.run import analyse
 from tests.helpers import write_project
 
 # (rule, index of the INVALID example): why no fix is offered.

@@ -11,11 +11,12 @@ from click.testing import CliRunner
 
 from mixlint.cli import main
 from mixlint.config import Config
-from mixlint.engine import analyse, check
+from mixlint.engine import check
 from mixlint.fix.codemod import apply_changes
 from mixlint.fix.edits import text_edits
 from mixlint.fix.files import applicable, fix_findings
 from mixlint.model import Change, ChangeKind, Edit, Span
+from mixlint.run import analyse
 
 PYPROJECT = """\
 [project]

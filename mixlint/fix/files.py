@@ -32,7 +32,7 @@ MAX_ROUNDS = 10
 
 
 class Checked(Protocol):
-    """What a check of the project gives (``mixlint.summaries.Checked``)."""
+    """What a check of the project gives (``mixlint.run.memo.Checked``)."""
 
     @property
     def model(self) -> ProjectModel: ...
