@@ -56,6 +56,7 @@ def fix_rounds(
     """``--fix``: fix what ``checked`` found, write the files, check again, until a round
     fixes nothing more. -> the last check, and how many findings were fixed."""
     fixed = 0
+    warned: set[str] = set()  # a fix that does not apply is tried again each round
     for _ in range(MAX_ROUNDS):
         chosen = applicable(checked.findings, unsafe)
         if not chosen:
@@ -63,7 +64,9 @@ def fix_rounds(
         outcome = fix_findings(root, chosen, checked.lines, checked.model.in_scope)
         written = outcome.write(root)
         for problem in outcome.problems:
-            warn(problem)
+            if problem not in warned:
+                warned.add(problem)
+                warn(problem)
         if not written:
             break
         fixed += sum(
