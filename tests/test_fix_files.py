@@ -4,6 +4,7 @@ was analysed is left alone, and overlapping fixes are made one round after anoth
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -175,11 +176,7 @@ def test_a_fix_that_no_longer_applies_is_skipped_and_the_others_made(tmp_path: P
     assert broken.fix is not None
     # Its node is not at this span (as after an edit that kept the lines).
     change = broken.fix.changes[0]
-    broken.fix = broken.fix.__class__(
-        broken.fix.description,
-        broken.fix.applicability,
-        (Change(change.kind, change.path, Span(1, 1, 1, 5), change.code),),
-    )
+    broken.fix = replace(broken.fix, changes=(replace(change, span=Span(1, 1, 1, 5)),))
     outcome = fix_findings(root, chosen, result.lines)
     assert broken not in outcome.fixed and len(outcome.fixed) == len(chosen) - 1
     span = broken.span
