@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from mixlint.extract import flowing_params, walk
 from mixlint.extract import payload as build_payload
-from mixlint.extract import walk
 from mixlint.model import (
     Expr,
     ExprKind,
@@ -33,6 +33,7 @@ from mixlint.model import (
     TrackingCall,
     keyword_span,
 )
+from mixlint.transport import Constants
 from mixlint.values import (
     MatchKind,
     Scope,
@@ -68,6 +69,7 @@ FIX_WEAK = (
 )
 FIX_IP = "drop it, or send 0 to keep geolocation off"
 FIX_OPAQUE = "send an explicit dict of the keys you need, so that each can be reviewed"
+FIX_FIELDS = "send an explicit dict of the fields you need, without these"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,17 @@ class _Site:
                 return node.span
         return match.source.span
 
+    def part_span(self, expr: Expr) -> Span | None:
+        """Where a finding about all of ``expr`` goes: ``expr`` itself, or (wrapper call
+        site) the outermost part of it that the caller wrote; None when the wrapper wrote
+        it all (it is reported at the SDK call inside the wrapper)."""
+        if self.caller_ids is None:
+            return expr.span
+        for node in walk(expr):
+            if id(node) in self.caller_ids:
+                return node.span
+        return None
+
 
 _CACHE: list[tuple[ProjectModel, ValueAnalyzer, tuple[Verdict, ...]]] = []
 
@@ -130,6 +143,7 @@ class _Judge:
         self.project = project
         self.vocabulary: Vocabulary = values.vocabulary
         self.values = values
+        self.constants = Constants(project)
         self.verdicts: dict[tuple[str, str, Span], Verdict] = {}
 
     def run(self) -> list[Verdict]:
@@ -229,27 +243,96 @@ class _Judge:
             self.judge_opaque(site, opaque, noun, depth)
 
     def judge_opaque(self, site: _Site, expr: Expr, noun: str, depth: int) -> None:
+        """A payload part whose keys the inventory cannot list: MX105, unless its keys
+        are judged elsewhere (nested dicts, a module's constant dict, the call sites of
+        the function whose parameter it is)."""
         call = site.call
-        whole = self.values.whole_object(expr)
+        whole = self.values.whole_object(expr, site.scope)
         if whole is not None:
             if site.wrote(whole.expr) or site.wrote(expr):
                 self.add(MX105, call.path, expr.span, _opaque_message(call, noun, whole))
+                self.judge_fields(site, whole, expr.span)
             return
         target = _follow(expr)
         if target is None:
             return
-        if target.kind is ExprKind.SEQ and depth < MAX_NESTING:
+        if target.kind is ExprKind.SEQ:
             # json=[{"event": ..., "properties": {...}}] of a direct HTTP request
-            for element in target.args:
+            for element in target.args if depth < MAX_NESTING else ():
                 nested = build_payload(element)
-                if (
-                    nested is not None
-                    and _follow(element) is not None
-                    and (
-                        _follow(element).kind is ExprKind.DICT  # type: ignore[union-attr]
-                    )
-                ):
+                followed = _follow(element)
+                if nested is not None and followed is not None and followed.kind is ExprKind.DICT:
                     self.judge_payload(site, nested, noun, set(), depth + 1)
+            return
+        constant = self.module_dict(site, expr)
+        if constant is not None:
+            nested = build_payload(constant)
+            if nested is not None and depth < MAX_NESTING:
+                self.judge_payload(site, nested, noun, set(), depth + 1)
+            return
+        if self.from_callers(call, expr):
+            return
+        span = site.part_span(expr)
+        if span is None:
+            return
+        self.add(
+            MX105,
+            call.path,
+            span,
+            f"{call.method} sends {code(expr.text)} as {_plural(noun)}, and its keys cannot be "
+            f"seen in the code, so they cannot be reviewed (data minimisation, Art. 5(1)(c)): "
+            f"{FIX_OPAQUE}",
+        )
+
+    def module_dict(self, site: _Site, expr: Expr) -> Expr | None:
+        """A module-level dict constant of the call's own file (``BASE_PROPS = {...}``)."""
+        resolved = self.constants.resolve(_follow(expr), site.call.path)
+        if resolved is None:
+            return None
+        value, path = resolved
+        return value if value.kind is ExprKind.DICT and path == site.call.path else None
+
+    def from_callers(self, call: TrackingCall, expr: Expr) -> bool:
+        """``expr`` is built from parameters of the call's function, and that function has
+        call sites: what they pass is judged there."""
+        if not self.project.callers.get(call.function):
+            return False
+        function = self.function_of(call)
+        if function is None:
+            return False
+        return bool(flowing_params(expr, frozenset(p.name for p in function.params)))
+
+    def judge_fields(self, site: _Site, whole: WholeObject, span: Span) -> None:
+        """The fields of a project class sent whole, judged as its keys (``asdict(info)``)."""
+        sent = self.values.sent_class(whole, site.scope)
+        if sent is None:
+            return
+        matches = [
+            match
+            for field_name in sent.fields
+            if (match := self.vocabulary.match_name(field_name, sent.name)) is not None
+        ]
+        where = f"{sent.path}:{sent.span.start_line}"
+        sends = (
+            f"{code(whole.expr.text)} sends every field of the {sent.kind} {sent.name} ({where})"
+        )
+        for rule_id, found, fix in (
+            (MX104, [m for m in matches if m.category.special], FIX_SPECIAL),
+            (MX101, [m for m in matches if not m.category.special], FIX_FIELDS),
+        ):
+            if not found:
+                continue
+            fields = _and(f"'{match.source}' ({_category_phrase(match)})" for match in found)
+            are = "is" if len(found) == 1 else "are"
+            kind = "special-category data" if rule_id == MX104 else "personal data"
+            explained = "; ".join(match.explain() for match in found)
+            self.add(
+                rule_id,
+                site.call.path,
+                span,
+                f"{sends}, and its {_plural_of('field', len(found))} {fields} {are} {kind}: "
+                f"{fix} [{explained}]",
+            )
 
     def judge_forwarded(self, site: _Site, expr: Expr, role: str) -> None:
         """``**kwargs`` forwarded into a payload by a function that no scanned code calls."""
@@ -302,9 +385,10 @@ class _Judge:
         if verdict is not None:
             rule_id, span, message = verdict
             self.add(rule_id, call.path, span, message)
-        whole = self.values.whole_object(value)
+        whole = self.values.whole_object(value, site.scope)
         if whole is not None and site.wrote(whole.expr):
             self.add(MX105, call.path, value.span, _opaque_message(call, name, whole, True))
+            self.judge_fields(site, whole, value.span)
 
     def verdict(
         self,
@@ -340,6 +424,8 @@ class _Judge:
                 not key_here
                 or _cannot_hold_data(value)
                 or self.values.pseudonymised(value, site.scope)
+                # "full_name": repo.full_name is a repository's name, whatever the key says
+                or (key_match.contextual and self.values.read_from_thing(value))
             ):
                 return None
             return (
@@ -378,21 +464,39 @@ class _Judge:
             )
 
     def judge_ip(self, site: _Site, prop: Property, name: str) -> None:
-        if self.values.suppresses_ip(prop.value):
+        """``ip`` / ``$ip``: any value but the suppression switches geolocation on."""
+        value = prop.value
+        if self.suppresses_ip(value, site.call.path):
             return
-        found = self.values.client_ip(prop.value, site.scope)
-        if found is None:
-            return
-        span = site.value_span(found, prop.value)
+        found = self.values.client_ip(value, site.scope)
+        if found is not None:
+            span = site.value_span(found, value)
+            if found.kind in (MatchKind.CLIENT_IP, MatchKind.LITERAL):
+                what = found.describe()
+            else:
+                what = f"an IP address of unknown origin ({code(found.source.text)})"
+            why = found.explain()
+        elif self.from_callers(site.call, value):
+            return  # judged at the call sites, with the value they pass
+        else:
+            span = site.part_span(value)
+            what = f"an IP address of unknown origin ({code(value.text)})"
+            why = f"any value of '{code(prop.key or '')}' but 0 is geolocated"
         if span is None:
             return
         self.add(
             MX301,
             site.call.path,
             span,
-            f"{name} sends {found.describe()} to Mixpanel, which geolocates the user: "
-            f"{FIX_IP} [{found.explain()}]",
+            f"{name} sends {what} to Mixpanel, which geolocates the user: {FIX_IP} [{why}]",
         )
+
+    def suppresses_ip(self, value: Expr, path: str) -> bool:
+        """``0`` (also ``"0"``, ``False``, ``None``), written there or a module constant."""
+        if self.values.suppresses_ip(value):
+            return True
+        resolved = self.constants.resolve(_follow(value), path)
+        return resolved is not None and self.values.suppresses_ip(resolved[0])
 
 
 def _follow(expr: Expr | None) -> Expr | None:
@@ -457,12 +561,31 @@ def _special_key_message(name: str, match: WordMatch) -> str:
 
 
 def _weak(found: ValueMatch) -> str:
+    what = found.describe() + (" and a user-agent string" if found.fingerprint else "")
     if found.hash_via:
-        return (
-            f"an unkeyed hash of {found.describe()} ({found.hash_via}() is a plain "
+        text = (
+            f"an unkeyed hash of {what} ({found.hash_via}() is a plain "
             f"{found.hash_name} digest, with no secret)"
         )
-    return f"an unkeyed {found.hash_name} hash of {found.describe()}"
+    else:
+        text = f"an unkeyed {found.hash_name} hash of {what}"
+    return f"a device fingerprint, not an anonymous ID: {text}" if found.fingerprint else text
+
+
+def _category_phrase(match: WordMatch) -> str:
+    category = match.category
+    if category.special:
+        return f"{category.label}, {article_of(category.id)}"
+    return with_article(category.label)
+
+
+def _and(parts: Iterator[str]) -> str:
+    items = list(parts)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _plural_of(noun: str, count: int) -> str:
+    return noun if count == 1 else _plural(noun)
 
 
 def _plural(noun: str) -> str:
