@@ -60,8 +60,11 @@ class SentClass:
     fields: tuple[str, ...]
 
 
-def sent_class(subject: Expr, module: ModuleSummary, index: ProjectIndex) -> SentClass | None:
-    """The class of ``subject`` (the ``x`` of ``asdict(x)``) when its fields are known."""
+def sent_class(
+    subject: Expr, module: ModuleSummary, index: ProjectIndex, call: Expr | None = None
+) -> SentClass | None:
+    """The class of ``subject`` (the ``x`` of ``asdict(x)``) when its fields are known;
+    ``call``, the call that dumps it, may select fields (``model_dump(include={...})``)."""
     sym = _instance_class(subject, module, index)
     if sym is None:
         return None
@@ -72,23 +75,52 @@ def sent_class(subject: Expr, module: ModuleSummary, index: ProjectIndex) -> Sen
     kind = _kind(sym, summary, owner, index, 0)
     if kind is None:
         return None
-    fields = _fields(sym, index, frozenset(), 0)
+    fields = _selected(_fields(sym, index, frozenset(), 0), call)
+    if fields is None:
+        return None
     return SentClass(sym.name.rsplit(".", 1)[-1], kind, owner.path, summary.span, fields)
+
+
+def _selected(fields: tuple[str, ...], call: Expr | None) -> tuple[str, ...] | None:
+    """The fields a pydantic dump keeps with ``include=`` / ``exclude=`` (None: unknown)."""
+    if call is None or call.kind is not ExprKind.CALL:
+        return fields
+    for keyword, keep in (("include", True), ("exclude", False)):
+        value = call.keyword(keyword)
+        if value is None:
+            continue
+        names = _literal_names(value)
+        if names is None:
+            return None
+        fields = tuple(name for name in fields if (name in names) is keep)
+    return fields
+
+
+def _literal_names(expr: Expr) -> set[str] | None:
+    """``{"name", "email"}`` or ``{"name": True}``: the names; None when not literal."""
+    target = _follow(expr)
+    if target.kind is ExprKind.SEQ:
+        keys = target.args
+    elif target.kind is ExprKind.DICT:
+        keys = tuple(key for key, _ in target.items if key is not None)
+    else:
+        return None
+    if not all(key.kind is ExprKind.CONST and isinstance(key.value, str) for key in keys):
+        return None
+    return {str(key.value) for key in keys}
 
 
 def _instance_class(subject: Expr, module: ModuleSummary, index: ProjectIndex) -> Sym | None:
     sym = index.symbol(subject, module)
     if sym.kind is SymKind.OBJECT:
         return Sym(SymKind.CLASS, sym.name, sym.module)
-    target = subject
-    for _ in range(MAX_DEPTH):
-        if target.kind is ExprKind.NAME and target.origin is not None:
-            target = target.origin
-            continue
-        break
+    target = _follow(subject)
     if target.kind is not ExprKind.CALL or target.base is None:
         return None
     callee = target.base
+    made = _made_by(target, module, index)
+    if made is not None:
+        return made
     chain = callee.chain()
     if chain and chain[-1] == "get_object_or_404" and target.args:
         model = index.symbol(target.args[0], module)
@@ -105,6 +137,32 @@ def _instance_class(subject: Expr, module: ModuleSummary, index: ProjectIndex) -
             return model if model.kind is SymKind.CLASS else None
         node = node.base
     return None
+
+
+def _made_by(call: Expr, module: ModuleSummary, index: ProjectIndex) -> Sym | None:
+    """The class a project factory returns: by its return annotation, or a classmethod
+    returning ``cls(...)`` (``UserInfo.load(client)``)."""
+    found = index.function(index.symbol(call.base, module))
+    if found is None:
+        return None
+    function, owner = found
+    annotated = index.annotated(function.return_annotation, owner, 0)
+    if annotated.kind is SymKind.OBJECT:
+        return Sym(SymKind.CLASS, annotated.name, annotated.module)
+    for returned in function.returns:
+        base = returned.base if returned.kind is ExprKind.CALL else None
+        annotation = base.origin.annotation if base is not None and base.origin else None
+        if annotation and annotation.startswith("<self>"):
+            return Sym(SymKind.CLASS, annotation[len("<self>") :], owner.path)
+    return None
+
+
+def _follow(expr: Expr) -> Expr:
+    for _ in range(MAX_DEPTH):
+        if expr.kind is not ExprKind.NAME or expr.origin is None:
+            break
+        expr = expr.origin
+    return expr
 
 
 def _kind(

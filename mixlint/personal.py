@@ -113,15 +113,15 @@ class _Site:
                 return node.span
         return match.source.span
 
-    def part_span(self, expr: Expr) -> Span | None:
-        """Where a finding about all of ``expr`` goes: ``expr`` itself, or (wrapper call
-        site) the outermost part of it that the caller wrote; None when the wrapper wrote
-        it all (it is reported at the SDK call inside the wrapper)."""
+    def caller_part(self, expr: Expr) -> Expr | None:
+        """What a finding about all of ``expr`` points at: ``expr`` itself, or (wrapper
+        call site) the outermost part of it that the caller wrote; None when the wrapper
+        wrote it all (it is reported at the SDK call inside the wrapper)."""
         if self.caller_ids is None:
-            return expr.span
+            return expr
         for node in walk(expr):
             if id(node) in self.caller_ids:
-                return node.span
+                return node
         return None
 
 
@@ -249,9 +249,18 @@ class _Judge:
         call = site.call
         whole = self.values.whole_object(expr, site.scope)
         if whole is not None:
-            if site.wrote(whole.expr) or site.wrote(expr):
-                self.add(MX105, call.path, expr.span, _opaque_message(call, noun, whole))
-                self.judge_fields(site, whole, expr.span)
+            span = expr.span
+            if not (site.wrote(whole.expr) or site.wrote(expr)):
+                # A wrapper's `props.copy()` of the caller's `request.GET`: the caller's
+                # part is the whole object (a whole object of the wrapper's own making
+                # is reported inside the wrapper).
+                part = site.caller_part(expr)
+                whole = self.values.whole_object(part, site.scope) if part is not None else None
+                if part is None or whole is None:
+                    return
+                span = part.span
+            self.add(MX105, call.path, span, _opaque_message(call, noun, whole))
+            self.judge_fields(site, whole, span)
             return
         target = _follow(expr)
         if target is None:
@@ -272,16 +281,16 @@ class _Judge:
             return
         if self.from_callers(call, expr):
             return
-        span = site.part_span(expr)
-        if span is None:
+        part = site.caller_part(expr)
+        if part is None:
             return
         self.add(
             MX105,
             call.path,
-            span,
-            f"{call.method} sends {code(expr.text)} as {_plural(noun)}, and its keys cannot be "
-            f"seen in the code, so they cannot be reviewed (data minimisation, Art. 5(1)(c)): "
-            f"{FIX_OPAQUE}",
+            part.span,
+            f"the {_plural(noun)} that {call.method} sends ({code(part.text)}) cannot be "
+            f"reviewed: their keys cannot be seen in the code (data minimisation, "
+            f"Art. 5(1)(c)); {FIX_OPAQUE}",
         )
 
     def module_dict(self, site: _Site, expr: Expr) -> Expr | None:
@@ -479,8 +488,9 @@ class _Judge:
         elif self.from_callers(site.call, value):
             return  # judged at the call sites, with the value they pass
         else:
-            span = site.part_span(value)
-            what = f"an IP address of unknown origin ({code(value.text)})"
+            part = site.caller_part(value)
+            span = part.span if part is not None else None
+            what = f"an IP address of unknown origin ({code((part or value).text)})"
             why = f"any value of '{code(prop.key or '')}' but 0 is geolocated"
         if span is None:
             return
@@ -589,7 +599,7 @@ def _plural_of(noun: str, count: int) -> str:
 
 
 def _plural(noun: str) -> str:
-    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
 
 
 def _opaque_message(call: TrackingCall, noun: str, whole: WholeObject, single: bool = False) -> str:

@@ -425,7 +425,7 @@ class ValueAnalyzer:
         module = project.modules.get(path)
         if module is None:
             return None
-        return sent_class(whole.subject, module, self._index_of(project))
+        return sent_class(whole.subject, module, self._index_of(project), whole.expr)
 
     # -- the walk -----------------------------------------------------------
 

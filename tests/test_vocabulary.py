@@ -299,7 +299,8 @@ TRAPS = [
     "user_id", "account_id", "distinct_id", "$distinct_id", "$device_id", "device_id",
     "order_id", "session_id", "id",
     # other
-    "amount", "currency", "plan", "age", "gender", "birth_year", "fingerprint", "cert_fingerprint", "cell", "long", "pin", "token", "diagnostics",
+    "amount", "currency", "plan", "age", "gender", "birth_year", "fingerprint",
+    "cert_fingerprint", "cell", "long", "pin", "token", "diagnostics",
     "diagnostic", "health", "health_check", "union", "race", "race_condition", "party",
     "disabled", "is_disabled", "anniversary",
 ]  # fmt: skip
