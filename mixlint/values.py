@@ -803,7 +803,8 @@ class ValueAnalyzer:
         if found is None:
             return None
         function, module = found
-        inner_scope = Scope(walk.scope.project, module.path, False)
+        # The arguments put in for its parameters are judged as the caller would judge them.
+        inner_scope = Scope(walk.scope.project, module.path, walk.scope.param_names)
         for body in self._bodies(function, call):
             inner = _Walk(inner_scope, set(walk.seen), walk.pseudonymiser_depth + 1)
             result = self._judge(body, (), depth, inner)
