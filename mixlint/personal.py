@@ -202,6 +202,8 @@ class _Judge:
             if index < len(call.inherited_ids) and call.inherited_ids[index]:
                 continue
             found = self.values.value(expr, site.scope)
+            if found is None or not (found.weak or found.direct_identifier):
+                self.judge_ip_identifier(site, expr)
             if found is None:
                 continue
             span = site.value_span(found, expr)
@@ -229,6 +231,30 @@ class _Judge:
                     f"{subject} is {what}, a direct identifier (personal data): "
                     f"{FIX_IDENTIFIER} [{found.explain()}]",
                 )
+
+    def judge_ip_identifier(self, site: _Site, expr: Expr) -> None:
+        """A distinct_id that the same call also sends as ``ip``/``$ip``: an IP address
+        (``mp.people_set(Network.PublicAddress, {"$ip": Network.PublicAddress})``)."""
+        text = code(expr.text)
+        for part in (site.call.properties, site.call.meta):
+            for prop in part.properties if part is not None else ():
+                key = (prop.key or "").strip().lower()
+                if key not in IP_KEYS or code(prop.value.text) != text:
+                    continue
+                if self.suppresses_ip(prop.value, site.call.path):
+                    return
+                caller_part = site.caller_part(expr)
+                if caller_part is None:
+                    return
+                self.add(
+                    MX103,
+                    site.call.path,
+                    caller_part.span,
+                    f"distinct_id {text} is an IP address (the call sends it as '{prop.key}' "
+                    f"too), a direct identifier (personal data): {FIX_IDENTIFIER} [what is "
+                    f"sent as '{prop.key}' is geolocated as an IP address]",
+                )
+                return
 
     # -- payloads and properties
 

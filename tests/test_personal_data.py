@@ -349,6 +349,40 @@ def test_any_ip_value_but_the_suppression_is_reported(tmp_path: Path) -> None:
     assert "[any value of '$ip' but 0 is geolocated]" in network
 
 
+def test_an_id_also_sent_as_ip_is_an_ip_address(tmp_path: Path) -> None:
+    # A media-server plugin seen on public code: its public address is the user id.
+    files = {
+        "plugin/__init__.py": "",
+        "plugin/tracking.py": """
+            import mixpanel
+
+            TOKEN = "3f9a1c7e5b2d48a09c6e1f4b7a2d8c05"
+
+
+            def people_set(properties, meta):
+                meta["$ip"] = Network.PublicAddress
+                mp = mixpanel.Mixpanel(TOKEN)
+                mp.people_set(Network.PublicAddress, properties, meta)
+
+
+            def track(event, properties):
+                properties["ip"] = 0
+                mp = mixpanel.Mixpanel(TOKEN)
+                mp.track(Network.PublicAddress, event, properties)
+        """,
+    }
+    findings = _run(tmp_path, files)
+    assert _where(findings) == [
+        ("MX301", "plugin/tracking.py", 7, 19),  # meta["$ip"] = Network.PublicAddress
+        ("MX103", "plugin/tracking.py", 9, 19),  # the same value as distinct_id
+    ]
+    ident = _message(findings, "MX103", "plugin/tracking.py", 9, 19)
+    assert (
+        "distinct_id Network.PublicAddress is an IP address (the call sends it as '$ip' too)"
+        in (ident)
+    )
+
+
 # -- project helpers that hash (MX106) ----------------------------------------------------
 
 VISITOR_IDS = {
