@@ -8,6 +8,12 @@ unkeyed hash is MX106 instead of MX102/MX103; ``ip``/``$ip`` is MX301's alone).
 This module runs that judgement once per project and each rule keeps its own
 verdicts.
 
+Every payload part the inventory lists as unreviewable ends here as MX105, unless
+its keys are judged where they can be seen: the dicts of a list, a dict constant
+of the call's own module, or the arguments at the call sites of the function
+whose parameter it is. An object sent whole whose project class is known
+(``asdict(info)``) is MX105 and, beside it, its fields are judged like keys.
+
 At a wrapper call site only what the caller wrote is judged: properties and
 ids marked ``inherited`` are judged at the SDK call inside the wrapper, and a
 key or value that the wrapper's body wrote around a caller's argument

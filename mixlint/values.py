@@ -8,10 +8,17 @@ slicing, ``encode``) keep it personal, and derived values (``len``,
 comparisons, boolean tests, an e-mail's domain) do not.
 
 A value passed through a pseudonymisation function is cleared (``hmac.*``,
-project functions whose names match the configured pattern), except an unkeyed
-digest (``hashlib.sha256(email)``, ``uuid5(ns, email)``, a project
-"pseudonymiser" whose body is such a digest) of a direct identifier: that is
-reported as weak pseudonymisation (``ValueMatch.hashed``).
+project functions whose names match the configured pattern or whose result is a
+keyed digest), except an unkeyed digest (``hashlib.sha256(email)``,
+``uuid5(ns, email)``, any project function or method whose result is such a
+digest, whatever its name) of a direct identifier: that is reported as weak
+pseudonymisation (``ValueMatch.hashed``), a device fingerprint when it hashes an
+IP address together with a user agent.
+
+Besides the vocabulary's words, a value is personal when it reads the full
+user-agent string (``request.user_agent.string``), a variable that names an IP
+(``public_ip = requests.get(...).text``) or joins a name and a tag with ``#``
+(a Discord username, ``f"{name}#{tag}"``).
 """
 
 from __future__ import annotations

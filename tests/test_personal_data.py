@@ -23,6 +23,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLE = Path(__file__).parent.parent / "examples" / "shop"
 
 PERSONAL_RULES = {"MX101", "MX102", "MX103", "MX104", "MX105", "MX106", "MX301"}
+# The module that holds a project's client (on the EU host, so that nothing else is reported).
+EU_CLIENT = """
+    from mixpanel import Consumer, Mixpanel
+
+    mp = Mixpanel("PROJECT_TOKEN", consumer=Consumer(api_host="api-eu.mixpanel.com"))
+"""
 
 
 def _run(tmp_path: Path, files: dict[str, str], rules: set[str] = PERSONAL_RULES) -> list[Finding]:
@@ -131,11 +137,7 @@ def test_discord_tag_nicknames_and_handles(tmp_path: Path) -> None:
 
 GITHUB_APP = {
     "hooks/__init__.py": "",
-    "hooks/tracking.py": """
-        from mixpanel import Consumer, Mixpanel
-
-        mp = Mixpanel("PROJECT_TOKEN", consumer=Consumer(api_host="api-eu.mixpanel.com"))
-    """,
+    "hooks/tracking.py": EU_CLIENT,
     "hooks/github.py": """
         from fastapi import APIRouter, Request
 
@@ -198,11 +200,7 @@ def test_github_logins_and_repository_names(tmp_path: Path) -> None:
 
 FLASK_SHOP = {
     "shop/__init__.py": "",
-    "shop/tracking.py": """
-        from mixpanel import Consumer, Mixpanel
-
-        mp = Mixpanel("PROJECT_TOKEN", consumer=Consumer(api_host="api-eu.mixpanel.com"))
-    """,
+    "shop/tracking.py": EU_CLIENT,
     "shop/views.py": """
         from flask import Blueprint, request
         from flask_login import current_user
@@ -602,6 +600,49 @@ def test_objects_sent_whole_are_judged_by_their_fields(tmp_path: Path) -> None:
     assert "every field of a dataclass (asdict(info))" in _message(
         findings, "MX105", "crm/tracking.py", 12, 36
     )
+
+
+def test_every_way_of_sending_an_object_whole_is_judged_by_its_fields(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/tracking.py": EU_CLIENT,
+        "app/schemas.py": """
+            from dataclasses import dataclass
+
+            from pydantic import BaseModel
+
+
+            class Member(BaseModel):
+                nickname: str
+                karma: int
+
+
+            @dataclass
+            class Contact:
+                phone: str
+                topic: str
+        """,
+        "app/events.py": """
+            from app.schemas import Contact, Member
+            from app.tracking import mp
+
+
+            def joined(member: Member, contact: Contact):
+                mp.track("community", "Joined", member.dict())
+                mp.track("community", "Contacted", contact.__dict__)
+        """,
+    }
+    findings = _run(tmp_path, files)
+    assert _where(findings) == [
+        ("MX101", "app/events.py", 6, 37),
+        ("MX105", "app/events.py", 6, 37),
+        ("MX101", "app/events.py", 7, 40),
+        ("MX105", "app/events.py", 7, 40),
+    ]
+    member = _message(findings, "MX101", "app/events.py", 6, 37)
+    assert "its field 'nickname' (a username or login handle) is personal data" in member
+    contact = _message(findings, "MX101", "app/events.py", 7, 40)
+    assert "contact.__dict__ sends every field of the dataclass Contact" in contact
 
 
 # -- unreviewable payloads: MX105, or judged where their keys are seen -------------------
