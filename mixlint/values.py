@@ -48,6 +48,9 @@ USERNAME_CATEGORY = "username"
 # Categories that identify a person directly (catalog MX103/MX106), when the
 # vocabulary does not say so itself (literals).
 DIRECT_IDENTIFIERS = frozenset({"email", "phone", "person_name", IP_CATEGORY})
+# What a variable holds that its name cannot overrule: a literal is what it is, and a
+# parameter is judged by its name only where the function has no call sites.
+_SELF_EVIDENT = frozenset({ExprKind.CONST, ExprKind.PARAM})
 # A Discord-style "name#discriminator" tag built from two values.
 _TAG_FSTRING = re.compile(r"\}#\{")
 _TAG_TEMPLATES = ("{}#{}", "%s#%s")
@@ -461,7 +464,8 @@ class ValueAnalyzer:
             origin = expr.origin
             if origin is not None:
                 found = self._judge(origin, path, depth, walk)
-                if found is not None or origin.kind is ExprKind.CONST:
+                held = _follow(origin)
+                if found is not None or held is None or held.kind in _SELF_EVIDENT:
                     return found
             # A variable that names an IP (public_ip = requests.get(IPIFY).text): an address.
             return self._named(str(expr.value), None, expr, path, only=IP_CATEGORY)

@@ -347,6 +347,31 @@ def test_any_ip_value_but_the_suppression_is_reported(tmp_path: Path) -> None:
     assert "[any value of '$ip' but 0 is geolocated]" in network
 
 
+def test_an_ip_parameter_of_a_wrapper_is_judged_at_its_call_sites(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/tracking.py": EU_CLIENT,
+        "app/visits.py": """
+            from app.tracking import mp
+
+
+            def track_visit(user, page, ip):
+                remote = ip
+                if user.analytics_consent:
+                    mp.track(str(user.pk), "Visit", {"page": page, "ip": remote})
+
+
+            def home(request):
+                track_visit(request.user, "home", 0)
+
+
+            def pricing(request):
+                track_visit(request.user, "pricing", request.META["REMOTE_ADDR"])
+        """,
+    }
+    assert _where(_run(tmp_path, files)) == [("MX301", "app/visits.py", 15, 42)]
+
+
 def test_an_id_also_sent_as_ip_is_an_ip_address(tmp_path: Path) -> None:
     # A media-server plugin seen on public code: its public address is the user id.
     files = {
