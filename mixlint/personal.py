@@ -348,10 +348,12 @@ class _Judge:
         sent = self.values.sent_class(whole, site.scope)
         if sent is None:
             return
+        # Judged as keys of an object that its class names (UserInfo.name is a person's).
         matches = [
             match
             for field_name in sent.fields
-            if (match := self.vocabulary.match_name(field_name, sent.name)) is not None
+            if not self.vocabulary.allowed(field_name)
+            and (match := self.vocabulary.match_name(field_name, sent.name)) is not None
         ]
         where = f"{sent.path}:{sent.span.start_line}"
         sends = (

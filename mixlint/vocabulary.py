@@ -293,13 +293,17 @@ class Vocabulary:
         its closest person or non-person word is a non-person word."""
         return self._closest(_words(word), len(_words(word))) is False
 
+    def allowed(self, key: str) -> bool:
+        """Whether the configuration allows ``key`` (compared after splitting)."""
+        return "_".join(_words(key)) in self._allow
+
     def match_key(self, key: str) -> WordMatch | None:
         """The personal data a property key names, if any (``"$email"``, ``"Geburtsdatum"``)."""
         if key in self._key_cache:
             return self._key_cache[key]
         words = _words(key)
         result: WordMatch | None = None
-        if "_".join(words) not in self._allow:
+        if not self.allowed(key):
             # A "$" key is a Mixpanel profile property: the profile is a person.
             profile = key.lstrip().startswith("$")
             result = self._match(key, words, self._context(words, True if profile else None))

@@ -668,6 +668,14 @@ def test_every_way_of_sending_an_object_whole_is_judged_by_its_fields(tmp_path: 
     assert "its field 'nickname' (a username or login handle) is personal data" in member
     contact = _message(findings, "MX101", "app/events.py", 7, 40)
     assert "contact.__dict__ sends every field of the dataclass Contact" in contact
+    # A key the configuration allows is allowed as a field too.
+    root = tmp_path
+    allowed = Config(select=set(PERSONAL_RULES), allow_keys=["Nickname"])
+    assert _where(findings_of(run(root, allowed))) == [
+        ("MX105", "app/events.py", 6, 37),
+        ("MX101", "app/events.py", 7, 40),
+        ("MX105", "app/events.py", 7, 40),
+    ]
 
 
 # -- unreviewable payloads: MX105, or judged where their keys are seen -------------------
