@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from mixlint.config import Config
-from mixlint.engine import analyse, check
+from mixlint.engine import check
 from mixlint.extract import flowing_params, walk
 from mixlint.model import ExprKind, Finding, ProjectModel, Span, TrackingCall
+from mixlint.run import analyse
 from mixlint.transport import Constants
 from tests.helpers import findings_of, run, write_project
 
