@@ -27,6 +27,7 @@ from tests.helpers import write_project
 
 # (rule, index of the INVALID example): why no fix is offered.
 UNFIXABLE = {
+    ("MX101", 8): "the fields of an object sent whole: what to send instead is a decision",
     ("MX201", 7): "module-level code has no user whose consent a predicate could check",
     ("MX301", 6): "flask_mixpanel adds the IP itself: only replacing the library helps",
     ("MX401", 5): "mixpanel-celery always sends plain HTTP: only replacing it helps",
