@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from mixlint.checks import all_rules
 from mixlint.cli import main
-from mixlint.config import Config
+from mixlint.config import Config, load_config
 from mixlint.engine import check
 from mixlint.fix.codemod import apply_changes
 from mixlint.fix.edits import text_edits
@@ -187,18 +188,55 @@ def test_a_fix_that_no_longer_applies_is_skipped_and_the_others_made(tmp_path: P
     assert "request.remote_addr" in outcome.changed["app/views.py"][1]
 
 
-def test_overlapping_fixes_are_made_in_the_next_round(tmp_path: Path) -> None:
-    """MX401 removes an argument of the Consumer call to which MX402 adds one."""
+def test_fixes_inside_a_call_or_a_guarded_statement_are_made_together(tmp_path: Path) -> None:
+    """MX401 removes an argument of the Consumer call to which MX402 adds one; MX201's
+    guard wraps a call whose property MX102 drops: one round, one diff."""
     source = (
         "from mixpanel import Consumer, Mixpanel\n\n"
         "consumer = Consumer(verify_cert=False)\n"
-        "mp = Mixpanel('3f9a1c7e5b2d48a09c6e1f4b7a2d8c05', consumer=consumer)\n"
+        "mp = Mixpanel('PROJECT_TOKEN', consumer=consumer)\n\n\n"
+        "def profile_updated(request, user):\n"
+        "    mp.track(str(user.pk), 'Profile Updated', {'reply_to': user.email})\n"
     )
     root = write(tmp_path, {"settings_mixpanel.py": source.encode()})
-    code, out, _ = fix(root, "--fix", "--unsafe-fixes")
-    assert (root / "settings_mixpanel.py").read_text() == source.replace(
-        "Consumer(verify_cert=False)", 'Consumer(api_host="api-eu.mixpanel.com")'
+    (root / "pyproject.toml").write_text(
+        PYPROJECT + "[tool.mixlint.consent]\n"
+        'predicates = ["app.consent:has_analytics_consent(request.user)"]\n',
+        encoding="utf-8",
     )
+    config = load_config(root / "pyproject.toml", [rule.id for rule in all_rules()])
+    result = check(analyse([root], config), config)
+    chosen = applicable(result.findings, True)
+    assert [f.rule_id for f in chosen] == ["MX401", "MX402", "MX201", "MX102"]
+    outcome = fix_findings(root, chosen, result.lines)
+    assert outcome.fixed == chosen
+    assert outcome.changed["settings_mixpanel.py"][1] == (
+        "from mixpanel import Consumer, Mixpanel\n"
+        "from app.consent import has_analytics_consent\n\n"
+        'consumer = Consumer(api_host="api-eu.mixpanel.com")\n'
+        "mp = Mixpanel('PROJECT_TOKEN', consumer=consumer)\n\n\n"
+        "def profile_updated(request, user):\n"
+        "    if has_analytics_consent(request.user):\n"
+        "        mp.track(str(user.pk), 'Profile Updated', {})\n"
+    )
+
+
+def test_overlapping_fixes_are_made_in_the_next_round(tmp_path: Path) -> None:
+    """Two MX002 on one directive: each removes one rule ID; the second waits a round."""
+    source = (
+        "from mixpanel import Consumer, Mixpanel\n\n"
+        "mp = Mixpanel('PROJECT_TOKEN', consumer=Consumer(api_host='api-eu.mixpanel.com'))\n\n\n"
+        "def checkout(user, consent):\n"
+        "    if consent:\n"
+        "        mp.track(str(user.pk), 'Checkout')  # noqa: MX201, MX999, E501\n"
+    )
+    root = write(tmp_path, {"checkout.py": source.encode()})
+    config = Config()
+    result = check(analyse([root], config), config)
+    first = fix_findings(root, applicable(result.findings, False), result.lines)
+    assert [f.message for f in first.fixed] == ["unused suppression: no MX201 finding on this line"]
+    code, out, _ = fix(root, "--fix")
+    assert (root / "checkout.py").read_text() == source.replace("MX201, MX999, E501", "E501")
     assert (code, out) == (0, "Found 2 findings: 2 fixed, 0 remaining.\n")
 
 

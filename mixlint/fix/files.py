@@ -2,7 +2,8 @@
 
 A file is fixed only when it still holds what was analysed (its lines are compared), the
 fixed code still parses, and then it is written atomically in its own encoding (a BOM and
-line endings kept). Fixes whose changes overlap are not made together: the first wins and
+line endings kept). Fixes whose changes overlap are not made together (unless one wraps
+the other: a guard around a statement, an argument added to a call): the first wins and
 the others wait for the next round of ``--fix``, after the code is checked again.
 ``mixlint.fix.edits`` turns each fix into the text edits the reports show.
 """
@@ -24,7 +25,7 @@ from mixlint.atomic import write_atomic
 from mixlint.collect import source_lines
 from mixlint.fix.codemod import Fixer, FixError
 from mixlint.literals import mask_line
-from mixlint.model import Applicability, Change, Finding, ProjectModel, Span
+from mixlint.model import Applicability, Change, ChangeKind, Finding, ProjectModel
 
 # Rounds of ``--fix``: each fixes what it can, writes, and checks the code again (a fix
 # that waited for an overlapping one, or a finding the previous round's fix revealed).
@@ -150,17 +151,17 @@ def fix_findings(
     changed since it was analysed, is left out (``Outcome.problems`` says why)."""
     outcome = Outcome()
     chosen: list[Finding] = []
-    taken: dict[str, list[Span]] = {}
+    taken: dict[str, list[Change]] = {}
     for finding in findings:
         assert finding.fix is not None
         changes = finding.fix.changes
         if any(not writable(change.path) for change in changes):
             continue
-        if any(_overlaps(change, taken) for change in changes):
+        if any(_conflicts(change, taken) for change in changes):
             continue
         chosen.append(finding)
         for change in changes:
-            taken.setdefault(change.path, []).append(change.span)
+            taken.setdefault(change.path, []).append(change)
     by_path: dict[str, list[Finding]] = {}
     for finding in chosen:
         assert finding.fix is not None
@@ -187,16 +188,31 @@ def fix_findings(
     return outcome
 
 
-def _overlaps(change: Change, taken: Mapping[str, list[Span]]) -> bool:
-    span = change.span
-    return any(
-        span == other
-        or (
-            (span.start_line, span.start_col) < (other.end_line, other.end_col)
-            and (other.start_line, other.start_col) < (span.end_line, span.end_col)
+# Changes that keep the code inside their node as the other changes leave it (a guard
+# wraps the statement, an argument is added to the call): one inside them can be made
+# in the same round.
+_KEEPS_INSIDE = frozenset({ChangeKind.GUARD, ChangeKind.ADD_ARGUMENT})
+
+
+def _conflicts(change: Change, taken: Mapping[str, list[Change]]) -> bool:
+    """Whether ``change`` and one already taken cannot be made in one round."""
+    for other in taken.get(change.path, ()):
+        a, b = change.span, other.span
+        overlap = a == b or (
+            (a.start_line, a.start_col) < (b.end_line, b.end_col)
+            and (b.start_line, b.start_col) < (a.end_line, a.end_col)
         )
-        for other in taken.get(change.path, ())
-    )
+        if not overlap:
+            continue
+        nested = any(
+            outer.kind in _KEEPS_INSIDE
+            and outer.span.contains(inner.span)
+            and (outer.span != inner.span or inner.kind in _KEEPS_INSIDE)
+            for outer, inner in ((change, other), (other, change))
+        )
+        if not nested:
+            return True
+    return False
 
 
 def changes_in(finding: Finding, path: str) -> list[Change]:
