@@ -1485,6 +1485,23 @@ def test_a_pathological_file_cannot_stall_or_crash_the_run(
     assert code == 1
 
 
+def test_a_parser_crash_prints_nothing_with_faulthandler_on(tmp_path: Path) -> None:
+    # The user's faulthandler (PYTHONFAULTHANDLER, -X faulthandler) is for mixlint's
+    # own crashes: the parser's, in the child, is the finding, not a dump of frames.
+    root = make_project(tmp_path, {"app.py": APP, "slow.py": DEEP_CALLS})
+    proc = subprocess.run(
+        [sys.executable, "-m", "mixlint.cli", "check", ".", "--no-cache", "--format", "json",
+         "--select", "MX001,MX101"],
+        cwd=root, capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT,
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"}, check=False,
+    )  # fmt: skip
+    assert proc.stderr == ""
+    report = json.loads(proc.stdout)
+    assert mx001_of(report) == [mx001("slow.py", 1, 1, "the parser crashed")]
+    assert positions(report) == [APP_MX101, ("MX001", "slow.py", 1, 1, 1, 1)]
+    assert proc.returncode == 1
+
+
 def test_ordinary_code_is_not_isolated_and_deep_or_broken_code_is() -> None:
     from mixlint.summaries import ISOLATE_DEPTH, _maybe_deep
 
