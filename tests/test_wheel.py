@@ -14,6 +14,20 @@ from pathlib import Path
 REPO = Path(__file__).parent.parent
 
 
+_BUILT_OR_CACHED = shutil.ignore_patterns(
+    ".git", "*.egg-info", "build", "dist", ".mixlint_cache", "__pycache__", ".*_cache"
+)
+
+
+def not_sources(folder: str, names: list[str]) -> set[str]:
+    """What a copy of the checkout leaves out: build output, caches and virtual
+    environments (the README makes `.venv` in the checkout: hundreds of MB)."""
+    environments = {
+        name for name in names if os.path.isfile(os.path.join(folder, name, "pyvenv.cfg"))
+    }
+    return set(_BUILT_OR_CACHED(folder, names)) | environments
+
+
 def site_folders() -> list[str]:
     """Where the running interpreter finds installed packages: its site-packages (a
     virtual environment's own, and the base's when it includes them) and the user's."""
@@ -26,13 +40,7 @@ def site_folders() -> list[str]:
 def test_wheel_installs_and_runs_from_a_fresh_environment(tmp_path: Path) -> None:
     source = tmp_path / "src"
     # Build from a copy so that the build never writes into the checkout.
-    shutil.copytree(
-        REPO,
-        source,
-        ignore=shutil.ignore_patterns(
-            ".git", "*.egg-info", "build", "dist", ".mixlint_cache", "__pycache__", ".*_cache"
-        ),
-    )
+    shutil.copytree(REPO, source, ignore=not_sources)
     subprocess.run(
         [
             sys.executable,
