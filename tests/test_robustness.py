@@ -1565,8 +1565,11 @@ def test_a_summary_made_in_a_child_is_cached_and_a_time_out_is_not(
 ) -> None:
     from mixlint import summaries
 
-    comments = "".join(f"# generated line {i}\n" for i in range(20_000))
+    # Large enough to be analysed in a child under a 1 s limit, small enough to take a
+    # tenth of it there (20,000 lines took 0.2 s of CPU: over 1 s on a loaded machine).
+    comments = "".join(f"# generated line {i}\n" for i in range(2_000))
     big = APP.replace("\n\ndef signup", "\n" + comments + "\ndef signup")
+    assert len(big) > isolation_threshold(1)
     root = make_project(tmp_path, {"app.py": APP, "big.py": big, "slow.py": PATHOLOGICAL})
     children = count_children(monkeypatch, tmp_path / "children.log")
 
