@@ -1570,7 +1570,8 @@ def test_a_summary_made_in_a_child_is_cached_and_a_time_out_is_not(
     comments = "".join(f"# generated line {i}\n" for i in range(2_000))
     big = APP.replace("\n\ndef signup", "\n" + comments + "\ndef signup")
     assert len(big) > isolation_threshold(1)
-    root = make_project(tmp_path, {"app.py": APP, "big.py": big, "slow.py": PATHOLOGICAL})
+    # LONG_SUM times out in 40 MB; PATHOLOGICAL's child grows by 700 MB a second.
+    root = make_project(tmp_path, {"app.py": APP, "big.py": big, "slow.py": LONG_SUM})
     children = count_children(monkeypatch, tmp_path / "children.log")
 
     def run(timeout: str) -> list[Finding]:
