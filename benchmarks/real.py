@@ -211,7 +211,7 @@ def run_statistics(tree: Path, names: Sequence[str] = ()) -> dict[str, int]:
         "    main(sys.argv[1:], standalone_mode=False)\n"
         "except SystemExit:\n"
         "    pass\n"
-        "from mixlint.summaries import LAST_STATS as s\n"
+        "from mixlint.run.options import LAST_STATS as s\n"
         "print(json.dumps({'files': s.files, 'let_through': s.files - s.skipped,"
         " 'parsed': s.parsed, 'rounds': s.rounds}))\n"
     )
