@@ -171,6 +171,25 @@ class FunctionSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ClassField:
+    """A name bound in a class body: what dataclasses, pydantic, attrs and Django make
+    the fields of an instance (``email: str``, ``email = models.EmailField()``)."""
+
+    name: str
+    span: Span
+    annotation: str | None  # the annotation's names, ``|``-joined ("ClassVar|int"), if any
+    value: Expr | None  # the value bound in the class body, if any
+
+
+@dataclass(frozen=True, slots=True)
+class ClassSummary:
+    qualname: str  # module-relative ("UserInfo", "Outer.Inner")
+    span: Span  # the class name
+    decorators: tuple[Expr, ...]
+    fields: tuple[ClassField, ...]  # in the order of the class body
+
+
+@dataclass(frozen=True, slots=True)
 class ModuleSummary:
     """Everything later steps need from one parsed file."""
 
@@ -184,6 +203,7 @@ class ModuleSummary:
     calls: tuple[CallSite, ...]
     strings: tuple[Expr, ...] = ()  # string constants naming Mixpanel hosts or endpoints
     lines: tuple[str, ...] = ()  # source lines (for reports and inline suppressions)
+    classes: dict[str, ClassSummary] = field(default_factory=dict)  # by qualname
 
 
 class Resolution(str, Enum):

@@ -44,8 +44,9 @@ class DataResidency(Rule):
         "`*_url` overrides) is any Mixpanel host but `api-eu.mixpanel.com` (the default, "
         "`api.mixpanel.com`, and `api-in.mixpanel.com` included), a `LocalFlagsConfig` / "
         "`RemoteFlagsConfig` on a non-EU host, `MixpanelUtils` with the default or a "
-        "non-EU `residency`, and every `alias()` call: the SDK always sends it through a "
-        "fresh default consumer to the US host, whatever the client's consumer. A host "
+        "non-EU `residency` (`eu=True` of versions up to 2.2.6 is the EU too), and every "
+        "`alias()` call: the SDK always sends it through a fresh default consumer to the "
+        "US host, whatever the client's consumer. A host "
         "read from settings or the environment cannot be seen and is not reported, and "
         'neither is a custom consumer (MX302). Default level note; `residency = "eu"` '
         'in the config makes it an error, `residency = "any"` turns it off.'
@@ -169,6 +170,14 @@ utils = MixpanelUtils(
     residency="eu",
 )
 """,
+        """
+import os
+
+from mixpanel_utils import MixpanelUtils
+
+# mixpanel-utils up to 2.2.6 selects the EU servers with eu=True.
+exporter = MixpanelUtils(os.environ["MIXPANEL_API_SECRET"], eu=True)
+""",
     )
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
@@ -283,6 +292,11 @@ utils = MixpanelUtils(
 
     def _utils(self, obj: SdkObject, constants: Constants) -> str:
         residency = obj.call.keyword("residency")
+        eu_flag = obj.call.keyword("eu")  # mixpanel-utils up to 2.2.6: eu=True
+        if eu_flag is not None:
+            flag = constants.literal(eu_flag, obj.path)
+            if flag is None or flag[0].value is True:
+                return ""  # EU, or not visible
         if residency is None:
             if hidden_arguments(obj.call):
                 return ""

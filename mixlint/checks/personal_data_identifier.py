@@ -15,7 +15,8 @@ class PersonalDataIdentifier(Rule):
     level = Level.ERROR
     summary = (
         "The distinct_id (or alias, merge or group id) is a direct identifier: an e-mail "
-        "address, phone number, person name or IP address."
+        "address, phone number, person name, username / login / handle (user.username, "
+        'member.handle, a GitHub login, a Discord f"{name}#{tag}") or IP address.'
     )
     why = (
         "Art. 4(1) and Art. 4(5): the distinct_id is on every event and profile, in every export, "
@@ -88,6 +89,35 @@ mp = Mixpanel("PROJECT_TOKEN")
 def sync_profile(user):
     mp.people_update({"$distinct_id": user.email, "$set": {"plan": user.plan.name}})
 """,
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+async def on_message(message):
+    # A Discord tag ("name#1234") names the member as surely as an e-mail address.
+    name, tag = message.author.name, message.author.discriminator
+    mp.track(f"{name}#{tag}", "Message Sent", {"channel": message.channel.name})
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def push_received(payload):
+    mp.track(payload["sender"]["login"], "Push Received", {"commits": len(payload["commits"])})
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def on_login(request):
+    mp.alias(request.user.username, request.COOKIES["anonymous_id"])
+""",
     )
     valid = (
         """
@@ -155,6 +185,16 @@ mp = Mixpanel("PROJECT_TOKEN")
 def iscrizione(utente):
     # An unkeyed hash is weak pseudonymisation (MX106), reported instead of MX103.
     mp.track(hashlib.sha256(utente.email.encode()).hexdigest(), "Iscrizione")
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def repository_synced(repo):
+    # A group id that names a repository ("owner/name") is not a person.
+    mp.group_set("repository", repo.full_name, {"stars": repo.stargazers_count})
 """,
     )
 

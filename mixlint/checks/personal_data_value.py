@@ -15,8 +15,10 @@ class PersonalDataValue(Rule):
     level = Level.ERROR
     summary = (
         "A property value carries personal data whatever its key: read from a personal "
-        "attribute (user.email, request.user.get_full_name()), from the client's IP, or a "
-        "literal e-mail, phone, IP, IBAN or card number."
+        "attribute (user.email, request.user.get_full_name(), member.nick, sender['login']), "
+        "the full user-agent string (request.headers['User-Agent'], "
+        "request.user_agent.string), the client's IP or a variable or attribute that names an "
+        "IP (public_ip, self.ip), or a literal e-mail, phone, IP, IBAN or card number."
     )
     why = (
         "Art. 5(1)(c) (data minimisation) and Art. 4(1): a neutral key such as 'contact' or "

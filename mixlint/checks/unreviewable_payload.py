@@ -15,8 +15,12 @@ class UnreviewablePayload(Rule):
     level = Level.WARNING
     summary = (
         "Properties that cannot be reviewed in code: vars(x), x.__dict__, model_to_dict(x), "
-        "dataclasses.asdict(x), x.dict()/x.model_dump(), request.POST/GET/json/form/args/data, "
-        "or **kwargs forwarded with no visible call site."
+        "dataclasses.asdict(x), x.dict()/x.model_dump() (also returned by a project method "
+        "such as event.to_dict()), request.POST/GET/json/form/args/data, **kwargs forwarded "
+        "with no visible call site, and any other payload part whose keys cannot be seen "
+        "(a record read from a file or a queue): every part the inventory lists as "
+        "unreviewable, unless its keys are judged where they are written (a module's "
+        "constant dict, the call sites of a wrapper)."
     )
     why = (
         "Art. 5(1)(c) (data minimisation) and Art. 25 (data protection by design): when a whole "

@@ -14,8 +14,11 @@ class WeakPseudonymisation(Rule):
     name = "weak-pseudonymisation"
     level = Level.WARNING
     summary = (
-        "A direct identifier (e-mail, phone, name, IP) made 'pseudonymous' by an unkeyed hash "
-        "(hashlib.md5/sha1/sha256(...), uuid5(ns, email), a pseudonymiser whose body is one)."
+        "A direct identifier (e-mail, phone, name, username, IP) made 'pseudonymous' by an "
+        "unkeyed hash (hashlib.md5/sha1/sha256(...), uuid5(ns, email)), also inside a project "
+        "function or method whose result is such a digest of what it is given, whatever its "
+        "name. A digest of the IP address and the user-agent string is reported as what it "
+        "is: a device fingerprint, not an anonymous ID."
     )
     why = (
         "Art. 4(5) defines pseudonymisation as needing additional information kept separately; "
@@ -107,6 +110,42 @@ def registro(usuario):
     clave = hashlib.sha256(("mi-sal-fija" + usuario.email).encode()).hexdigest()
     mp.people_set(clave, {"plan": usuario.plan})
 """,
+        """
+import hashlib
+
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+class Visitor:
+    def __init__(self, request):
+        self.ip = request.META.get("REMOTE_ADDR", "")
+        self.user_agent = request.META.get("HTTP_USER_AGENT", "")
+
+    def anonymous_id(self):
+        return hashlib.md5(f"{self.ip}{self.user_agent}".encode()).hexdigest()
+
+
+def landing(request):
+    # A device fingerprint, whatever the method is called.
+    mp.track(Visitor(request).anonymous_id(), "Landing Viewed")
+""",
+        """
+import hashlib
+
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def referral_code(email):
+    return hashlib.sha1(email.lower().encode()).hexdigest()[:10]
+
+
+def invited(user, invitee_email):
+    mp.track(str(user.id), "Invited", {"invitee": referral_code(invitee_email)})
+""",
     )
     valid = (
         """
@@ -188,6 +227,26 @@ mp = Mixpanel("PROJECT_TOKEN")
 
 def visit():
     mp.track(str(uuid.uuid4()), "Visit", {"ip": 0})
+""",
+        """
+import hashlib
+import hmac
+
+from django.conf import settings
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def visitor_key(ip, agent):
+    # Keyed with a secret from settings: a pseudonym, whatever the function is called.
+    secret = settings.VISITOR_KEY.encode()
+    return hmac.new(secret, f"{ip}{agent}".encode(), hashlib.sha256).hexdigest()
+
+
+def landing(request):
+    agent = request.META.get("HTTP_USER_AGENT", "")
+    mp.track(visitor_key(request.META["REMOTE_ADDR"], agent), "Landing Viewed")
 """,
     )
 
