@@ -23,14 +23,17 @@ at the call site in the caller's file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mixlint.extract import flowing_params, walk
 from mixlint.extract import payload as build_payload
 from mixlint.model import (
     Expr,
     ExprKind,
+    Finding,
+    Fix,
     FunctionSummary,
     Payload,
     ProjectModel,
@@ -39,6 +42,7 @@ from mixlint.model import (
     TrackingCall,
     keyword_span,
 )
+from mixlint.trace import Trace
 from mixlint.transport import Constants
 from mixlint.values import (
     MatchKind,
@@ -51,6 +55,9 @@ from mixlint.values import (
     with_article,
 )
 from mixlint.vocabulary import Vocabulary, WordMatch
+
+if TYPE_CHECKING:
+    from mixlint.checks.base import Rule
 
 MX101 = "MX101"
 MX102 = "MX102"
@@ -86,6 +93,13 @@ class Verdict:
     path: str
     span: Span
     message: str
+    # What it is about, for fixes and related locations: the tracking call that sends it,
+    # the property (when this call site wrote its key), the value or distinct_id judged,
+    # and the personal data found in it.
+    call: TrackingCall | None = None
+    prop: Property | None = None
+    expr: Expr | None = None
+    found: ValueMatch | None = None
 
 
 @dataclass(slots=True)
@@ -163,8 +177,20 @@ class _Judge:
             key=lambda v: (v.path.split("/"), v.span, v.rule_id),
         )
 
-    def add(self, rule_id: str, path: str, span: Span, message: str) -> None:
-        self.verdicts.setdefault((rule_id, path, span), Verdict(rule_id, path, span, message))
+    def add(
+        self,
+        rule_id: str,
+        path: str,
+        span: Span,
+        message: str,
+        call: TrackingCall | None = None,
+        prop: Property | None = None,
+        expr: Expr | None = None,
+        found: ValueMatch | None = None,
+    ) -> None:
+        self.verdicts.setdefault(
+            (rule_id, path, span), Verdict(rule_id, path, span, message, call, prop, expr, found)
+        )
 
     # -- calls
 
@@ -225,6 +251,9 @@ class _Judge:
                     call.path,
                     span,
                     f"{subject} is {_weak(found)}: {FIX_WEAK} [{found.explain()}]",
+                    call,
+                    expr=expr,
+                    found=found,
                 )
             elif found.direct_identifier and not found.special:
                 what = found.describe()
@@ -236,6 +265,9 @@ class _Judge:
                     span,
                     f"{subject} is {what}, a direct identifier (personal data): "
                     f"{FIX_IDENTIFIER} [{found.explain()}]",
+                    call,
+                    expr=expr,
+                    found=found,
                 )
 
     def judge_ip_identifier(self, site: _Site, expr: Expr) -> None:
@@ -259,6 +291,8 @@ class _Judge:
                     f"distinct_id {text} is an IP address (the call sends it as '{prop.key}' "
                     f"too), a direct identifier (personal data): {FIX_IDENTIFIER} [what is "
                     f"sent as '{prop.key}' is geolocated as an IP address]",
+                    site.call,
+                    expr=expr,
                 )
                 return
 
@@ -291,7 +325,7 @@ class _Judge:
                 if part is None or whole is None:
                     return
                 span = part.span
-            self.add(MX105, call.path, span, _opaque_message(call, noun, whole))
+            self.add(MX105, call.path, span, _opaque_message(call, noun, whole), call)
             self.judge_fields(site, whole, span)
             return
         target = _follow(expr)
@@ -323,6 +357,7 @@ class _Judge:
             f"the {_plural(noun)} that {call.method} sends ({code(part.text)}) cannot be "
             f"reviewed: their keys cannot be seen in the code (data minimisation, "
             f"Art. 5(1)(c)); {FIX_OPAQUE}",
+            call,
         )
 
     def module_dict(self, site: _Site, expr: Expr) -> Expr | None:
@@ -375,6 +410,7 @@ class _Judge:
                 span,
                 f"{sends}, and its {_plural_of('field', len(found))} {fields} {are} {kind}: "
                 f"{fix} [{explained}]",
+                site.call,
             )
 
     def judge_forwarded(self, site: _Site, expr: Expr, role: str) -> None:
@@ -397,6 +433,7 @@ class _Judge:
                     f"{call.method} sends **{param.value} as its {role}, and no call site in "
                     f"the scanned code shows its keys, so they cannot be reviewed "
                     f"(data minimisation, Art. 5(1)(c)): {FIX_OPAQUE}",
+                    call,
                 )
 
     def function_of(self, call: TrackingCall) -> FunctionSummary | None:
@@ -427,10 +464,12 @@ class _Judge:
         verdict = self.verdict(site, prop, name, key_match, found)
         if verdict is not None:
             rule_id, span, message = verdict
-            self.add(rule_id, call.path, span, message)
+            written = prop if site.wrote_key(prop) else None
+            self.add(rule_id, call.path, span, message, call, written, value, found)
         whole = self.values.whole_object(value, site.scope)
         if whole is not None and site.wrote(whole.expr):
-            self.add(MX105, call.path, value.span, _opaque_message(call, name, whole, True))
+            message = _opaque_message(call, name, whole, True)
+            self.add(MX105, call.path, value.span, message, call)
             self.judge_fields(site, whole, value.span)
 
     def verdict(
@@ -496,7 +535,7 @@ class _Judge:
     def key_verdict(self, site: _Site, prop: Property, name: str, key_match: WordMatch) -> None:
         if key_match.category.special:
             message = _special_key_message(name, key_match)
-            self.add(MX104, site.call.path, prop.key_span, message)
+            self.add(MX104, site.call.path, prop.key_span, message, site.call, prop, prop.value)
         else:
             self.add(
                 MX101,
@@ -504,6 +543,9 @@ class _Judge:
                 prop.key_span,
                 f"{name} is {with_article(key_match.category.label)} (personal data): "
                 f"{FIX_PERSONAL} [{key_match.explain()}]",
+                site.call,
+                prop,
+                prop.value,
             )
 
     def judge_ip(self, site: _Site, prop: Property, name: str) -> None:
@@ -533,6 +575,10 @@ class _Judge:
             site.call.path,
             span,
             f"{name} sends {what} to Mixpanel, which geolocates the user: {FIX_IP} [{why}]",
+            site.call,
+            prop if site.wrote_key(prop) else None,
+            value,
+            found,
         )
 
     def suppresses_ip(self, value: Expr, path: str) -> bool:
@@ -652,9 +698,25 @@ def verdicts_for(rule_id: str, project: ProjectModel, values: ValueAnalyzer) -> 
             yield verdict
 
 
+def findings_for(
+    rule: Rule,
+    project: ProjectModel,
+    values: ValueAnalyzer,
+    fix: Callable[[Verdict], Fix | None] | None = None,
+) -> Iterator[Finding]:
+    """The findings of one rule: its verdicts, with the fix ``fix`` makes of each, and
+    where the data goes (the call that sends it, the SDK call inside a wrapper)."""
+    trace = Trace(project)
+    for verdict in verdicts_for(rule.id, project, values):
+        made = fix(verdict) if fix is not None else None
+        finding = rule.finding(verdict.path, verdict.span, verdict.message, fix=made)
+        yield trace.explain(finding, verdict.call)
+
+
 __all__ = [
     "IP_KEYS",
     "Verdict",
+    "findings_for",
     "personal_findings",
     "verdicts_for",
 ]

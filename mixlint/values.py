@@ -290,6 +290,22 @@ class _Walk:
     clear: set[int] = field(default_factory=set)
 
 
+def digest_input(expr: Expr, chain: tuple[str, ...]) -> Expr | None:
+    """The data an unkeyed digest call hashes (``hashlib.sha256(x)`` -> x), if any;
+    ``chain``: the callee's ``chain()``."""
+    if not chain:
+        return None
+    last = chain[-1]
+    from_hashlib = chain[0] == "hashlib" or (len(chain) == 1 and last != "new")
+    if last in _DIGESTS and from_hashlib:
+        if last == "new":
+            return expr.argument(1, "data")
+        return expr.argument(0, "data") or expr.argument(0, "string")
+    if last in _NAME_UUIDS and (chain[0] == "uuid" or len(chain) == 1):
+        return expr.argument(1, "name")
+    return None
+
+
 class ValueAnalyzer:
     def __init__(self, config: Config, vocabulary: Vocabulary) -> None:
         self.config = config
@@ -708,7 +724,7 @@ class ValueAnalyzer:
                 return None
         if _is_hmac(chain) or _is_keyed_digest(expr):
             return None
-        digest = self._digest_input(expr, chain)
+        digest = digest_input(expr, chain)
         if digest is not None:
             return self._hashed(expr, digest, dotted, path, depth, walk)
         if dotted in _KEEPING_FUNCTIONS or last in ("str", "repr"):
@@ -753,20 +769,6 @@ class ValueAnalyzer:
         return self._named(name, owner, expr, path, called=True)
 
     # -- hashing and pseudonymisation
-
-    def _digest_input(self, expr: Expr, chain: tuple[str, ...]) -> Expr | None:
-        """The data an unkeyed digest call hashes (``hashlib.sha256(x)`` -> x), if any."""
-        if not chain:
-            return None
-        last = chain[-1]
-        from_hashlib = chain[0] == "hashlib" or (len(chain) == 1 and last != "new")
-        if last in _DIGESTS and from_hashlib:
-            if last == "new":
-                return expr.argument(1, "data")
-            return expr.argument(0, "data") or expr.argument(0, "string")
-        if last in _NAME_UUIDS and (chain[0] == "uuid" or len(chain) == 1):
-            return expr.argument(1, "name")
-        return None
 
     def _hashed(
         self, call: Expr, data: Expr, name: str, path: tuple[Expr, ...], depth: int, walk: _Walk
@@ -840,7 +842,7 @@ class ValueAnalyzer:
             chain = callee.chain()
             if _is_hmac(chain) or _is_keyed_digest(target):
                 return True
-            data = self._digest_input(target, chain)
+            data = digest_input(target, chain)
             if data is not None:
                 return _keyed_input(data)
             if callee.kind is not ExprKind.ATTR or not (

@@ -5,9 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.model import Finding, Level, ProjectModel
-from mixlint.personal import verdicts_for
+from mixlint.fix.changes import fix, replace
+from mixlint.model import Applicability, Finding, Fix, Level, ProjectModel
+from mixlint.personal import Verdict, findings_for
 from mixlint.sdk import load_sdk
+
+
+def _zero(verdict: Verdict) -> Fix | None:
+    """``"ip": 0``: the value itself, where the finding's call site wrote the property."""
+    prop = verdict.prop
+    if prop is None or prop.value.span != verdict.span:
+        return None
+    return fix(
+        "Send 0 instead of the IP address",
+        Applicability.UNSAFE,
+        [replace(verdict.path, verdict.span, "0")],
+    )
 
 
 class ClientIpSent(Rule):
@@ -34,6 +47,12 @@ class ClientIpSent(Rule):
         "needed, derive the country server-side and send only that. Replace flask_mixpanel "
         "with the mixpanel SDK."
     )
+    autofix = (
+        'Sends `0` instead of the address (`"ip": 0`, `meta={"$ip": 0}`), which '
+        "keeps Mixpanel's geolocation off. Unsafe: the events lose their city, region "
+        "and country. flask_mixpanel calls have no fix."
+    )
+    autofix_safety = Applicability.UNSAFE
     tags = ("privacy", "gdpr", "ip-address", "geolocation")
     security_severity = 6.5
     precision = "high"
@@ -203,8 +222,7 @@ def heartbeat(machine_id):
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
         yield from self._senders(project)
-        for verdict in verdicts_for(self.id, project, ctx.values):
-            yield self.finding(verdict.path, verdict.span, verdict.message)
+        yield from findings_for(self, project, ctx.values, _zero)
 
     def _senders(self, project: ProjectModel) -> Iterator[Finding]:
         """flask_mixpanel adds the client's IP to every event itself."""

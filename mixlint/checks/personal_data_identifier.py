@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.model import Finding, Level, ProjectModel
-from mixlint.personal import verdicts_for
+from mixlint.fix.changes import Names, fix, pseudonymiser, replace
+from mixlint.model import Applicability, Finding, Fix, Level, ProjectModel
+from mixlint.personal import Verdict, findings_for
 
 
 class PersonalDataIdentifier(Rule):
@@ -29,6 +30,15 @@ class PersonalDataIdentifier(Rule):
         "(hmac.new(secret, value, 'sha256') with a secret from configuration). Keep the mapping "
         "to the person in your own database."
     )
+    autofix = (
+        "Wraps the distinct_id in the project's pseudonymiser (the first of "
+        "`pseudonymizers` in config that the file can reach) or, with "
+        "`pseudonymisation-key` configured, in `hmac.new(<key>, value.encode(), "
+        "hashlib.sha256).hexdigest()`, adding the imports. Without either in config "
+        "there is no fix. Unsafe: every user gets a new Mixpanel identity, so events "
+        "sent before are no longer joined to them."
+    )
+    autofix_safety = Applicability.UNSAFE
     tags = ("privacy", "gdpr", "personal-data", "identifier")
     security_severity = 7.0
     precision = "high"
@@ -199,5 +209,18 @@ def repository_synced(repo):
     )
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
-        for verdict in verdicts_for(self.id, project, ctx.values):
-            yield self.finding(verdict.path, verdict.span, verdict.message)
+        def pseudonymised(verdict: Verdict) -> Fix | None:
+            """The distinct_id as written, wrapped in a pseudonymiser."""
+            call = verdict.call
+            if call is None:
+                return None
+            wrap = pseudonymiser(Names(project, verdict.path, call.function), ctx.config)
+            if wrap is None:
+                return None
+            return fix(
+                "Pseudonymise the distinct_id",
+                Applicability.UNSAFE,
+                [replace(verdict.path, verdict.span, wrap.code, verdict.span, wrap.imports)],
+            )
+
+        return findings_for(self, project, ctx.values, pseudonymised)

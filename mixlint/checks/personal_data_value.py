@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.model import Finding, Level, ProjectModel
-from mixlint.personal import verdicts_for
+from mixlint.fix.changes import DROP_AUTOFIX, drop
+from mixlint.model import Applicability, Finding, Level, ProjectModel
+from mixlint.personal import findings_for
 
 
 class PersonalDataValue(Rule):
@@ -33,6 +34,8 @@ class PersonalDataValue(Rule):
         "pseudonymisation function (`pseudonymizers` in config; hmac.* and functions named "
         "hash/pseudonym/anonymi/mask/redact/tokeni by default) are not flagged."
     )
+    autofix = DROP_AUTOFIX
+    autofix_safety = Applicability.UNSAFE
     tags = ("privacy", "gdpr", "personal-data")
     security_severity = 7.5
     precision = "high"
@@ -182,5 +185,4 @@ def datei_geteilt(nutzer, datei, produkt):
     )
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
-        for verdict in verdicts_for(self.id, project, ctx.values):
-            yield self.finding(verdict.path, verdict.span, verdict.message)
+        return findings_for(self, project, ctx.values, lambda v: drop(v.path, v.prop))

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
 from mixlint.model import Finding, Level, ProjectModel
-from mixlint.personal import verdicts_for
+from mixlint.personal import findings_for
 
 
 class UnreviewablePayload(Rule):
@@ -152,5 +152,4 @@ def ordine(utente, ordine):
     )
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
-        for verdict in verdicts_for(self.id, project, ctx.values):
-            yield self.finding(verdict.path, verdict.span, verdict.message)
+        return findings_for(self, project, ctx.values)

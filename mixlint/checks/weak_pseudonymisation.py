@@ -5,8 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.model import Finding, Level, ProjectModel
-from mixlint.personal import verdicts_for
+from mixlint.config import Config
+from mixlint.fix.changes import (
+    Names,
+    configured_pseudonymiser,
+    fix,
+    keyed_digest,
+    pseudonymiser,
+    replace,
+)
+from mixlint.model import (
+    Applicability,
+    Change,
+    Finding,
+    Fix,
+    Level,
+    ProjectModel,
+    Span,
+    TrackingCall,
+)
+from mixlint.personal import Verdict, findings_for
+from mixlint.values import ValueMatch, digest_input
 
 
 class WeakPseudonymisation(Rule):
@@ -31,6 +50,14 @@ class WeakPseudonymisation(Rule):
         "value, 'sha256'), hashlib.blake2b(value, key=secret)), or a random ID stored with the "
         "user, or simply the database key."
     )
+    autofix = (
+        "Calls the project's pseudonymiser (the first of `pseudonymizers` the file can "
+        "reach) on the identifier instead, or, with `pseudonymisation-key` configured, "
+        "turns the unkeyed digest into `hmac.new(<key>, data, hashlib.sha256)`, adding "
+        "the imports. Unsafe: the pseudonymous IDs change, so events sent before are no "
+        "longer joined to the same users."
+    )
+    autofix_safety = Applicability.UNSAFE
     tags = ("privacy", "gdpr", "pseudonymisation")
     security_severity = 6.0
     precision = "high"
@@ -251,5 +278,60 @@ def landing(request):
     )
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
-        for verdict in verdicts_for(self.id, project, ctx.values):
-            yield self.finding(verdict.path, verdict.span, verdict.message)
+        def keyed(verdict: Verdict) -> Fix | None:
+            call, found = verdict.call, verdict.found
+            if call is None or found is None or found.hashed is None:
+                return None
+            change = _keyed(verdict.path, verdict.span, call, found, project, ctx.config)
+            if change is None:
+                return None
+            return fix("Use a keyed pseudonymisation", Applicability.UNSAFE, [change])
+
+        return findings_for(self, project, ctx.values, keyed)
+
+
+def _keyed(
+    path: str,
+    span: Span,
+    call: TrackingCall,
+    found: ValueMatch,
+    project: ProjectModel,
+    config: Config,
+) -> Change | None:
+    """The configured pseudonymiser called on the identifier instead of the weak hash;
+    else the unkeyed digest made a keyed one where it is written (``hmac.new(<key>, data,
+    hashlib.sha256)``: in the project's hashing helper when it goes through one, which
+    fixes every use of the helper), or a name-based UUID replaced by a keyed hash."""
+    names = Names(project, path, call.function)
+    source, hashed = found.source, found.hashed
+    configured = configured_pseudonymiser(names, config)
+    if configured is not None:
+        if not span.contains(source.span):
+            return None
+        return replace(path, span, configured.code, source.span, configured.imports)
+    where = _helper_path(project, found.hash_via) if found.hash_via else path
+    if hashed is None or where is None:
+        return None
+    if where == path and call.kind == "wrapper" and not call.span.contains(hashed.span):
+        return None  # written in the wrapper, not at this call site
+    names = Names(project, where, call.function if where == path else "")
+    if found.hash_name.rpartition(".")[2].startswith("uuid"):
+        # uuid5(namespace, name) hashes a text and gives a UUID: a keyed hex digest instead.
+        wrap = pseudonymiser(names, config)
+        if wrap is None or not hashed.span.contains(source.span) or where != path:
+            return None
+        return replace(path, hashed.span, wrap.code, source.span, wrap.imports)
+    digest = keyed_digest(names, config)
+    data = digest_input(hashed, hashed.base.chain()) if hashed.base is not None else None
+    if digest is None or data is None:
+        return None
+    return replace(where, hashed.span, digest.code, data.span, digest.imports)
+
+
+def _helper_path(project: ProjectModel, qualified: str) -> str | None:
+    """The file of the project function ``module.qualname``."""
+    for summary in project.modules.values():
+        prefix = f"{summary.module}." if summary.module else ""
+        if qualified.startswith(prefix) and qualified[len(prefix) :] in summary.functions:
+            return summary.path
+    return None
