@@ -1527,18 +1527,30 @@ def test_ordinary_code_is_not_isolated_and_deep_or_broken_code_is() -> None:
     assert _maybe_deep(b"def broken(:\n")
 
 
+def with_comment_lines(count: int) -> str:
+    """APP with ``count`` generated comment lines before its function: its MX101 is
+    ``count`` lines further down (BIG_MX101 for BIG)."""
+    comments = "".join(f"# generated line {i}\n" for i in range(count))
+    return APP.replace("\n\ndef signup", "\n" + comments + "\ndef signup")
+
+
+# Above the size that a 5 s limit analyses in a child (80 KB); no larger, for what its
+# analysis costs (the JSON report plans fixes on the whole file: 20,000 lines took 5 s).
+BIG = with_comment_lines(5_000)
+BIG_MX101 = ("MX101", "big.py", 5_008, 41, 5_008, 48)
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_big_file_within_the_limit_is_analysed_in_a_child(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
 ) -> None:
-    comments = "".join(f"# generated line {i}\n" for i in range(20_000))
-    big = APP.replace("\n\ndef signup", "\n" + comments + "\ndef signup")
+    big = BIG
     assert len(big) > isolation_threshold(5)
     root = make_project(tmp_path, {"app.py": APP, **EVENTS, "big.py": big})
     children = count_children(monkeypatch, tmp_path / "children.log")
     code, report = check_json(root, "--timeout", "5", "--jobs", jobs)
     assert children() == 1
-    assert ("MX101", "big.py", 20_008, 41, 20_008, 48) in positions(report)
+    assert BIG_MX101 in positions(report)
     # What the same file gives analysed in this process (no child under a long limit).
     assert len(big) < isolation_threshold(600)
     assert check_json(root, "--timeout", "600", "--jobs", jobs) == (code, report)
@@ -1553,13 +1565,12 @@ def test_a_file_the_child_cannot_answer_for_is_analysed_in_process(
     # that what happens (here, its findings) is what happens there.
     from mixlint import killable
 
-    comments = "".join(f"# generated line {i}\n" for i in range(20_000))
-    big = APP.replace("\n\ndef signup", "\n" + comments + "\ndef signup")
-    root = make_project(tmp_path, {"app.py": APP, "big.py": big})
+    assert len(BIG) > isolation_threshold(5)
+    root = make_project(tmp_path, {"app.py": APP, "big.py": BIG})
     expected = check_json(root, "--timeout", "600")
     monkeypatch.setattr(killable, "in_child", lambda *_: killable.Outcome.FAILED)
     assert check_json(root, "--timeout", "5") == expected
-    assert ("MX101", "big.py", 20_008, 41, 20_008, 48) in positions(expected[1])
+    assert BIG_MX101 in positions(expected[1])
 
 
 def test_a_summary_made_in_a_child_is_cached_and_a_time_out_is_not(
@@ -1569,8 +1580,7 @@ def test_a_summary_made_in_a_child_is_cached_and_a_time_out_is_not(
 
     # Large enough to be analysed in a child under a 1 s limit, small enough to take a
     # tenth of it there (20,000 lines took 0.2 s of CPU: over 1 s on a loaded machine).
-    comments = "".join(f"# generated line {i}\n" for i in range(2_000))
-    big = APP.replace("\n\ndef signup", "\n" + comments + "\ndef signup")
+    big = with_comment_lines(2_000)
     assert len(big) > isolation_threshold(1)
     # LONG_SUM times out in 40 MB; PATHOLOGICAL's child grows by 700 MB a second.
     root = make_project(tmp_path, {"app.py": APP, "big.py": big, "slow.py": LONG_SUM})
