@@ -17,8 +17,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.model import Finding, Level, ProjectModel, Span, TrackingCall
+from mixlint.extract import walk
+from mixlint.fix.changes import Names, fix, guard
+from mixlint.model import (
+    Applicability,
+    Expr,
+    ExprKind,
+    Finding,
+    Fix,
+    Level,
+    ProjectModel,
+    Span,
+    TrackingCall,
+)
 from mixlint.sdk import Sdk, load_sdk
+from mixlint.trace import Trace
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +41,7 @@ class _Leaf:
     path: str
     span: Span
     chain: tuple[str, ...]  # function qualnames from the leaf's callee down to the tracking call
+    function: str  # the function id of the caller it stands in
 
 
 _WHY = (
@@ -125,7 +139,18 @@ class _Guards:
             if self.callers.get(site.function):
                 self._leaves(site.function, (_short(site.function), *chain), inner, found)
             else:
-                found.append(_Leaf(site.path, site.span, chain))
+                found.append(_Leaf(site.path, site.span, chain, site.function))
+
+
+def _locals(call: Expr | None) -> set[str]:
+    """The local names and parameters a call reads: bound where it stands."""
+    if call is None:
+        return set()
+    return {
+        str(node.value)
+        for node in walk(call)
+        if node.kind is ExprKind.PARAM or (node.kind is ExprKind.NAME and node.origin is not None)
+    }
 
 
 class MissingConsentCheck(Rule):
@@ -163,6 +188,15 @@ class MissingConsentCheck(Rule):
         "call site is covered) or at each reported call site. A project with its own "
         "consent API names its predicates and decorators in `[tool.mixlint.consent]`."
     )
+    autofix = (
+        "Wraps the statement in `if <predicate>:` with the first consent predicate "
+        "written in call form in `[tool.mixlint.consent] predicates` "
+        '(`"has_analytics_consent(user)"`, or '
+        '`"app.consent:has_analytics_consent(user)"` to import it) whose names the '
+        "call can reach. Never guesses one: without such a predicate there is no fix. "
+        "Unsafe: the event is no longer sent without consent."
+    )
+    autofix_safety = Applicability.UNSAFE
     tags = ("privacy", "gdpr", "consent")
     security_severity = 7.5
     precision = "high"
@@ -446,6 +480,19 @@ def delete_account(request):
     )
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
+        trace = Trace(project)
+
+        def consent_fix(path: str, span: Span, function: str, call: Expr | None) -> Fix | None:
+            """The call under ``if <predicate>:`` with the first consent predicate in call
+            form (config) whose names it can reach; no predicate is ever guessed."""
+            names = Names(project, path, function, _locals(call))
+            for predicate in ctx.config.consent.guards:
+                found = names.snippet(predicate)
+                if found is not None:
+                    change = guard(path, span, found.code, found.imports)
+                    return fix(f"Check consent first: {found.code}", Applicability.UNSAFE, [change])
+            return None
+
         guards = _Guards(project)
         at: dict[tuple[str, Span], TrackingCall] = {}
         for call in project.calls:
@@ -461,7 +508,9 @@ def delete_account(request):
                     continue
                 leaves = guards.leaves(function)
                 if leaves:
-                    yield from self._leaf_findings(call, leaves, at, reported)
+                    for finding, leaf, shown in self._leaf_findings(call, leaves, at, reported):
+                        finding.fix = consent_fix(leaf.path, leaf.span, leaf.function, shown.call)
+                        yield trace.explain(finding, shown if shown.kind == "wrapper" else None)
                     continue
                 if call.kind == "wrapper":
                     continue  # only reached through recursion: the SDK call is reported
@@ -470,7 +519,13 @@ def delete_account(request):
                 continue
             reported.add(key)
             recursive = bool(project.callers.get(function))
-            yield self.finding(call.path, call.span, self._message(call, recursive))
+            finding = self.finding(
+                call.path,
+                call.span,
+                self._message(call, recursive),
+                fix=consent_fix(call.path, call.span, call.function, call.call),
+            )
+            yield trace.explain(finding, call)
 
     def _leaf_findings(
         self,
@@ -478,7 +533,8 @@ def delete_account(request):
         leaves: list[_Leaf],
         at: dict[tuple[str, Span], TrackingCall],
         reported: set[tuple[str, Span]],
-    ) -> Iterator[Finding]:
+    ) -> Iterator[tuple[Finding, _Leaf, TrackingCall]]:
+        """Each leaf's finding, the leaf, and the tracking call it stands for."""
         for leaf in leaves:
             key = (leaf.path, leaf.span)
             if key in reported:
@@ -487,7 +543,7 @@ def delete_account(request):
             # The wrapper call site is a tracking call itself: its event is the caller's.
             shown = at.get(key, call)
             chain = " -> ".join(f"{name}()" for name in leaf.chain)
-            yield self.finding(
+            finding = self.finding(
                 leaf.path,
                 leaf.span,
                 f"this call reaches {_describe(shown)} (via {chain}) without a consent check, "
@@ -495,6 +551,7 @@ def delete_account(request):
                 f"inside `{leaf.chain[0]}()`. {_WHY} Fix: call it only under "
                 f"`if has_analytics_consent(user):` or return early without consent",
             )
+            yield finding, leaf, shown
 
     def _message(self, call: TrackingCall, recursive: bool) -> str:
         what = _describe(call)
