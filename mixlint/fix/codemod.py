@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 
 from mixlint.fix.changes import VALUE
 from mixlint.model import Change, ChangeKind, Span
@@ -56,6 +54,10 @@ class Fixer:
             changed = self.module.visit(_Transformer(plan))
             imports = [item for change in changes for item in change.imports]
             if imports:
+                # libcst's codemod machinery takes 0.15 s to import: only when needed.
+                from libcst.codemod import CodemodContext
+                from libcst.codemod.visitors import AddImportsVisitor
+
                 context = CodemodContext()
                 for item in imports:
                     AddImportsVisitor.add_needed_import(context, item.module, item.name)
