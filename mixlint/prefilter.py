@@ -675,7 +675,18 @@ class References:
         bound: dict[str, set[str]] = {}
         stars: set[str] = set()
         written: set[str] = set()
-        for node in ast.walk(tree):
+        pending: list[ast.AST] = [tree]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, ast.Attribute | ast.Name):
+                # The longest chain only (``reach`` tries its prefixes); below a chain that
+                # does not start at a name (``f().x``), what it starts from.
+                chain, start = _chain(node)
+                if chain is not None:
+                    written.add(chain)
+                else:
+                    pending.append(start)
+                continue
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -683,7 +694,8 @@ class References:
                     else:
                         root = alias.name.split(".")[0]
                         bound.setdefault(root, set()).add(root)
-            elif isinstance(node, ast.ImportFrom):
+                continue
+            if isinstance(node, ast.ImportFrom):
                 base = table.absolute(path, node.level, node.module or "")
                 for alias in node.names:
                     if alias.name == "*":
@@ -691,17 +703,14 @@ class References:
                     else:
                         target = f"{base}.{alias.name}" if base else alias.name
                         bound.setdefault(alias.asname or alias.name, set()).add(target)
-            elif isinstance(node, (ast.Name, ast.Attribute)):
-                chain = _chain(node)
-                if chain is not None:
-                    written.add(chain)
-            elif isinstance(node, ast.arg | ast.FunctionDef | ast.AsyncFunctionDef | ast.AnnAssign):
-                annotation = (
-                    node.returns
-                    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-                    else node.annotation
-                )
-                written.update(_string_annotations(annotation))
+                continue
+            if isinstance(node, ast.Constant):
+                continue
+            if isinstance(node, ast.arg | ast.AnnAssign):
+                written.update(_string_annotations(node.annotation))
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                written.update(_string_annotations(node.returns))
+            pending.extend(ast.iter_child_nodes(node))
         chains: set[str] = set()
         for chain in written:
             root, _, rest = chain.partition(".")
@@ -727,16 +736,18 @@ class References:
         return False
 
 
-def _chain(node: ast.expr) -> str | None:
-    """``a.b.c`` of a name or an attribute chain rooted at a name, else None."""
+def _chain(node: ast.Attribute | ast.Name) -> tuple[str | None, ast.expr]:
+    """``a.b.c`` of a name or an attribute chain rooted at a name; else None and the
+    expression the chain starts from."""
     parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
+    current: ast.expr = node
+    while isinstance(current, ast.Attribute):
+        parts.append(current.attr)
+        current = current.value
+    if not isinstance(current, ast.Name):
+        return None, current
+    parts.append(current.id)
+    return ".".join(reversed(parts)), current
 
 
 def _string_annotations(annotation: ast.expr | None) -> Iterator[str]:
