@@ -33,9 +33,11 @@ unparsed file joins when one of its import statements (read from the text,
 relative imports resolved as Python does) reaches a relevant name or module,
 and its code uses it (``References``, from CPython's syntax tree): writes the
 name through what the statement binds (``Tracker``, ``tracking.Tracker``,
-``app.tracking.Tracker`` after ``import app.tracking``), or re-exports it from a
-module that another file imports. A file that imports the tracker's module and
-writes none of its relevant names cannot reach them.
+``app.tracking.Tracker`` after ``import app.tracking``; a module bound by a name
+is used through its own relevant names, or where it is stored or returned), or
+re-exports it and another file reads it from there (``from app.telemetry import
+tracking``). A file that imports the tracker's module and writes none of its
+relevant names cannot reach them.
 
 And the values the rules read are followed into the files they come from: the
 expressions of the tracking calls (at a wrapper's call site, the arguments that
@@ -657,15 +659,21 @@ class References:
     ``t.Tracker`` refers to the same. Read from CPython's syntax tree: names and
     attribute chains in the code, and the names in string annotations (which the
     collector reads as names too); never the text of other strings or comments.
-    ``imported``: what the import statements themselves bind (which another module
-    reads when it imports them from this one).
+    ``bindings``: what the import statements themselves bind, (name, target), which
+    another module reads when it imports the name from this one.
     """
 
-    __slots__ = ("chains", "imported")
+    __slots__ = ("bindings", "chains", "stored")
 
-    def __init__(self, chains: frozenset[str], imported: frozenset[str]) -> None:
+    def __init__(
+        self,
+        chains: frozenset[str],
+        bindings: tuple[tuple[str, str], ...],
+        stored: frozenset[str],
+    ) -> None:
         self.chains = chains
-        self.imported = imported
+        self.bindings = bindings
+        self.stored = stored  # chains that are stored or returned as they are (x = mod)
 
     @classmethod
     def of(cls, data: bytes, path: str, table: ModuleTable) -> References | None:
@@ -675,9 +683,14 @@ class References:
         bound: dict[str, set[str]] = {}
         stars: set[str] = set()
         written: set[str] = set()
+        stored: set[str] = set()
         pending: list[ast.AST] = [tree]
         while pending:
             node = pending.pop()
+            if isinstance(node, _STORING) and isinstance(node.value, ast.Attribute | ast.Name):
+                chain, _ = _chain(node.value)
+                if chain is not None:
+                    stored.add(chain)
             if isinstance(node, ast.Attribute | ast.Name):
                 # The longest chain only (``reach`` tries its prefixes); below a chain that
                 # does not start at a name (``f().x``), what it starts from.
@@ -711,21 +724,32 @@ class References:
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 written.update(_string_annotations(node.returns))
             pending.extend(ast.iter_child_nodes(node))
-        chains: set[str] = set()
-        for chain in written:
-            root, _, rest = chain.partition(".")
-            targets = bound.get(root) or {f"{star}.{root}" if star else root for star in stars}
-            for target in targets:
-                chains.add(f"{target}.{rest}" if rest else target)
-        imported = {target for targets in bound.values() for target in targets}
-        return cls(frozenset(chains), frozenset(imported | {f"{star}.*" for star in stars}))
 
-    def reach(self, wanted: AbstractSet[str], reexported: bool) -> bool:
-        """Does the code refer to one of ``wanted`` (dotted names), or to something in it?
-        ``reexported``: what the import statements bind counts too."""
-        if reexported and any(
-            target in wanted or target.endswith(".*") for target in self.imported
-        ):
+        def expanded(chains: set[str]) -> frozenset[str]:
+            found: set[str] = set()
+            for chain in chains:
+                root, _, rest = chain.partition(".")
+                targets = bound.get(root) or {f"{star}.{root}" if star else root for star in stars}
+                found.update(f"{target}.{rest}" if rest else target for target in targets)
+            return frozenset(found)
+
+        # A package's own submodule bound by its name (``from . import tracking``) is not
+        # re-exported: ``from pkg import tracking`` elsewhere names the submodule itself.
+        info = table.infos.get(path)
+        own = f"{info.module}." if info is not None and info.is_package else None
+        bindings = [
+            (name, target)
+            for name, targets in bound.items()
+            for target in targets
+            if own is None or target != own + name
+        ]
+        bindings.extend(("*", f"{star}.*") for star in stars)
+        return cls(expanded(written), tuple(sorted(bindings)), expanded(stored))
+
+    def reach(self, wanted: AbstractSet[str], bare: AbstractSet[str]) -> bool:
+        """Does the code refer to one of ``wanted`` (dotted names), or to something in it,
+        or store or return one of ``bare`` as it is?"""
+        if not bare.isdisjoint(self.stored):
             return True
         for chain in self.chains:
             end = len(chain)
@@ -734,6 +758,18 @@ class References:
                     return True
                 end = chain.rfind(".", 0, end)
         return False
+
+
+# Where an expression is kept as it is: a module bound to a name there is still used.
+_STORING = (
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.NamedExpr,
+    ast.Return,
+    ast.Yield,
+    ast.YieldFrom,
+)
 
 
 def _chain(node: ast.Attribute | ast.Name) -> tuple[str | None, ast.expr]:
@@ -793,7 +829,8 @@ class Selector:
         self.requests = frozenset(requests)
         self.read = read
         self._references: dict[str, References | None] = {}
-        self._import_targets: set[str] | None = None
+        self._by_name: dict[str, set[str]] | None = None
+        self._whole: dict[str, set[str]] | None = None
         self._refs: dict[str, _ModuleRefs] = {}
         self._head_cache: dict[str, frozenset[str]] = {}
         # Files with deletion API words or declared wrappers in their text: every call
@@ -932,38 +969,71 @@ class Selector:
         writes none of them cannot use them (and is not parsed), however many it imports.
         """
         wanted: set[str] = set()
+        bare: set[str] = set()  # modules, used as such only when stored or returned
         for item in reached:
+            names: Iterable[tuple[ModuleInfo, str]]
             if item.name is not None:
-                wanted.add(f"{item.module.module}.{item.name}")
-                continue
-            for module, names in relevant.exporting_under(item.module):
-                if names is None:
+                names = [(item.module, item.name)]
+            else:
+                found = relevant.names_under(item.module)
+                if found is None:
                     return True
-                wanted.update(f"{module}.{name}" for name in names)
-        if not wanted:
+                names = found
+                bare.add(item.module.module)
+            if not relevant.spellings(names, wanted, bare):
+                return True
+        if not wanted and not bare:
             return False
         references = self._references_of(path)
-        return references is None or references.reach(wanted, self._imported_by_others(path))
+        if references is None or references.reach(wanted, bare):
+            return True
+        return any(
+            (target in wanted or target in bare or name == "*") and self._read_from(path, name)
+            for name, target in references.bindings
+        )
 
-    def _imported_by_others(self, path: str) -> bool:
-        """Does an import statement of another file name this module (or, for a package,
-        a module below it: ``import pkg.sub`` reads ``pkg.sub`` from ``pkg``)?"""
-        if self._import_targets is None:
-            self._import_targets = set()
-            for importer, facts in self.facts.items():
-                for level, module, names in facts.imports:
-                    base = self.table.absolute(importer, level, module)
-                    self._import_targets.add(base)
-                    self._import_targets.update(f"{base}.{name}" for name in names or ())
+    def _read_from(self, path: str, name: str) -> bool:
+        """Does another file read ``name`` (``*``: any name) from the module at ``path``:
+        import it by that name (``from module import name``, or ``*``), or write
+        ``module.name`` after importing the module or a package above it?"""
         info = self.table.infos.get(path)
         if info is None:
             return True
-        if info.module in self._import_targets:
+        by_name, whole = self._importers()
+        names = by_name.get(info.module, set())
+        if name in names or "*" in names or (name == "*" and names):
             return True
-        if info.is_package:
-            prefix = info.module + "."
-            return any(target.startswith(prefix) for target in self._import_targets)
+        prefix = f"{info.module}.{name}" if name != "*" else info.module
+        parts = info.module.split(".")
+        for size in range(1, len(parts) + 1):
+            for importer in whole.get(".".join(parts[:size]), ()):
+                if importer == path:
+                    continue
+                references = self._references_of(importer)
+                if references is None or any(
+                    chain == prefix or chain.startswith(prefix + ".")
+                    for chain in references.chains | references.stored
+                ):
+                    return True
         return False
+
+    def _importers(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """From every file's import statements: module -> the names imported from it by
+        name; module -> the files that bind it whole (``import a.b`` binds ``a``)."""
+        if self._by_name is None or self._whole is None:
+            self._by_name, self._whole = {}, {}
+            for importer, facts in self.facts.items():
+                for level, module, names in facts.imports:
+                    base = self.table.absolute(importer, level, module)
+                    if names is None:
+                        self._whole.setdefault(base.split(".")[0], set()).add(importer)
+                        continue
+                    self._by_name.setdefault(base, set()).update(names)
+                    for name in names:
+                        dotted = f"{base}.{name}" if base else name
+                        if self.table.find(dotted, importer) is not None:
+                            self._whole.setdefault(dotted, set()).add(importer)
+        return self._by_name, self._whole
 
     def _references_of(self, path: str) -> References | None:
         """What the file's code refers to (None: CPython cannot read it)."""
@@ -1316,9 +1386,9 @@ class _Relevance(_Reach):
         """Does what ``refs`` refers to in ``summary`` hold anything relevant?"""
         return any(node is None or node in self.relevant for node in self.resolve(refs, summary))
 
-    def exporting_under(self, module: ModuleInfo) -> Iterator[tuple[str, set[str] | None]]:
-        """The modules at or below ``module`` that export relevant names: each one's
-        dotted name and those names (None: it has an ``import *``, any name may be)."""
+    def names_under(self, module: ModuleInfo) -> list[tuple[ModuleInfo, str]] | None:
+        """The relevant global names of ``module`` and of the modules below it (None:
+        one of them has an ``import *``, which may bring any name)."""
         if self._names is None:
             self._names = {}
             for kind, path, name in self.relevant:
@@ -1326,6 +1396,7 @@ class _Relevance(_Reach):
                     self._names.setdefault(path, set()).add(name)
         infos = self.table.infos
         prefix = module.module + "."
+        found: list[tuple[ModuleInfo, str]] = []
         for path in self.exporting:
             info = infos.get(path)
             if info is None or not (
@@ -1333,9 +1404,54 @@ class _Relevance(_Reach):
             ):
                 continue
             if "*" in self.modules[path].globals:
-                yield info.module, None
-            else:
-                yield info.module, self._names.get(path, set())
+                return None
+            found.extend((info, name) for name in self._names.get(path, ()))
+        return found
+
+    def spellings(
+        self, names: Iterable[tuple[ModuleInfo, str]], wanted: set[str], bare: set[str]
+    ) -> bool:
+        """How code writes the relevant ``names`` (module, name) to use them, into
+        ``wanted``: ``pkg.tracking.Tracker``. A name bound to a module (``from . import
+        tracking``) is used through the relevant names of that module
+        (``pkg.tracking.Tracker``), or as the module itself where it is stored or
+        returned (into ``bare``). False: an ``import *`` may bring any name."""
+        pending = list(names)
+        seen: set[tuple[str, str]] = set()
+        while pending:
+            module, name = pending.pop()
+            if (module.path, name) in seen:
+                continue
+            seen.add((module.path, name))
+            dotted = f"{module.module}.{name}"
+            target = self._module_bound(module, name)
+            if target is None:
+                wanted.add(dotted)
+                continue
+            bare.add(dotted)
+            below = self.names_under(target)
+            if below is None:
+                return False
+            for inner, inner_name in below:
+                # Written through this name, or through the module's own.
+                wanted.add(f"{dotted}{inner.module[len(target.module) :]}.{inner_name}")
+                pending.append((inner, inner_name))
+        return True
+
+    def _module_bound(self, module: ModuleInfo, name: str) -> ModuleInfo | None:
+        """The module that ``name`` is bound to in ``module`` by import statements only,
+        if it is one (``from . import tracking``, ``import pkg.tracking as tracking``)."""
+        summary = self.modules.get(module.path)
+        values = summary.globals.get(name, ()) if summary is not None else ()
+        found: ModuleInfo | None = None
+        for value in values:
+            if value.kind is not ExprKind.IMPORT:
+                return None
+            target, attrs = self.table.cut(str(value.value), module.path)
+            if target is None or attrs or (found is not None and found is not target):
+                return None
+            found = target
+        return found
 
     def ancestor(self, module: str) -> bool:
         """Is ``module`` a package above a relevant module?"""
