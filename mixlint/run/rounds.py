@@ -322,6 +322,9 @@ class _Run:
         than a few files, or a pool already running); None: parse in this process."""
         if not todo:
             return None
+        # The largest first: the last to start is then among the quickest, not a big
+        # file that keeps the round waiting on one worker while the other is idle.
+        todo.sort(key=self._size, reverse=True)
         tasks = [(relative, str(self.paths[relative]), self.names[relative]) for relative in todo]
         answers = early.parse(tasks) if early is not None else None
         if answers is not None:
@@ -350,6 +353,12 @@ class _Run:
                 raise workers.Unanswered from None
 
         return todo, answered()
+
+    def _size(self, relative: str) -> int:
+        try:
+            return self.paths[relative].stat().st_size
+        except OSError:
+            return 0
 
     def _finish(self, todo: list[str], answers: Iterator[tuple[list[int], list[Any]]]) -> list[str]:
         """Keep the summaries as they come; the files still to summarise in-process
