@@ -248,17 +248,23 @@ def compare(
 ) -> list[Measured]:
     mixlint = mixlint_command()
     check = [*mixlint, "check", ".", "--format", "json", "--exit-zero"]
+    trees = [folder / repo.folder_name for repo in repos]
+    # A checkout is one project from its top (its .git): a pre-commit run on files of a
+    # sub-project (deepchecks' backend/setup.py) uses the same root, and cache, as the
+    # run on the whole tree. Trees extracted from snapshots get the marker for the run.
+    markers = [tree / ".git" for tree in trees if not (tree / ".git").exists()]
+    for marker in markers:
+        marker.mkdir()
     runs: list[Measured] = []
-    for repo in repos:
-        tree = folder / repo.folder_name
-        files, size = python_files(tree)
-        changed = tracking_files(tree, PRECOMMIT_FILES)
-        runs.append(
-            Measured(
-                repo, tree, files, size, changed, Sample(), Sample(), Sample(), Sample(), {}, {}
-            )
-        )
     try:
+        for repo, tree in zip(repos, trees, strict=True):
+            files, size = python_files(tree)
+            changed = tracking_files(tree, PRECOMMIT_FILES)
+            runs.append(
+                Measured(
+                    repo, tree, files, size, changed, Sample(), Sample(), Sample(), Sample(), {}, {}
+                )
+            )
         for run in runs:  # warm-up: byte-code caches, the OS file cache
             subprocess.run(check, cwd=run.tree, env=ENV, capture_output=True, check=False)
         for round_number in range(repeat):
@@ -285,6 +291,8 @@ def compare(
         for run in runs:
             restore(run.changed)
             clear_cache(run.tree)
+        for marker in markers:
+            marker.rmdir()
     return runs
 
 
