@@ -249,9 +249,9 @@ def compare(
     mixlint = mixlint_command()
     check = [*mixlint, "check", ".", "--format", "json", "--exit-zero"]
     trees = [folder / repo.folder_name for repo in repos]
-    # A checkout is one project from its top (its .git): a pre-commit run on files of a
-    # sub-project (deepchecks' backend/setup.py) uses the same root, and cache, as the
-    # run on the whole tree. Trees extracted from snapshots get the marker for the run.
+    # A checkout has its .git at the top: without one, a run on files with no project
+    # marker above them (kiteco's airflow/ DAGs) would take their own folder for the
+    # project. Trees extracted from snapshots get the marker for the run.
     markers = [tree / ".git" for tree in trees if not (tree / ".git").exists()]
     for marker in markers:
         marker.mkdir()
@@ -273,19 +273,20 @@ def compare(
                 clear_cache(run.tree)
                 measure(check, run.tree, run.cold)
                 measure(check, run.tree, run.warm)
-                edit(run.changed, round_number)
                 names = [str(path.relative_to(run.tree)) for path in run.changed]
-                measure(
-                    [*mixlint, "check", "--format", "json", "--exit-zero", *names],
-                    run.tree,
-                    run.precommit,
-                )
+                precommit = [*mixlint, "check", "--format", "json", "--exit-zero", *names]
+                # The hook ran at the last commit too: its project (the nearest marker
+                # above the first file, backend/setup.py in deepchecks) has its cache.
+                subprocess.run(precommit, cwd=run.tree, env=ENV, capture_output=True, check=False)
+                edit(run.changed, round_number)
+                measure(precommit, run.tree, run.precommit)
                 measure(semgrep_command(bins, rules), run.tree, run.semgrep)
         for run in runs:
             clear_cache(run.tree)
             run.stats = run_statistics(run.tree)
-            edit(run.changed, repeat)
             names = [str(path.relative_to(run.tree)) for path in run.changed]
+            run_statistics(run.tree, names)
+            edit(run.changed, repeat)
             run.precommit_stats = run_statistics(run.tree, names)
     finally:
         for run in runs:
