@@ -547,6 +547,8 @@ class _ModuleRefs:
         self._functions: dict[str, _Refs] = {}
         self._classes: dict[str, _Refs] = {}
         self._callees: list[_Refs] | None = None
+        # What the cache holds, unpacked when asked for (most of it never is).
+        self._packed: tuple[dict[str, Any], dict[str, Any], dict[str, Any]] = ({}, {}, {})
         self.methods: dict[str, list[str]] = {}
         for qualname, function in summary.functions.items():
             if function.class_name is not None:
@@ -554,12 +556,12 @@ class _ModuleRefs:
 
     def preload(self, data: RefsData) -> None:
         globals_, functions, classes = data
-        self._globals = {name: _unpack(value) for name, value in globals_.items()}
-        self._functions = {name: _unpack(value) for name, value in functions.items()}
-        self._classes = {name: _unpack(value) for name, value in classes.items()}
+        self._packed = (globals_, functions, classes)
 
     def global_(self, name: str) -> _Refs:
         refs = self._globals.get(name)
+        if refs is None and name in self._packed[0]:
+            refs = self._globals[name] = _unpack(self._packed[0][name])
         if refs is None:
             refs = _Refs()
             seen: set[int] = set()
@@ -571,6 +573,8 @@ class _ModuleRefs:
     def function(self, qualname: str) -> _Refs:
         """What a function's result refers to (factories)."""
         refs = self._functions.get(qualname)
+        if refs is None and qualname in self._packed[1]:
+            refs = self._functions[qualname] = _unpack(self._packed[1][qualname])
         if refs is None:
             refs = _Refs()
             function = self.summary.functions.get(qualname)
@@ -585,6 +589,8 @@ class _ModuleRefs:
     def class_(self, qualname: str) -> _Refs:
         """A class's attributes and bases."""
         refs = self._classes.get(qualname)
+        if refs is None and qualname in self._packed[2]:
+            refs = self._classes[qualname] = _unpack(self._packed[2][qualname])
         if refs is None:
             refs = _Refs()
             seen: set[int] = set()
@@ -813,6 +819,9 @@ class Selector:
     ``requests``: the callee names of HTTP requests (``requests.post``, ``post``), whose
     URL and headers the rules read wherever they are; ``read``: a file's bytes (None:
     every file that imports a module leading to relevant names is taken to use them).
+    ``references``: what a file refers to (``References``), by path, with the hash of
+    the content it was read from: those of the last run, and those this one reads
+    (``references_read``: some).
     ``select`` gives the first files to parse; after each round's model,
     ``next_round`` gives the files to add, until it gives none.
     """
@@ -829,6 +838,8 @@ class Selector:
         self.requests = frozenset(requests)
         self.read = read
         self._references: dict[str, References | None] = {}
+        self.references: dict[str, tuple[str, References | None]] = {}
+        self.references_read = False
         self._by_name: dict[str, set[str]] | None = None
         self._whole: dict[str, set[str]] | None = None
         self._refs: dict[str, _ModuleRefs] = {}
@@ -1039,12 +1050,20 @@ class Selector:
         """What the file's code refers to (None: CPython cannot read it)."""
         if path in self._references:
             return self._references[path]
-        found = None
-        if self.read is not None:
-            try:
-                found = References.of(self.read(path), path, self.table)
-            except OSError:
-                found = None
+        facts = self.facts.get(path)
+        known = self.references.get(path)
+        if facts is not None and known is not None and known[0] == facts.sha:
+            found = known[1]
+        else:
+            found = None
+            if self.read is not None:
+                try:
+                    found = References.of(self.read(path), path, self.table)
+                except OSError:
+                    found = None
+            if facts is not None:
+                self.references[path] = (facts.sha, found)
+                self.references_read = True
         self._references[path] = found
         return found
 

@@ -32,7 +32,7 @@ from mixlint.checks import all_rules
 from mixlint.config import Config, find_config, load_config
 from mixlint.engine import check
 from mixlint.naming import ModuleName, PathNames
-from mixlint.prefilter import COMMENT, DATA, SNIFF, STRONG, Scanner, imports
+from mixlint.prefilter import COMMENT, DATA, SNIFF, STRONG, References, Scanner, imports
 from mixlint.run import Options, analyse, check_project
 from mixlint.sdk import load_sdk
 from tests.helpers import write_project
@@ -686,6 +686,33 @@ def test_changed_file_is_analysed_again(made: dict[str, Path], tmp_path: Path) -
     assert run_options.LAST_STATS.parsed == 1
     assert after == located(root, Options())
     assert any(f[0] == "MX101" and "home_address" in f[4] for f in after)
+
+
+def test_what_candidates_refer_to_is_read_once(
+    made: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The prefilter reads a candidate's code (CPython's syntax tree) to see whether it
+    uses what it imports; the next run reuses that for every file whose content did
+    not change: after a change to the tracker, only the tracker would be read again."""
+    root = tmp_path / "commands"
+    copy(made["inline:commands"], root)
+    options = Options(cache=True, cache_dir=tmp_path / "cache", prefilter=True)
+    located(root, options)
+    tracker = root / "toolkit" / "tracker.py"
+    tracker.write_text(tracker.read_text() + "\n# changed\n", encoding="utf-8")
+    os.utime(tracker, ns=(1, 1))
+    expected = located(root, Options(prefilter=True))
+    read: list[str] = []
+    real = References.of
+
+    def spy(data: bytes, path: str, table: object) -> References | None:
+        read.append(path)
+        return real(data, path, table)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(References, "of", spy)
+    assert located(root, options) == expected
+    assert run_options.LAST_STATS.parsed == 1
+    assert read == []  # the tracker is selected by its text, never read for its imports
 
 
 def test_same_summaries_with_and_without_cache(tmp_path: Path) -> None:

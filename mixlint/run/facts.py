@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
     from mixlint.config import Config
-    from mixlint.prefilter import Facts, Scanner
+    from mixlint.prefilter import Facts, References, Scanner
     from mixlint.run.options import Options
 
 # Writing one file's entry of the prefilter's manifest costs about 1/30 of reading the
@@ -106,6 +106,23 @@ class ProjectFacts:
         if cache is not None and (len(todo) * MANIFEST_ENTRIES_PER_SCAN > len(order) or gone):
             cache.store_facts(root, signature, recorded, selection)
         return made
+
+    def references(self) -> dict[str, tuple[str, References | None]]:
+        """What the last run's prefilter read of the files' code (``References``), by
+        path, with the hash of the content it read."""
+        if self.cache is None or self.root is None:
+            return {}
+        value = self.cache.load_value(self._references_name(), self.signature)
+        return value if isinstance(value, dict) else {}
+
+    def remember_references(self, found: dict[str, tuple[str, References | None]]) -> None:
+        if self.cache is not None and self.root is not None:
+            kept = {path: entry for path, entry in found.items() if path in self.facts}
+            self.cache.store_value(self._references_name(), self.signature, kept)
+
+    def _references_name(self) -> str:
+        material = f"{self.root}\0{self.signature}".encode("utf-8", "surrogatepass")
+        return "references-" + hashlib.sha256(material).hexdigest()[:24]
 
     def remember(self, selection: set[str]) -> None:
         """Record which files this run parsed (the next run starts from them)."""

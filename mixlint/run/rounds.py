@@ -154,6 +154,7 @@ class _Run:
             sdk.http_methods | sdk.http_clients,
             lambda relative: read_file(str(self.paths[relative])),
         )
+        selector.references = facts.references()
         known = set(self.order)
         wanted = (
             selector.select()
@@ -201,6 +202,8 @@ class _Run:
             model = self._assembled()
         self.stats.skipped = len(self.order) - len(self.results)
         facts.remember(set(self.results))
+        if selector.references_read:
+            facts.remember_references(selector.references)
         if self.state is not None:
             self.state.selection = set(self.results)
             self.state.exports = found.exports
