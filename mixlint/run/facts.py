@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from mixlint.cache import Cache, StatKey, stat_key
 from mixlint.run import workers
-from mixlint.run.summarise import read_file, scan_chunk
+from mixlint.run.summarise import file_size, read_file, scan_chunk
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -153,7 +153,7 @@ def _scan(
     pool: Callable[[], ProcessPoolExecutor | None] | None,
 ) -> list[Facts | None]:
     if pool is not None and options.jobs > 1 and len(items) > workers.PARALLEL_MIN_FILES:
-        size = sum(_size(path) for _, path in items)
+        size = sum(file_size(path) for _, path in items)
         if size >= workers.PARALLEL_MIN_SCAN_BYTES:
             executor = pool()
             if executor is not None:
@@ -163,10 +163,3 @@ def _scan(
     from mixlint.prefilter import scan_files
 
     return scan_files(scanner, items, read_file)
-
-
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0

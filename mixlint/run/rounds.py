@@ -29,7 +29,14 @@ from mixlint.model import ModuleSummary, ProjectModel
 from mixlint.run import workers
 from mixlint.run.facts import ProjectFacts
 from mixlint.run.options import Options, Stats, default_cache_dir, keep_stats
-from mixlint.run.summarise import Result, read_file, set_up, summarise_chunk, summarise_one
+from mixlint.run.summarise import (
+    Result,
+    file_size,
+    read_file,
+    set_up,
+    summarise_chunk,
+    summarise_one,
+)
 from mixlint.run.workers import Workers
 
 if TYPE_CHECKING:
@@ -327,7 +334,7 @@ class _Run:
             return None
         # The largest first: the last to start is then among the quickest, not a big
         # file that keeps the round waiting on one worker while the other is idle.
-        todo.sort(key=self._size, reverse=True)
+        todo.sort(key=lambda relative: file_size(str(self.paths[relative])), reverse=True)
         tasks = [(relative, str(self.paths[relative]), self.names[relative]) for relative in todo]
         answers = early.parse(tasks) if early is not None else None
         if answers is not None:
@@ -357,12 +364,6 @@ class _Run:
 
         return todo, answered()
 
-    def _size(self, relative: str) -> int:
-        try:
-            return self.paths[relative].stat().st_size
-        except OSError:
-            return 0
-
     def _finish(self, todo: list[str], answers: Iterator[tuple[list[int], list[Any]]]) -> list[str]:
         """Keep the summaries as they come; the files still to summarise in-process
         (those not answered when the pool broke or the early child ended, those too
@@ -370,7 +371,7 @@ class _Run:
         answered = [False] * len(todo)
         try:
             for indexes, values in answers:
-                for index, (sha, body) in zip(indexes, values, strict=True):
+                for index, (sha, body, _) in zip(indexes, values, strict=True):
                     relative = todo[index]
                     found = entry_of(loads(body), relative) if body else None
                     if found is None:
