@@ -136,6 +136,7 @@ class Parameter:
     kind: Literal["positional", "keyword_only", "var_positional", "var_keyword"]
     annotation: str | None = None
     has_default: bool = False
+    span: Span = NO_SPAN  # the name in the ``def``: its PARAM expressions carry it too
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +277,7 @@ class CallerSite:
     function: str  # function id of the caller ("path::qualname")
     guarded: bool
     guard_reason: str
+    runner: str = ""  # what runs the function when the site hands it over ("add_task", "delay")
 
 
 @dataclass(slots=True)

@@ -3,19 +3,48 @@
 ``ProjectIndex.symbol`` follows an ``Expr`` through local origins, module
 globals, imports (absolute, relative, re-exports, star imports), class and
 instance attributes (``self.mp`` set in any method, base classes), factories
-(``get_mixpanel()``), annotations and containers, without executing anything.
+(``get_mixpanel()``), ``@property`` getters, annotations and containers, without
+executing anything. Receivers are typed as a reader would type them:
+
+- a parameter without annotation has the type of what its call sites pass
+  (``send(tracker, ctx)`` called with ``EventTracker()``: dependency injection);
+- an element of a list, tuple or dict (``for provider in providers``) is any of its
+  elements, a value read by a constant key the one stored there;
+- ``self.method()`` in a base class may run an override of a subclass: the symbol is
+  a union whose subclass alternatives say which class ``self`` must be
+  (``Sym.requires``), so that a caller knows whether its receiver runs it.
+
+``invocations`` says which project functions a call site calls: directly, as a
+Celery task (``task.delay(...)``) or through a framework it hands them to
+(``Thread(target=f, args=...)``, ``add_task(f, ...)``; ``mixlint.runners``), with the
+call as the function receives it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from enum import Enum
 
-from mixlint.model import Expr, ExprKind, FunctionSummary, ModuleSummary, Resolution
+from mixlint.model import (
+    CallSite,
+    Expr,
+    ExprKind,
+    FunctionSummary,
+    ModuleSummary,
+    Resolution,
+    keyword_span,
+)
+from mixlint.runners import Runner, Runners, load_runners
 from mixlint.sdk import Sdk
 
 MAX_DEPTH = 40
+MAX_ALTERNATIVES = 12
+# A parameter is typed from at most this many call sites (a method name shared by
+# many classes, ``get``, ``run``, has more candidates than are worth resolving).
+MAX_TYPING_SITES = 64
+_GETTERS = frozenset({"property", "cached_property"})
+_DICT_READS = frozenset({"values", "items", "get", "pop", "setdefault", "copy"})
 
 
 class SymKind(str, Enum):
@@ -27,8 +56,17 @@ class SymKind(str, Enum):
     OBJECT = "object"  # an instance of a project class; module + name
     CLIENT = "client"  # a Mixpanel client; obj: construction id; resolution
     FLAGS = "flags"  # mp.local_flags / mp.remote_flags of a client
-    SEQ = "seq"  # a container; elements
+    SEQ = "seq"  # a container; elements (keys: a dict display's key of each)
+    UNION = "union"  # one of several; elements
     UNKNOWN = "unknown"
+
+
+class Dispatch(str, Enum):
+    """Which class an OBJECT's methods come from."""
+
+    EXACT = "exact"  # constructed from this class: its own methods and its bases'
+    SELF = "self"  # a method's ``self``: this class or any subclass
+    DECLARED = "declared"  # annotated with this class: it or any subclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +77,11 @@ class Sym:
     obj: str | None = None
     resolution: Resolution | None = None
     elements: tuple[Sym, ...] = ()
+    keys: tuple[str | None, ...] = ()
+    dispatch: Dispatch = Dispatch.EXACT
+    # Reached through ``self`` in a base class, defined in this subclass ("path::Class"):
+    # it runs only when ``self`` is one.
+    requires: str = ""
 
 
 UNKNOWN = Sym(SymKind.UNKNOWN)
@@ -48,11 +91,83 @@ def module_of(name: str) -> str:
     return name.rsplit(".", 1)[0] if "." in name else ""
 
 
+def alternatives(sym: Sym) -> tuple[Sym, ...]:
+    """The symbols a union stands for (the symbol itself otherwise)."""
+    return sym.elements if sym.kind is SymKind.UNION else (sym,)
+
+
+def union(syms: Iterable[Sym]) -> Sym:
+    """One of ``syms`` (unknowns dropped, unions flattened, at most MAX_ALTERNATIVES)."""
+    found: dict[Sym, None] = {}
+    for sym in syms:
+        for alternative in alternatives(sym):
+            if alternative.kind is not SymKind.UNKNOWN:
+                found[alternative] = None
+    if not found:
+        return UNKNOWN
+    if len(found) == 1:
+        return next(iter(found))
+    return Sym(SymKind.UNION, elements=tuple(found)[:MAX_ALTERNATIVES])
+
+
+def class_id(sym: Sym) -> str:
+    return f"{sym.module}::{sym.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """A project function called at a call site."""
+
+    target: Sym  # FUNCTION
+    call: Expr  # the call as the function receives it (positional and keyword arguments)
+    runner: str = ""  # "": called directly; else what runs it ("add_task", "delay")
+    receiver: Expr | None = None  # the object a method is called on
+
+
+def bind_arguments(function: FunctionSummary, call: Expr) -> dict[str, Expr]:
+    """Parameter name -> the caller's argument expression."""
+    mapping: dict[str, Expr] = {}
+    positional = [p for p in function.params if p.kind == "positional"]
+    rest: list[Expr] = []
+    for index, arg in enumerate(call.args):
+        if arg.kind is ExprKind.STARRED:
+            break
+        if index < len(positional):
+            mapping[positional[index].name] = arg
+        else:
+            rest.append(arg)
+    names = {p.name for p in function.params}
+    extra: list[tuple[Expr | None, Expr]] = []
+    for keyword, value in call.keywords:
+        if keyword is not None and keyword in names:
+            mapping[keyword] = value
+        elif keyword is None:
+            extra.append((None, value))
+        else:
+            extra.append(
+                (
+                    Expr(ExprKind.CONST, keyword, keyword_span(keyword, value.span), value=keyword),
+                    value,
+                )
+            )
+    for param in function.params:
+        if param.kind == "var_positional":
+            mapping[param.name] = Expr(ExprKind.SEQ, "", call.span, args=tuple(rest))
+        elif param.kind == "var_keyword":
+            mapping[param.name] = Expr(ExprKind.DICT, call.text, call.span, items=tuple(extra))
+    return mapping
+
+
 class ProjectIndex:
     def __init__(
-        self, summaries: Iterable[ModuleSummary], source_roots: dict[str, str], sdk: Sdk
+        self,
+        summaries: Iterable[ModuleSummary],
+        source_roots: dict[str, str],
+        sdk: Sdk,
+        runners: Runners | None = None,
     ) -> None:
         self.sdk = sdk
+        self.runners = runners or load_runners()
         self.summaries = {summary.path: summary for summary in summaries}
         self.source_roots = source_roots  # path -> its source root ("" for the project root)
         self.by_module: dict[str, list[ModuleSummary]] = {}
@@ -60,6 +175,13 @@ class ProjectIndex:
             self.by_module.setdefault(summary.module, []).append(summary)
         self._cache: dict[tuple[int, str], Sym] = {}
         self._active: set[tuple[str, str]] = set()
+        self._invocations: dict[int, tuple[Invocation, ...]] = {}
+        self._by_callee: dict[str, list[tuple[ModuleSummary, CallSite]]] | None = None
+        self._params: dict[str, dict[tuple[int, int], tuple[FunctionSummary, str]]] = {}
+        self._param_types: dict[tuple[str, str, str], Sym] = {}
+        self._typing: set[tuple[str, str, str]] = set()
+        self._subclasses: dict[tuple[str, str], list[Sym]] | None = None
+        self._overrides: dict[tuple[str, str, str], Sym] = {}
 
     # -- modules -------------------------------------------------------------
 
@@ -120,33 +242,30 @@ class ProjectIndex:
         if kind is ExprKind.IMPORT:
             return self.qualified(str(expr.value), mod, sub)
         if kind is ExprKind.PARAM:
-            return self.annotated(expr.annotation, mod, sub)
+            if expr.annotation:
+                return self.annotated(expr.annotation, mod, sub)
+            return self.param_type(expr, mod, sub)
         if kind is ExprKind.ATTR:
             return self.member(self.symbol(expr.base, mod, sub), str(expr.value), mod, sub)
         if kind is ExprKind.CALL:
             return self.call_result(expr, mod, sub)
         if kind is ExprKind.SEQ:
             return Sym(SymKind.SEQ, elements=tuple(self.symbol(e, mod, sub) for e in expr.args))
+        if kind is ExprKind.DICT:
+            values = [(key, value) for key, value in expr.items if key is not None]
+            return Sym(
+                SymKind.SEQ,
+                elements=tuple(self.symbol(value, mod, sub) for _, value in values),
+                keys=tuple(_constant_key(key) for key, _ in values),
+            )
         if kind in (ExprKind.ITER, ExprKind.SUBSCRIPT, ExprKind.STARRED):
             container = self.symbol(expr.base, mod, sub)
-            if container.kind is SymKind.SEQ:
-                for element in container.elements:
-                    if element.kind is SymKind.CLIENT:
-                        return element
-                return container.elements[0] if container.elements else UNKNOWN
-            return UNKNOWN
-        if kind is ExprKind.COND:
-            for alternative in expr.args:
-                sym = self.symbol(alternative, mod, sub)
-                if sym.kind is not SymKind.UNKNOWN:
-                    return sym
-            return UNKNOWN
-        if kind is ExprKind.BOOLOP:
-            for operand in reversed(expr.args):
-                sym = self.symbol(operand, mod, sub)
-                if sym.kind is not SymKind.UNKNOWN:
-                    return sym
-            return UNKNOWN
+            index = expr.args[0] if kind is ExprKind.SUBSCRIPT and expr.args else None
+            return self.element(container, index)
+        if kind in (ExprKind.COND, ExprKind.BOOLOP):
+            # ``a or b``: either; ``a and b``: the last one when all are true.
+            operands = reversed(expr.args) if expr.value == "and" else iter(expr.args)
+            return union(self.symbol(operand, mod, sub) for operand in operands)
         if kind is ExprKind.OTHER and isinstance(expr.value, str):
             # Bindings made by `def` and `class` statements.
             prefix, _, qualname = expr.value.partition(":")
@@ -156,19 +275,40 @@ class ProjectIndex:
                 return Sym(SymKind.CLASS, qualname, mod.path)
         return UNKNOWN
 
+    def element(self, container: Sym, index: Expr | None) -> Sym:
+        """An element of a container: the one stored under a constant key or position,
+        else any of them."""
+        found = []
+        for alternative in alternatives(container):
+            if alternative.kind is not SymKind.SEQ:
+                continue
+            if index is not None and index.kind is ExprKind.CONST:
+                if alternative.keys:
+                    for key, element in zip(alternative.keys, alternative.elements, strict=True):
+                        if key == index.value:
+                            return element
+                elif (
+                    isinstance(index.value, int)
+                    and not isinstance(index.value, bool)
+                    and -len(alternative.elements) <= index.value < len(alternative.elements)
+                ):
+                    return alternative.elements[index.value]
+            found.append(union(alternative.elements))
+        return union(found)
+
     def global_symbol(self, mod: ModuleSummary, name: str, depth: int) -> Sym:
         active = (mod.path, name)
         if active in self._active:
             return UNKNOWN
         self._active.add(active)
         try:
-            best = UNKNOWN
+            found = []
             for value in mod.globals.get(name, ()):
                 sym = self.symbol(value, mod, depth + 1)
                 if sym.kind is SymKind.CLIENT:
                     return sym
-                if best.kind is SymKind.UNKNOWN:
-                    best = sym
+                found.append(sym)
+            best = union(found)
             if best.kind is SymKind.UNKNOWN:
                 for star in mod.globals.get("*", ()):
                     target = self.qualified(str(star.value), mod, depth + 1)
@@ -184,7 +324,8 @@ class ProjectIndex:
         if not annotation:
             return UNKNOWN
         if annotation.startswith("<self>"):
-            return Sym(SymKind.OBJECT, annotation[len("<self>") :], mod.path)
+            own = annotation[len("<self>") :]
+            return Sym(SymKind.OBJECT, own, mod.path, dispatch=Dispatch.SELF)
         for name in annotation.split("|"):
             head, _, rest = name.partition(".")
             target = self.global_symbol(mod, head, depth + 1)
@@ -195,12 +336,14 @@ class ProjectIndex:
             if target.kind is SymKind.CLASS:
                 if self.is_client_class(target, depth + 1):
                     return Sym(SymKind.CLIENT, resolution=Resolution.ANNOTATION)
-                return Sym(SymKind.OBJECT, target.name, target.module)
+                return Sym(SymKind.OBJECT, target.name, target.module, dispatch=Dispatch.DECLARED)
         return UNKNOWN
 
     def member(self, owner: Sym, attr: str, mod: ModuleSummary, depth: int) -> Sym:
         if depth > MAX_DEPTH:
             return UNKNOWN
+        if owner.kind is SymKind.UNION:
+            return union(self.member(element, attr, mod, depth + 1) for element in owner.elements)
         if owner.kind is SymKind.MODULE:
             target = self.summaries.get(owner.module)
             if target is None:
@@ -219,6 +362,12 @@ class ProjectIndex:
             return Sym(SymKind.EXTERNAL, f"{owner.name}.{attr}")
         if owner.kind is SymKind.CLIENT and attr in self.sdk.flag_providers:
             return Sym(SymKind.FLAGS, attr, obj=owner.obj, resolution=owner.resolution)
+        if owner.kind is SymKind.OBJECT and owner.dispatch is not Dispatch.EXACT:
+            overrides = self.overrides(owner, attr, depth + 1)
+            if owner.dispatch is Dispatch.DECLARED:
+                # Which subclass an annotated object is cannot be told: any override runs.
+                overrides = union(replace(sym, requires="") for sym in alternatives(overrides))
+            return union((self.class_member(owner, attr, depth + 1), overrides))
         if owner.kind in (SymKind.OBJECT, SymKind.CLASS):
             return self.class_member(owner, attr, depth + 1)
         return UNKNOWN
@@ -229,18 +378,9 @@ class ProjectIndex:
         target = self.summaries.get(owner.module)
         if target is None or owner.name in seen or depth > MAX_DEPTH:
             return UNKNOWN
-        best = UNKNOWN
-        for value in target.class_attrs.get(f"{owner.name}.{attr}", ()):
-            sym = self.symbol(value, target, depth + 1)
-            if sym.kind is SymKind.CLIENT:
-                return sym
-            if best.kind is SymKind.UNKNOWN:
-                best = sym
-        if best.kind is not SymKind.UNKNOWN:
-            return best
-        method = f"{owner.name}.{attr}"
-        if method in target.functions:
-            return Sym(SymKind.FUNCTION, method, target.path)
+        found = self.own_member(owner, attr, depth)
+        if found.kind is not SymKind.UNKNOWN:
+            return found
         for base in target.class_bases.get(owner.name, ()):
             base_sym = self.symbol(base, target, depth + 1)
             if base_sym.kind is SymKind.CLASS:
@@ -253,6 +393,74 @@ class ProjectIndex:
                 if found.kind is not SymKind.UNKNOWN:
                     return found
         return UNKNOWN
+
+    def own_member(self, owner: Sym, attr: str, depth: int) -> Sym:
+        """``attr`` as the class itself defines it (class body, ``self.attr = ...``, a
+        method; a ``@property`` is what its getter returns)."""
+        target = self.summaries.get(owner.module)
+        if target is None:
+            return UNKNOWN
+        found = []
+        for value in target.class_attrs.get(f"{owner.name}.{attr}", ()):
+            sym = self.symbol(value, target, depth + 1)
+            if sym.kind is SymKind.CLIENT:
+                return sym
+            found.append(sym)
+        best = union(found)
+        if best.kind is not SymKind.UNKNOWN:
+            return best
+        method = target.functions.get(f"{owner.name}.{attr}")
+        if method is None:
+            return UNKNOWN
+        if any(d.chain()[-1:] and d.chain()[-1] in _GETTERS for d in method.decorators):
+            return self.returned(method, target, depth + 1)
+        return Sym(SymKind.FUNCTION, method.qualname, target.path)
+
+    def overrides(self, owner: Sym, attr: str, depth: int) -> Sym:
+        """``attr`` as the project's subclasses of ``owner`` define it themselves, each
+        requiring ``self`` to be that subclass."""
+        key = (owner.module, owner.name, attr)
+        found = self._overrides.get(key)
+        if found is None:
+            self._overrides[key] = UNKNOWN  # a cycle of bases
+            alternatives_found = []
+            for subclass in self.subclasses(owner):
+                own = self.own_member(subclass, attr, depth + 1)
+                if own.kind is SymKind.FUNCTION:
+                    own = Sym(own.kind, own.name, own.module, requires=class_id(subclass))
+                alternatives_found.append(own)
+            found = self._overrides[key] = union(alternatives_found)
+        return found
+
+    def subclasses(self, owner: Sym) -> list[Sym]:
+        """The project's classes derived from ``owner``, directly or not (nearest first)."""
+        if self._subclasses is None:
+            self._subclasses = {}
+            for module in self.summaries.values():
+                for qualname, bases in module.class_bases.items():
+                    for base in bases:
+                        for base_sym in alternatives(self.symbol(base, module)):
+                            if base_sym.kind is SymKind.CLASS:
+                                self._subclasses.setdefault(
+                                    (base_sym.module, base_sym.name), []
+                                ).append(Sym(SymKind.OBJECT, qualname, module.path))
+        result: list[Sym] = []
+        pending = list(self._subclasses.get((owner.module, owner.name), ()))
+        while pending:
+            subclass = pending.pop(0)
+            if subclass in result or len(result) >= MAX_ALTERNATIVES:
+                continue
+            result.append(subclass)
+            pending.extend(self._subclasses.get((subclass.module, subclass.name), ()))
+        return result
+
+    def derives(self, subclass: Sym, ancestor: str) -> bool:
+        """Is the class ``subclass`` the class ``ancestor`` ("path::Class") or derived from it?"""
+        if class_id(subclass) == ancestor:
+            return True
+        path, _, qualname = ancestor.partition("::")
+        owner = Sym(SymKind.CLASS, qualname, path)
+        return any(class_id(found) == class_id(subclass) for found in self.subclasses(owner))
 
     def function(self, sym: Sym) -> tuple[FunctionSummary, ModuleSummary] | None:
         if sym.kind is not SymKind.FUNCTION:
@@ -281,7 +489,23 @@ class ProjectIndex:
         return any(base in self.sdk.client_classes for base in self.external_bases(sym, depth))
 
     def call_result(self, call: Expr, mod: ModuleSummary, depth: int) -> Sym:
+        method = call.base
+        if method is not None and method.kind is ExprKind.ATTR and method.value in _DICT_READS:
+            container = self.symbol(method.base, mod, depth + 1)
+            if container.kind is SymKind.SEQ:
+                if method.value in ("get", "pop", "setdefault"):
+                    return self.element(container, call.args[0] if call.args else None)
+                return _dict_read(container, str(method.value))
         callee = self.symbol(call.base, mod, depth + 1)
+        results = []
+        for alternative in alternatives(callee):
+            result = self.result_of(alternative, call, mod, depth)
+            if result.kind is SymKind.CLIENT:
+                return result
+            results.append(result)
+        return union(results)
+
+    def result_of(self, callee: Sym, call: Expr, mod: ModuleSummary, depth: int) -> Sym:
         if callee.kind is SymKind.EXTERNAL:
             if callee.name in self.sdk.client_classes:
                 return Sym(
@@ -297,19 +521,185 @@ class ProjectIndex:
                 )
             return Sym(SymKind.OBJECT, callee.name, callee.module)
         found = self.function(callee)
+        if found is None:
+            return UNKNOWN
+        summary, target = found
+        return self.returned(summary, target, depth)
+
+    def returned(self, summary: FunctionSummary, target: ModuleSummary, depth: int) -> Sym:
+        """What a project function returns: a client it builds (then a factory), else
+        whatever its return statements or annotation say."""
+        results = []
+        for returned in summary.returns:
+            sym = self.symbol(returned, target, depth + 1)
+            if sym.kind is SymKind.CLIENT:
+                resolution = sym.resolution
+                if resolution is Resolution.IMPORT:
+                    resolution = Resolution.FACTORY
+                return Sym(SymKind.CLIENT, obj=sym.obj, resolution=resolution)
+            results.append(sym)
+        annotated = self.annotated(summary.return_annotation, target, depth + 1)
+        if annotated.kind is SymKind.CLIENT:
+            return Sym(SymKind.CLIENT, resolution=Resolution.FACTORY)
+        return union([*results, annotated])
+
+    # -- call sites ----------------------------------------------------------
+
+    def invocations(self, mod: ModuleSummary, site: CallSite) -> tuple[Invocation, ...]:
+        """The project functions ``site`` calls, each with the call as it receives it."""
+        found = self._invocations.get(id(site))
+        if found is None:
+            self._invocations[id(site)] = ()  # while resolving: a call site of itself
+            found = self._invocations[id(site)] = tuple(self._invoked(mod, site))
+        return found
+
+    def _invoked(self, mod: ModuleSummary, site: CallSite) -> Iterator[Invocation]:
+        call = site.call
+        callee = site.callee
+        receiver = callee.base if callee.kind is ExprKind.ATTR else None
+        callee_sym = self.symbol(callee, mod)
+        for alternative in alternatives(callee_sym):
+            if alternative.kind is SymKind.FUNCTION:
+                yield Invocation(alternative, call, "", receiver)
+            elif alternative.kind is SymKind.CLASS:
+                instance = Sym(SymKind.OBJECT, alternative.name, alternative.module)
+                init = self.class_member(instance, "__init__", 0)
+                if init.kind is SymKind.FUNCTION:
+                    yield Invocation(init, call)
+            elif alternative.kind is SymKind.EXTERNAL:
+                runner = self.runners.functions.get(alternative.name)
+                if runner is not None:
+                    yield from self._handed(mod, call, runner)
+        if callee.kind is not ExprKind.ATTR:
+            return
+        method = str(callee.value)
+        task_runner = self.runners.task_methods.get(method)
+        if task_runner is not None and receiver is not None:
+            for task in alternatives(self.symbol(receiver, mod)):
+                found = self.function(task)
+                if found is not None:
+                    bound = self.bound_task(found[0])
+                    yield Invocation(task, task_runner.received(call, receiver, bound), method)
+        runner = self.runners.methods.get(method)
+        if runner is not None:
+            yield from self._handed(mod, call, runner)
+
+    def _handed(self, mod: ModuleSummary, call: Expr, runner: Runner) -> Iterator[Invocation]:
+        handed = runner.handed(call)
+        if handed is None:
+            return
+        for target in alternatives(self.symbol(handed, mod)):
+            if target.kind is SymKind.FUNCTION:
+                receiver = handed.base if handed.kind is ExprKind.ATTR else None
+                yield Invocation(target, runner.received(call, handed), runner.label, receiver)
+
+    def bound_task(self, function: FunctionSummary) -> bool:
+        """A Celery task declared with ``bind=True``: its first parameter is the task."""
+        for decorator in function.decorators:
+            if (
+                decorator.kind is ExprKind.CALL
+                and decorator.base is not None
+                and decorator.base.chain()[-1:]
+                and decorator.base.chain()[-1] in self.runners.task_decorators
+            ):
+                bind = decorator.keyword("bind")
+                if bind is not None and bind.kind is ExprKind.CONST and bind.value is True:
+                    return True
+        return False
+
+    def sites_of(self, function: Sym) -> Iterator[tuple[ModuleSummary, Invocation]]:
+        """The invocations of a project function, found among the call sites that name it
+        (through an alias they are not found: this serves typing, not the call graph)."""
+        name = function.name.rsplit(".", 1)[-1]
+        for count, (module, site) in enumerate(self.by_callee().get(name, ())):
+            if count >= MAX_TYPING_SITES:
+                return
+            for invocation in self.invocations(module, site):
+                target = invocation.target
+                if target.name == function.name and target.module == function.module:
+                    yield module, invocation
+
+    def by_callee(self) -> dict[str, list[tuple[ModuleSummary, CallSite]]]:
+        """Call sites by the names that may call a function: the callee's, a task's
+        (``task.delay()``), a callable handed to a runner (``add_task(send, ...)``)."""
+        if self._by_callee is None:
+            index: dict[str, list[tuple[ModuleSummary, CallSite]]] = {}
+            runners = self.runners
+            handing = runners.function_names | runners.methods.keys()
+            for module in self.summaries.values():
+                for site in module.calls:
+                    callee = site.callee
+                    names = set()
+                    if callee.kind in (ExprKind.NAME, ExprKind.ATTR):
+                        names.add(str(callee.value))
+                    if (
+                        callee.kind is ExprKind.ATTR
+                        and callee.base is not None
+                        and callee.value in runners.task_methods
+                    ):
+                        names.add(str(callee.base.value))
+                    if callee.value in handing:
+                        names.update(_argument_names(site.call))
+                    for name in names:
+                        index.setdefault(name, []).append((module, site))
+            self._by_callee = index
+        return self._by_callee
+
+    def param_type(self, param: Expr, mod: ModuleSummary, depth: int) -> Sym:
+        """An unannotated parameter: what the call sites of its function pass for it."""
+        owner = self.param_owner(param, mod)
+        if owner is None:
+            return UNKNOWN
+        function, name = owner
+        key = (mod.path, function.qualname, name)
+        found = self._param_types.get(key)
         if found is not None:
-            summary, target = found
-            for returned in summary.returns:
-                sym = self.symbol(returned, target, depth + 1)
-                if sym.kind is SymKind.CLIENT:
-                    resolution = sym.resolution
-                    if resolution is Resolution.IMPORT:
-                        resolution = Resolution.FACTORY
-                    return Sym(SymKind.CLIENT, obj=sym.obj, resolution=resolution)
-            annotated = self.annotated(summary.return_annotation, target, depth + 1)
-            if annotated.kind is SymKind.CLIENT:
-                return Sym(SymKind.CLIENT, resolution=Resolution.FACTORY)
-        return UNKNOWN
+            return found
+        if key in self._typing:
+            return UNKNOWN
+        self._typing.add(key)
+        try:
+            passed = []
+            target = Sym(SymKind.FUNCTION, function.qualname, mod.path)
+            for module, invocation in self.sites_of(target):
+                argument = bind_arguments(function, invocation.call).get(name)
+                if argument is not None:
+                    passed.append(self.symbol(argument, module, depth + 1))
+            found = union(passed)
+        finally:
+            self._typing.discard(key)
+        self._param_types[key] = found
+        return found
+
+    def param_owner(self, param: Expr, mod: ModuleSummary) -> tuple[FunctionSummary, str] | None:
+        owners = self._params.get(mod.path)
+        if owners is None:
+            owners = self._params[mod.path] = {
+                (p.span.start_line, p.span.start_col): (function, p.name)
+                for function in mod.functions.values()
+                for p in function.params
+            }
+        return owners.get((param.span.start_line, param.span.start_col))
+
+
+def _dict_read(container: Sym, method: str) -> Sym:
+    """``providers.values()``, ``.items()`` (as pairs of which the key is unknown), ``.copy()``."""
+    if method == "items":
+        pairs = tuple(Sym(SymKind.SEQ, elements=(element,)) for element in container.elements)
+        return Sym(SymKind.SEQ, elements=pairs)
+    if method == "values":
+        return Sym(SymKind.SEQ, elements=container.elements)
+    return container
+
+
+def _constant_key(key: Expr) -> str | None:
+    return key.value if key.kind is ExprKind.CONST and isinstance(key.value, str) else None
+
+
+def _argument_names(call: Expr) -> Iterator[str]:
+    for arg in (*call.args, *(value for _, value in call.keywords)):
+        if arg.kind in (ExprKind.NAME, ExprKind.ATTR):
+            yield str(arg.value)
 
 
 def object_id(path: str, call: Expr) -> str:

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from mixlint.config import DEFAULT_PSEUDONYMIZER_PATTERN, Config
-from mixlint.extract import bind_arguments, substitute
+from mixlint.extract import substitute
 from mixlint.flow import KEEPING_STRING_METHODS
 from mixlint.literals import classify_literal, mask_line
 from mixlint.model import Expr, ExprKind, FunctionSummary, ModuleSummary, ProjectModel
+from mixlint.resolve import bind_arguments
 from mixlint.vocabulary import Vocabulary, WordMatch
 
 MAX_DEPTH = 40
@@ -700,7 +701,7 @@ class ValueAnalyzer:
         if found is None:
             return None
         function, module = found
-        mapping = bind_arguments(function, call, None)
+        mapping = bind_arguments(function, call)
         if not mapping:
             return None
         inner_scope = Scope(walk.scope.project, module.path, False)
