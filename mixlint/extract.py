@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from mixlint.config import WrapperDecl
+from mixlint.expand import Expander
+from mixlint.exprs import follow, substitute, walk
 from mixlint.flow import KEEPING_STRING_METHODS
 from mixlint.model import (
     CallerSite,
@@ -82,16 +84,6 @@ def function_id(path: str, qualname: str) -> str:
 
 
 # -- payloads -------------------------------------------------------------------
-
-
-def follow(expr: Expr | None, depth: int = 0) -> Expr | None:
-    """Through local names to the expression they hold."""
-    while (
-        expr is not None and expr.kind is ExprKind.NAME and expr.origin is not None and depth < 30
-    ):
-        expr = expr.origin
-        depth += 1
-    return expr
 
 
 def payload(expr: Expr | None) -> Payload | None:
@@ -216,67 +208,6 @@ def flowing_params(
     return set()
 
 
-def substitute(
-    expr: Expr | None,
-    mapping: dict[str, Expr],
-    inserted: set[int],
-    depth: int = 0,
-    memo: dict[int, Expr] | None = None,
-) -> Expr | None:
-    """Replace a wrapper's parameters by a caller's arguments."""
-    if expr is None or depth > 40:
-        return expr
-    memo = {} if memo is None else memo
-    done = memo.get(id(expr))
-    if done is not None:
-        return done
-    result = _substitute(expr, mapping, inserted, depth, memo)
-    memo[id(expr)] = result
-    return result
-
-
-def _substitute(
-    expr: Expr, mapping: dict[str, Expr], inserted: set[int], depth: int, memo: dict[int, Expr]
-) -> Expr:
-    param = expr if expr.kind is ExprKind.PARAM else expr.origin
-    if (
-        expr.kind in (ExprKind.PARAM, ExprKind.NAME)
-        and param is not None
-        and param.kind is ExprKind.PARAM
-        and param.value in mapping
-    ):
-        replacement = mapping[str(param.value)]
-        inserted.add(id(replacement))
-        return replacement
-    sub = depth + 1
-    base = substitute(expr.base, mapping, inserted, sub, memo)
-    origin = substitute(expr.origin, mapping, inserted, sub, memo)
-    args = tuple(substitute(a, mapping, inserted, sub, memo) or a for a in expr.args)
-    keywords = tuple(
-        (k, substitute(v, mapping, inserted, sub, memo) or v) for k, v in expr.keywords
-    )
-    items = tuple(
-        (
-            substitute(k, mapping, inserted, sub, memo) if k is not None else None,
-            substitute(v, mapping, inserted, sub, memo) or v,
-        )
-        for k, v in expr.items
-    )
-    unchanged = (
-        base is expr.base
-        and origin is expr.origin
-        and all(new is old for new, old in zip(args, expr.args, strict=True))
-        and all(new[1] is old[1] for new, old in zip(keywords, expr.keywords, strict=True))
-        and all(
-            new[0] is old[0] and new[1] is old[1]
-            for new, old in zip(items, expr.items, strict=True)
-        )
-    )
-    if unchanged:
-        return expr
-    return replace(expr, base=base, origin=origin, args=args, keywords=keywords, items=items)
-
-
 def _contains(expr: Expr | None, ids: set[int]) -> bool:
     return expr is not None and any(id(node) in ids for node in walk(expr))
 
@@ -309,6 +240,8 @@ class Extractor:
         self.declared = declared
         self.objects: list[SdkObject] = []
         self.callers: dict[str, list[CallerSite]] = {}
+        self.runners: dict[str, str] = {}  # function id -> what runs it (by its decorator)
+        self.expander = Expander(index)
         self._targets: list[tuple[ModuleSummary, CallSite, Invocation]] = []
 
     def run(self) -> tuple[list[TrackingCall], list[SdkObject], dict[str, list[CallerSite]]]:
@@ -317,6 +250,11 @@ class Extractor:
             for site in module.calls:
                 direct.extend(self.classify(module, site))
         calls = [self.through_callers(call) for call in self.wrappers(direct)]
+        for module in self.index.summaries.values():
+            for function in module.functions.values():
+                registered = self.index.runners.registered(function.decorators)
+                if registered is not None:
+                    self.runners[function_id(module.path, function.qualname)] = registered[0]
         calls.sort(key=lambda c: (c.path.split("/"), c.span, c.method, c.wrapper_chain))
         self.objects.sort(key=lambda o: (o.path.split("/"), o.span))
         return calls, self.objects, self.callers
@@ -502,11 +440,13 @@ class Extractor:
             if packed is not None and packed.kind is ExprKind.SEQ:
                 call = replace(call, args=packed.args, keywords=())
 
+        sent = self.followed(call, module)
+
         def first(role: str) -> Expr | None:
-            found = signature.arguments(call, role)
+            found = signature.arguments(sent, role)
             return found[0][1] if found else None
 
-        distinct_ids = tuple(value for _, value in signature.arguments(call, "distinct_id"))
+        distinct_ids = tuple(value for _, value in signature.arguments(sent, "distinct_id"))
         properties = payload(first("properties")) or _names_payload(first("keys"))
         message = first("message")
         if message is not None:
@@ -544,6 +484,15 @@ class Extractor:
             guard_reason=site.guard_reason,
         )
 
+    def followed(self, call: Expr, module: ModuleSummary) -> Expr:
+        """``call`` with what project helpers and getters return in its arguments."""
+        expand = self.expander.expand
+        return replace(
+            call,
+            args=tuple(expand(arg, module) or arg for arg in call.args),
+            keywords=tuple((name, expand(value, module) or value) for name, value in call.keywords),
+        )
+
     def http_call(self, module: ModuleSummary, site: CallSite) -> TrackingCall | None:
         call = site.call
         url = call.keyword("url")
@@ -555,7 +504,8 @@ class Extractor:
             endpoint = next((e for e in self.sdk.ingestion_endpoints if e in text), None)
             if endpoint is None:
                 return None
-            body = call.keyword("data") or call.keyword("json") or call.keyword("params")
+            sent = self.followed(call, module)
+            body = sent.keyword("data") or sent.keyword("json") or sent.keyword("params")
             event, distinct_ids, properties = _http_message(body)
             return TrackingCall(
                 path=module.path,
@@ -767,6 +717,16 @@ class Extractor:
         caller_nodes = {
             id(node) for root in inserted_roots(mapping, inserted) for node in walk(root)
         }
+        # What the caller's helpers and getters return counts as written by the caller.
+        made: list[Expr] = []
+
+        def expand(expr: Expr | None) -> Expr | None:
+            return self.expander.expand(expr, module, caller_nodes, made)
+
+        event = expand(event)
+        distinct_ids = tuple(expand(e) or e for e in distinct_ids)
+        parts = [expand(part) for part in parts]
+        caller_nodes.update(id(node) for root in made for node in walk(root))
 
         def from_wrapper(expr: Expr) -> bool:
             return not _contains(expr, caller_nodes)
@@ -797,6 +757,7 @@ class Extractor:
             meta=rebuilt(parts[1]),
             context=rebuilt(parts[2]),
             arguments=(*site.call.args, *(v for _, v in site.call.keywords)),
+            followed=tuple(made),
             call=site.call,
             # A check inside the wrapper guards every call site (form 2 in the wrapper).
             guarded=site.guarded or inner.guarded,
@@ -841,24 +802,6 @@ def _declared_call(
 
 def inserted_roots(mapping: dict[str, Expr], inserted: set[int]) -> list[Expr]:
     return [value for value in mapping.values() if id(value) in inserted]
-
-
-def walk(expr: Expr) -> Iterator[Expr]:
-    """Every node of an expression once, following local origins."""
-    seen: set[int] = set()
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        yield node
-        children = (node.base, node.origin, *node.args, *(v for _, v in node.keywords))
-        stack.extend(child for child in children if child is not None)
-        for key, value in node.items:
-            if key is not None:
-                stack.append(key)
-            stack.append(value)
 
 
 def _short(function: str) -> str:

@@ -239,6 +239,9 @@ class TrackingCall:
     meta: Payload | None = None
     context: Payload | None = None  # feature-flag context
     arguments: tuple[Expr, ...] = ()  # every argument as written (credential checks)
+    # At a wrapper call site: what the caller's helpers and getters returned into the
+    # payload (``user_traits(user)``), judged as written by the caller.
+    followed: tuple[Expr, ...] = ()
     call: Expr | None = None
     guarded: bool = False
     guard_reason: str = ""
@@ -290,6 +293,8 @@ class ProjectModel:
     problems: list[FileProblem] = field(default_factory=list)
     # function id ("path::qualname") -> its call sites in the project (consent through callers)
     callers: dict[str, list[CallerSite]] = field(default_factory=dict)
+    # function id -> what runs it, by its decorator (``@shared_task``: "Celery")
+    runners: dict[str, str] = field(default_factory=dict)
     requested: set[str] | None = None  # files named on the command line (subset runs)
 
     def in_scope(self, path: str) -> bool:

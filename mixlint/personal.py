@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from mixlint.exprs import walk
 from mixlint.extract import payload as build_payload
-from mixlint.extract import walk
 from mixlint.model import (
     Expr,
     ExprKind,
@@ -154,7 +154,8 @@ class _Judge:
         site = _Site(call, scope)
         if call.kind == "wrapper":
             site.caller_ids = set()
-            for node in (n for argument in call.arguments for n in walk(argument)):
+            written = (*call.arguments, *call.followed)
+            for node in (n for argument in written for n in walk(argument)):
                 site.caller_ids.add(id(node))
                 site.caller_spans.add(node.span)
             # `**kwargs` keys are the caller's keywords (`track(..., Vorname=x)`).

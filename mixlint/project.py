@@ -175,4 +175,5 @@ def assemble(
     model.calls = calls
     model.objects = objects
     model.callers = callers
+    model.runners = extractor.runners
     return model

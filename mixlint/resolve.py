@@ -372,27 +372,46 @@ class ProjectIndex:
             return self.class_member(owner, attr, depth + 1)
         return UNKNOWN
 
-    def class_member(
-        self, owner: Sym, attr: str, depth: int, seen: frozenset[str] = frozenset()
-    ) -> Sym:
-        target = self.summaries.get(owner.module)
-        if target is None or owner.name in seen or depth > MAX_DEPTH:
-            return UNKNOWN
-        found = self.own_member(owner, attr, depth)
-        if found.kind is not SymKind.UNKNOWN:
-            return found
-        for base in target.class_bases.get(owner.name, ()):
-            base_sym = self.symbol(base, target, depth + 1)
-            if base_sym.kind is SymKind.CLASS:
-                found = self.class_member(
-                    Sym(SymKind.OBJECT, base_sym.name, base_sym.module),
-                    attr,
-                    depth + 1,
-                    seen | {owner.name},
-                )
-                if found.kind is not SymKind.UNKNOWN:
-                    return found
+    def class_member(self, owner: Sym, attr: str, depth: int) -> Sym:
+        """``attr`` of a class as its instances see it: its own, else its bases'."""
+        for cls in self.lineage(owner, depth):
+            found = self.own_member(cls, attr, depth)
+            if found.kind is not SymKind.UNKNOWN:
+                return found
         return UNKNOWN
+
+    def lineage(self, owner: Sym, depth: int = 0) -> Iterator[Sym]:
+        """The class (as an OBJECT) and its project base classes, depth first."""
+        seen: set[tuple[str, str]] = set()
+        pending = [owner]
+        while pending and depth <= MAX_DEPTH:
+            cls = pending.pop()
+            target = self.summaries.get(cls.module)
+            if target is None or (cls.module, cls.name) in seen:
+                continue
+            seen.add((cls.module, cls.name))
+            yield cls
+            bases = [
+                self.symbol(base, target, depth + 1)
+                for base in target.class_bases.get(cls.name, ())
+            ]
+            pending.extend(
+                Sym(SymKind.OBJECT, base.name, base.module)
+                for base in reversed(bases)
+                if base.kind is SymKind.CLASS
+            )
+            depth += 1
+
+    def getter(self, owner: Sym, attr: str) -> tuple[FunctionSummary, ModuleSummary] | None:
+        """The ``@property`` getter an attribute read of a project object runs."""
+        for cls in self.lineage(owner):
+            target = self.summaries[cls.module]
+            method = target.functions.get(f"{cls.name}.{attr}")
+            if method is not None:
+                return (method, target) if _is_getter(method) else None
+            if f"{cls.name}.{attr}" in target.class_attrs:
+                return None
+        return None
 
     def own_member(self, owner: Sym, attr: str, depth: int) -> Sym:
         """``attr`` as the class itself defines it (class body, ``self.attr = ...``, a
@@ -412,7 +431,7 @@ class ProjectIndex:
         method = target.functions.get(f"{owner.name}.{attr}")
         if method is None:
             return UNKNOWN
-        if any(d.chain()[-1:] and d.chain()[-1] in _GETTERS for d in method.decorators):
+        if _is_getter(method):
             return self.returned(method, target, depth + 1)
         return Sym(SymKind.FUNCTION, method.qualname, target.path)
 
@@ -595,17 +614,11 @@ class ProjectIndex:
 
     def bound_task(self, function: FunctionSummary) -> bool:
         """A Celery task declared with ``bind=True``: its first parameter is the task."""
-        for decorator in function.decorators:
-            if (
-                decorator.kind is ExprKind.CALL
-                and decorator.base is not None
-                and decorator.base.chain()[-1:]
-                and decorator.base.chain()[-1] in self.runners.task_decorators
-            ):
-                bind = decorator.keyword("bind")
-                if bind is not None and bind.kind is ExprKind.CONST and bind.value is True:
-                    return True
-        return False
+        registered = self.runners.registered(function.decorators)
+        if registered is None or registered[1].kind is not ExprKind.CALL:
+            return False
+        bind = registered[1].keyword("bind")
+        return bind is not None and bind.kind is ExprKind.CONST and bind.value is True
 
     def sites_of(self, function: Sym) -> Iterator[tuple[ModuleSummary, Invocation]]:
         """The invocations of a project function, found among the call sites that name it
@@ -680,6 +693,10 @@ class ProjectIndex:
                 for p in function.params
             }
         return owners.get((param.span.start_line, param.span.start_col))
+
+
+def _is_getter(method: FunctionSummary) -> bool:
+    return any(d.chain()[-1:] and d.chain()[-1] in _GETTERS for d in method.decorators)
 
 
 def _dict_read(container: Sym, method: str) -> Sym:

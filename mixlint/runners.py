@@ -81,7 +81,17 @@ class Runners:
     functions: dict[str, Runner]  # by qualified name
     methods: dict[str, Runner]  # by method name
     task_methods: dict[str, Runner]  # Celery: the task is the object
-    task_decorators: frozenset[str]
+    decorators: dict[str, str]  # decorator name -> what runs the function it decorates
+
+    def registered(self, decorators: tuple[Expr, ...]) -> tuple[str, Expr] | None:
+        """What runs a function with these decorators (``@shared_task(bind=True)``: "Celery"),
+        and the decorator."""
+        for decorator in decorators:
+            target = decorator.base if decorator.kind is ExprKind.CALL else decorator
+            chain = target.chain() if target is not None else ()
+            if chain and chain[-1] in self.decorators:
+                return self.decorators[chain[-1]], decorator
+        return None
 
     @property
     def function_names(self) -> frozenset[str]:
@@ -125,5 +135,5 @@ def load_runners() -> Runners:
         functions={name: _runner(name, spec) for name, spec in raw["functions"].items()},
         methods={name: _runner(name, spec) for name, spec in raw["methods"].items()},
         task_methods={name: _runner(name, spec) for name, spec in raw["task_methods"].items()},
-        task_decorators=frozenset(raw["task_decorators"]),
+        decorators=dict(raw["decorators"]),
     )

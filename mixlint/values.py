@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from mixlint.config import DEFAULT_PSEUDONYMIZER_PATTERN, Config
-from mixlint.extract import substitute
+from mixlint.exprs import substitute
 from mixlint.flow import KEEPING_STRING_METHODS
 from mixlint.literals import classify_literal, mask_line
 from mixlint.model import Expr, ExprKind, FunctionSummary, ModuleSummary, ProjectModel

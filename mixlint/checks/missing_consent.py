@@ -28,6 +28,7 @@ class _Leaf:
     path: str
     span: Span
     chain: tuple[str, ...]  # function qualnames from the leaf's callee down to the tracking call
+    runner: str = ""  # what the leaf hands its callee to ("add_task"), if it does not call it
 
 
 _WHY = (
@@ -125,7 +126,7 @@ class _Guards:
             if self.callers.get(site.function):
                 self._leaves(site.function, (_short(site.function), *chain), inner, found)
             else:
-                found.append(_Leaf(site.path, site.span, chain))
+                found.append(_Leaf(site.path, site.span, chain, site.runner))
 
 
 class MissingConsentCheck(Rule):
@@ -470,7 +471,8 @@ def delete_account(request):
                 continue
             reported.add(key)
             recursive = bool(project.callers.get(function))
-            yield self.finding(call.path, call.span, self._message(call, recursive))
+            runner = project.runners.get(function, "")
+            yield self.finding(call.path, call.span, self._message(call, recursive, runner))
 
     def _leaf_findings(
         self,
@@ -487,21 +489,26 @@ def delete_account(request):
             # The wrapper call site is a tracking call itself: its event is the caller's.
             shown = at.get(key, call)
             chain = " -> ".join(f"{name}()" for name in leaf.chain)
+            start = "this call"
+            if leaf.runner:
+                start = f"this call hands `{leaf.chain[0]}()` to `{leaf.runner}`, which runs it and"
             yield self.finding(
                 leaf.path,
                 leaf.span,
-                f"this call reaches {_describe(shown)} (via {chain}) without a consent check, "
+                f"{start} reaches {_describe(shown)} (via {chain}) without a consent check, "
                 f"and it is the outermost caller on this path, so the check belongs here or "
                 f"inside `{leaf.chain[0]}()`. {_WHY} Fix: call it only under "
                 f"`if has_analytics_consent(user):` or return early without consent",
             )
 
-    def _message(self, call: TrackingCall, recursive: bool) -> str:
+    def _message(self, call: TrackingCall, recursive: bool, runner: str) -> str:
         what = _describe(call)
         if call.wrapper_chain:
             what += f" (via {' -> '.join(f'{name}()' for name in call.wrapper_chain)})"
         where = _short(call.function)
         callers = "is only called recursively" if recursive else "is not called anywhere"
+        if runner and not recursive:
+            callers = f"is run by {runner} and not called anywhere else"
         if where == "<module>":
             place = "at module level is not guarded by a consent check"
         else:
