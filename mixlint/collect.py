@@ -195,18 +195,11 @@ class Collector:
             return
         scope.bindings[name] = value
 
-    def module_for(self, relative: cst.ImportFrom) -> str:
-        dots = len(relative.relative)
-        package_parts = self.module_name.split(".") if self.module_name else []
-        if not self.is_package and package_parts:
-            package_parts = package_parts[:-1]
-        if dots > 1:
-            package_parts = package_parts[: len(package_parts) - (dots - 1)]
-        base = ".".join(package_parts)
-        target = _dotted(relative.module) if relative.module is not None else ""
-        if dots == 0:
-            return target
-        return ".".join(part for part in (base, target) if part)
+    @staticmethod
+    def module_for(node: cst.ImportFrom) -> str:
+        """The module a ``from`` import names, its leading dots kept (``..config``):
+        ``mixlint.modules`` resolves it from the importing file's folder."""
+        return "." * len(node.relative) + (_dotted(node.module) if node.module is not None else "")
 
     # -- expressions -------------------------------------------------------
 
@@ -682,7 +675,7 @@ class Collector:
                     if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
                     else name
                 )
-                qualified = f"{base}.{name}" if base else name
+                qualified = f"{base}.{name}" if base.strip(".") else base + name
                 self.bind(local, self.make(ExprKind.IMPORT, alias, value=qualified), scope)
         elif isinstance(node, cst.Global):
             scope.globals_declared.update(name.name.value for name in node.names)

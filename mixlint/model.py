@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from mixlint.modules import ModuleFinder
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -286,6 +289,8 @@ class CallerSite:
 @dataclass(slots=True)
 class ProjectModel:
     root: str
+    # How imports name the project's files (``mixlint.modules``); None: no project read
+    finder: ModuleFinder | None = None
     files: list[str] = field(default_factory=list)  # every analysed file (relative)
     modules: dict[str, ModuleSummary] = field(default_factory=dict)  # by path
     calls: list[TrackingCall] = field(default_factory=list)

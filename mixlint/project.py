@@ -19,6 +19,7 @@ from mixlint.config import Config
 from mixlint.consent import ConsentMatcher
 from mixlint.extract import Extractor
 from mixlint.model import FileProblem, ModuleSummary, ProjectModel, Span
+from mixlint.modules import ModuleFinder, RootMarkers
 from mixlint.resolve import ProjectIndex
 from mixlint.sdk import load_sdk
 
@@ -133,13 +134,21 @@ def build_model(
         from mixlint.summaries import produce_model
 
         return produce_model(root, list(zip(relatives, files, strict=True)), names, config, options)
-    return assemble(root, relatives, names, summaries, config)
+    return assemble(root, relatives, module_finder(root, relatives), summaries, config)
+
+
+def module_finder(root: Path, relatives: Sequence[str]) -> ModuleFinder:
+    """How the project's modules are found (``mixlint.modules``): from every file of the
+    project, analysed or not, so that the prefilter and the model resolve alike."""
+    sdk = load_sdk()
+    external = {name.split(".")[0] for name in (*sdk.modules, *sdk.objects, *sdk.senders)}
+    return ModuleFinder(relatives, RootMarkers(root), external)
 
 
 def assemble(
     root: Path,
     relatives: Sequence[str],
-    names: dict[str, ModuleName],
+    finder: ModuleFinder,
     summaries: Sequence[ModuleSummary | FileProblem],
     config: Config,
     *,
@@ -150,16 +159,14 @@ def assemble(
     ``direct_only``: the calls classified one by one, without the wrapper fixed point
     (a wrapper's call sites are in ``callers``): what the prefilter's rounds need.
     """
-    model = ProjectModel(root=str(root))
+    model = ProjectModel(root=str(root), finder=finder)
     model.files.extend(relatives)
     for result in summaries:
         if isinstance(result, FileProblem):
             model.problems.append(result)
         else:
             model.modules[result.path] = result
-    index = ProjectIndex(
-        model.modules.values(), {path: name.source_root for path, name in names.items()}, load_sdk()
-    )
+    index = ProjectIndex(model.modules.values(), finder, load_sdk())
     extractor = Extractor(index, load_sdk(), config.wrappers)
     if direct_only:
         model.calls = [

@@ -35,10 +35,12 @@ from mixlint.model import (
     Resolution,
     keyword_span,
 )
+from mixlint.modules import Module, ModuleFinder
 from mixlint.runners import Runner, Runners, load_runners
 from mixlint.sdk import Sdk
 
 MAX_DEPTH = 40
+NAMESPACE = "namespace"  # Sym.obj of a MODULE that is a namespace package (a folder)
 MAX_ALTERNATIVES = 12
 # A parameter is typed from at most this many call sites (a method name shared by
 # many classes, ``get``, ``run``, has more candidates than are worth resolving).
@@ -48,7 +50,7 @@ _DICT_READS = frozenset({"values", "items", "get", "pop", "setdefault", "copy"})
 
 
 class SymKind(str, Enum):
-    MODULE = "module"  # a project module; name: dotted module name
+    MODULE = "module"  # a project module; module: its path (obj NAMESPACE: a folder)
     EXTERNAL = "external"  # anything outside the project, SDK included; name: qualified name
     INSTANCE = "instance"  # an instance of an external class; name: the class's qualified name
     FUNCTION = "function"  # a project function; module + name (qualname)
@@ -162,17 +164,14 @@ class ProjectIndex:
     def __init__(
         self,
         summaries: Iterable[ModuleSummary],
-        source_roots: dict[str, str],
+        finder: ModuleFinder,
         sdk: Sdk,
         runners: Runners | None = None,
     ) -> None:
         self.sdk = sdk
         self.runners = runners or load_runners()
         self.summaries = {summary.path: summary for summary in summaries}
-        self.source_roots = source_roots  # path -> its source root ("" for the project root)
-        self.by_module: dict[str, list[ModuleSummary]] = {}
-        for summary in self.summaries.values():
-            self.by_module.setdefault(summary.module, []).append(summary)
+        self.finder = finder
         self._cache: dict[tuple[int, str], Sym] = {}
         self._active: set[tuple[str, str]] = set()
         self._invocations: dict[int, tuple[Invocation, ...]] = {}
@@ -185,39 +184,16 @@ class ProjectIndex:
 
     # -- modules -------------------------------------------------------------
 
-    def find_module(self, name: str, importer: ModuleSummary) -> ModuleSummary | None:
-        """A project module as the importer would import it.
-
-        A module of another source root (a folder of scripts) is only visible from
-        its own root: its ``mixpanel.py`` shadows the SDK there and nowhere else.
-        """
-        candidates = self.by_module.get(name)
-        if not candidates:
-            return None
-        own_root = self.source_roots.get(importer.path, "")
-        for candidate in candidates:
-            if self.source_roots.get(candidate.path, "") == own_root:
-                return candidate
-        for candidate in candidates:
-            if self.source_roots.get(candidate.path, "") in ("", "src"):
-                return candidate
-        return None
-
     def qualified(self, name: str, importer: ModuleSummary, depth: int) -> Sym:
-        """A dotted import target, resolved into the project where it points there."""
-        parts = name.split(".")
-        for cut in range(len(parts), 0, -1):
-            module = self.find_module(".".join(parts[:cut]), importer)
-            if module is None:
-                continue
-            sym = Sym(SymKind.MODULE, module.module, module.path)
-            for attr in parts[cut:]:
-                sym = self.member(sym, attr, importer, depth + 1)
-            return sym
-        return Sym(SymKind.EXTERNAL, name)
-
-    def module_summary(self, sym: Sym) -> ModuleSummary | None:
-        return self.summaries.get(sym.module)
+        """A dotted import target (relative ones with their leading dots), resolved into
+        the project where it points there."""
+        module, attrs = self.finder.cut(importer.path, name)
+        if module is None:
+            return Sym(SymKind.EXTERNAL, name)
+        sym = _module_sym(module)
+        for attr in attrs:
+            sym = self.member(sym, attr, importer, depth + 1)
+        return sym
 
     # -- symbols -------------------------------------------------------------
 
@@ -345,19 +321,19 @@ class ProjectIndex:
         if owner.kind is SymKind.UNION:
             return union(self.member(element, attr, mod, depth + 1) for element in owner.elements)
         if owner.kind is SymKind.MODULE:
+            module = Module(owner.module, namespace=owner.obj == NAMESPACE)
             target = self.summaries.get(owner.module)
-            if target is None:
-                return UNKNOWN
-            if attr in target.globals or "*" in target.globals:
-                sym = self.global_symbol(target, attr, depth + 1)
-                if sym.kind is not SymKind.UNKNOWN:
-                    return sym
-            if attr in target.functions:
-                return Sym(SymKind.FUNCTION, attr, target.path)
-            submodule = self.find_module(f"{owner.name}.{attr}", target)
-            if submodule is not None:
-                return Sym(SymKind.MODULE, submodule.module, submodule.path)
-            return UNKNOWN
+            if target is None and not module.namespace:
+                return UNKNOWN  # not analysed
+            if target is not None:
+                if attr in target.globals or "*" in target.globals:
+                    sym = self.global_symbol(target, attr, depth + 1)
+                    if sym.kind is not SymKind.UNKNOWN:
+                        return sym
+                if attr in target.functions:
+                    return Sym(SymKind.FUNCTION, attr, target.path)
+            submodule = self.finder.child(module, attr)
+            return _module_sym(submodule) if submodule is not None else UNKNOWN
         if owner.kind is SymKind.EXTERNAL:
             return Sym(SymKind.EXTERNAL, f"{owner.name}.{attr}")
         if owner.kind is SymKind.CLIENT and attr in self.sdk.flag_providers:
@@ -693,6 +669,12 @@ class ProjectIndex:
                 for p in function.params
             }
         return owners.get((param.span.start_line, param.span.start_col))
+
+
+def _module_sym(module: Module) -> Sym:
+    return Sym(
+        SymKind.MODULE, module.path, module.path, obj=NAMESPACE if module.namespace else None
+    )
 
 
 def _is_getter(method: FunctionSummary) -> bool:

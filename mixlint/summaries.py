@@ -831,20 +831,15 @@ class _Memo:
         return Checked(model, findings, lines)
 
     def _still_unparsed(self, changed: list[str], exports: Exports) -> bool:
-        from mixlint.prefilter import ModuleInfo, ModuleTable
+        from mixlint.prefilter import named_mixpanel
+        from mixlint.project import module_finder
 
-        table = ModuleTable(
-            [
-                ModuleInfo(r, name.module, name.is_package, name.source_root)
-                for r in self.facts.order
-                for name in [self.paths.module_name(self.facts.paths[r])]
-            ]
-        )
+        finder = module_finder(self.project.root, self.facts.order)
         for relative in changed:
             facts = self.facts.facts[relative]
-            if facts.flags or "mixpanel" in table.infos[relative].module.lower():
+            if facts.flags or named_mixpanel(relative):
                 return False
-            if facts.imports and exports.reaches(table, relative, facts.imports):
+            if facts.imports and exports.reaches(finder, relative, facts.imports):
                 return False
         return True
 
@@ -1037,6 +1032,9 @@ class _Run:
         self.results: dict[str, Result] = {}
         self.refs: dict[str, tuple[ModuleSummary, Any]] = {}
         self.shas: dict[str, str] = {}
+        from mixlint.project import module_finder
+
+        self.finder = module_finder(root, self.order)
 
     # -- the pipeline
 
@@ -1046,22 +1044,11 @@ class _Run:
                 self.shas.update(self._facts().shas)
             self.summarise(self.order)
             return self._assembled()
-        from mixlint.prefilter import ModuleInfo, ModuleTable, Selector
+        from mixlint.prefilter import Selector
 
         facts = self._facts()
         self.shas.update(facts.shas)
-        table = ModuleTable(
-            [
-                ModuleInfo(
-                    relative,
-                    self.names[relative].module,
-                    self.names[relative].is_package,
-                    self.names[relative].source_root,
-                )
-                for relative in self.order
-            ]
-        )
-        selector = Selector(facts.facts, table)
+        selector = Selector(facts.facts, self.finder)
         known = set(self.order)
         wanted = (
             selector.select()
@@ -1110,7 +1097,7 @@ class _Run:
         return assemble(
             self.root,
             self.order,
-            self.names,
+            self.finder,
             [self.results[r] for r in self.order if r in self.results],
             self.config,
             direct_only=direct_only,

@@ -279,7 +279,6 @@ class ValueAnalyzer:
             except re.error:
                 pattern = None
             self._configured.append((entry, pattern))
-        self._modules: dict[int, dict[str, ModuleSummary]] = {}
 
     # -- public API -------------------------------------------------------
 
@@ -744,20 +743,12 @@ class ValueAnalyzer:
         if binding.kind is not ExprKind.IMPORT:
             return None
         target = ".".join((str(binding.value), *chain[1:]))
-        modules = self._module_index(project)
-        module_name, _, name = target.rpartition(".")
-        owner = modules.get(module_name)
-        if owner is not None and name in owner.functions:
-            return owner.functions[name], owner
+        finder = project.finder
+        found, attrs = finder.cut(module.path, target) if finder is not None else (None, ())
+        owner = project.modules.get(found.path) if found is not None else None
+        if owner is not None and len(attrs) == 1 and attrs[0] in owner.functions:
+            return owner.functions[attrs[0]], owner
         return None
-
-    def _module_index(self, project: ProjectModel) -> dict[str, ModuleSummary]:
-        key = id(project)
-        index = self._modules.get(key)
-        if index is None:
-            index = {summary.module: summary for summary in project.modules.values()}
-            self._modules = {key: index}
-        return index
 
     # -- owners (the name-word rule)
 
