@@ -275,6 +275,7 @@ def check(
         files_analysed=len(model.files),
         fail_level=fail_level,
         tool_version=__version__,
+        unresolved=model.unresolved,
     )
     _write_output(
         render(

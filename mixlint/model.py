@@ -274,6 +274,16 @@ class FileProblem:
     span: Span = Span(1, 1, 1, 1)
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class UnresolvedImport:
+    """An import of a module of the project that names no file of it: what it imports
+    is not followed (and tracking calls through it may be missed)."""
+
+    path: str
+    line: int
+    module: str  # as written ("apps.usage_tracking.tasks", "..config")
+
+
 @dataclass(frozen=True, slots=True)
 class CallerSite:
     """A call of a project function, for the consent analysis of what it calls."""
@@ -300,6 +310,7 @@ class ProjectModel:
     callers: dict[str, list[CallerSite]] = field(default_factory=dict)
     # function id -> what runs it, by its decorator (``@shared_task``: "Celery")
     runners: dict[str, str] = field(default_factory=dict)
+    unresolved: list[UnresolvedImport] = field(default_factory=list)  # in every file, sorted
     requested: set[str] | None = None  # files named on the command line (subset runs)
 
     def in_scope(self, path: str) -> bool:

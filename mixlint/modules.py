@@ -18,24 +18,29 @@ Type checkers (mypy, Pyright) model Python's import system the same way:
 - Last, the folders of a script that imports its siblings: the importing file's own
   folder and those above it up to its nearest root, when they are not packages. The
   SDK's own names are never taken for such a sibling (the installed SDK comes first).
-- A module never imports itself (``from mixpanel import Mixpanel`` inside a project
-  file ``mixpanel.py`` is the SDK).
+- A top-level module never imports itself by its own name (``from mixpanel import
+  Mixpanel`` inside a project file ``mixpanel.py`` is the SDK); a package's
+  ``__init__.py`` and a submodule (``import app.models`` in ``app/models.py``) do.
 
 An import of a module of the project (its first name is a project module or package,
 or it is relative) that names nothing of the project cannot be resolved, and is
-reported (``unresolved``). Nothing here reads a file: ``ModuleFinder`` is built from the
-paths of the project's Python files and a test for the folders holding a packaging
-file (``RootMarkers``).
+reported (``missing``, ``unresolved_imports``). Nothing here reads a file:
+``ModuleFinder`` is built from the paths of the project's Python files and a test for
+the folders holding a packaging file (``RootMarkers``).
 """
 
 from __future__ import annotations
 
+import ast
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-MARKER_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "manage.py")
+from mixlint.model import UnresolvedImport
+
+MARKER_FILES = ("pyproject.toml", "setup.cfg")  # and the Python ones, SCRIPT_MARKERS
+SCRIPT_MARKERS = ("setup.py", "manage.py")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +63,8 @@ class Module:
 
 
 class RootMarkers:
-    """Which folders hold a packaging file (``pyproject.toml``, ``setup.py``,
-    ``setup.cfg``, ``manage.py``), asked of the file system once per folder."""
+    """Which folders hold ``pyproject.toml`` or ``setup.cfg``, asked of the file system
+    once per folder (``setup.py`` and ``manage.py`` are among the project's files)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -87,7 +92,8 @@ def _joined(folder: str, parts: Iterable[str]) -> str:
 class ModuleFinder:
     """The project's Python files (relative POSIX paths) as modules, and its import roots.
 
-    ``marked(folder)`` says whether a folder holds a packaging file; ``external``: the
+    ``marked(folder)`` says whether a folder holds ``pyproject.toml`` or ``setup.cfg``
+    (``RootMarkers``); ``external``: the
     first names of installed packages known to be imported (the SDK's), which a
     namespace folder or a script's sibling of the same name never hides.
     """
@@ -107,11 +113,18 @@ class ModuleFinder:
                 self.folders.add(folder)
                 folder = parent(folder)
         candidates = sorted(self.folders)
-        self.roots = tuple(["", *(f for f in candidates if marked(f) or self._source_folder(f))])
-        self._ordered: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self.roots = tuple(
+            ["", *(f for f in candidates if self._marked(f) or marked(f) or self._source_folder(f))]
+        )
+        self.components = {name for path in self.files for name in path[:-3].split("/")}
+        self._ordered: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
         self._found: dict[tuple[str, str], Module | None] = {}
+        self._hits: dict[tuple[str, str], tuple[Module, ...]] = {}
 
     # -- roots
+
+    def _marked(self, folder: str) -> bool:
+        return any(_joined(folder, (name,)) in self.files for name in SCRIPT_MARKERS)
 
     def _source_folder(self, folder: str) -> bool:
         return folder.rpartition("/")[2] == "src" and not self.regular(folder)
@@ -129,12 +142,11 @@ class ModuleFinder:
             folder = parent(folder)
         return parent(folder) if folder else None
 
-    def roots_for(self, importer: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The roots an absolute import in ``importer`` is resolved against, in order: the
-        roots it stands in (deepest first), then the others (nearest first); and after
-        them the folders of a script (its own and those above, to its nearest root, that
-        are not packages)."""
-        folder = parent(importer)
+    def roots_for(self, folder: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """The roots an absolute import in a file of ``folder`` is resolved against, in
+        order: the roots it stands in (deepest first), the others (nearest first), and
+        the folders of a script (its own and those above, to its nearest root, that are
+        not packages)."""
         found = self._ordered.get(folder)
         if found is None:
             ancestors = [folder]
@@ -157,7 +169,7 @@ class ModuleFinder:
                     break
                 if not self.regular(candidate):
                     scripts.append(candidate)
-            found = self._ordered[folder] = ((*own, *others), tuple(scripts))
+            found = self._ordered[folder] = (tuple(own), tuple(others), tuple(scripts))
         return found
 
     # -- finding
@@ -181,39 +193,51 @@ class ModuleFinder:
     def find(self, importer: str, dotted: str) -> Module | None:
         """The module ``dotted`` (absolute, or relative with leading dots) names when
         imported in the file ``importer``."""
-        key = (parent(importer) if dotted.startswith(".") else importer, dotted)
-        if key in self._found:
+        folder = parent(importer)
+        if dotted.startswith("."):
+            key = (folder, dotted)
+            if key not in self._found:
+                self._found[key] = self._relative(folder, dotted)
             return self._found[key]
-        found = self._find(importer, dotted)
-        self._found[key] = found
-        return found
+        if dotted.partition(".")[0] not in self.components:
+            return None  # no file or folder of the project has that name
+        key = (folder, dotted)
+        hits = self._hits.get(key)
+        if hits is None:
+            hits = self._hits[key] = self._absolute(folder, tuple(dotted.split(".")))
+        if "." in dotted or importer.endswith("__init__.py"):
+            return hits[0] if hits else None
+        # ``from mixpanel import Mixpanel`` in a file ``mixpanel.py`` is not the file itself.
+        return next((hit for hit in hits if hit.path != importer), None)
 
-    def _find(self, importer: str, dotted: str) -> Module | None:
+    def _relative(self, folder: str, dotted: str) -> Module | None:
         name = dotted.lstrip(".")
         level = len(dotted) - len(name)
-        parts = tuple(name.split(".")) if name else ()
-        if level:
-            base = parent(importer)
-            for _ in range(level - 1):
-                if not base:
-                    return None  # above the project
-                base = parent(base)
-            return self.locate(base, parts)
-        if not parts:
-            return None
-        namespace: Module | None = None
-        roots, scripts = self.roots_for(importer)
-        if parts[0] in self.external:
-            scripts = ()  # the installed SDK comes before a script's sibling
-        for root in (*roots, *scripts):
+        for _ in range(level - 1):
+            if not folder:
+                return None  # above the project
+            folder = parent(folder)
+        return self.locate(folder, tuple(name.split(".")) if name else ())
+
+    def _absolute(self, folder: str, parts: tuple[str, ...]) -> tuple[Module, ...]:
+        """Every module ``parts`` may name from ``folder``, the one Python takes first: a
+        regular module or package in the first root that has one, then namespace folders."""
+        own, others, scripts = self.roots_for(folder)
+        external = parts[0] in self.external
+        # A project module named like the SDK shadows it only in the roots the importing
+        # file stands in (``mixpanel.py`` beside the scripts that import it).
+        roots = own if external else (*own, *others, *scripts)
+        regular: list[Module] = []
+        namespaces: list[Module] = []
+        for root in roots:
             found = self.locate(root, parts)
-            if found is None or found.path == importer:
+            if found is None:
                 continue
             if not found.namespace:
-                return found
-            if namespace is None and parts[0] not in self.external:
-                namespace = found
-        return namespace
+                regular.append(found)
+            elif not external:
+                namespaces.append(found)
+        return (*regular, *namespaces)
 
     def cut(self, importer: str, dotted: str) -> tuple[Module | None, tuple[str, ...]]:
         """The longest module prefix of ``dotted`` and the attributes after it."""
@@ -236,8 +260,8 @@ class ModuleFinder:
         """The dotted name of a file (or namespace folder) as imported from its nearest
         root."""
         folder = parent(path)
-        roots, _ = self.roots_for(path)
-        root = next((r for r in roots if not r or folder == r or folder.startswith(r + "/")), "")
+        own, _, _ = self.roots_for(folder)
+        root = own[0]
         relative = path[len(root) + 1 :] if root else path
         if relative.endswith(".py"):
             relative = relative[:-3]
@@ -247,23 +271,25 @@ class ModuleFinder:
 
     # -- unresolvable imports
 
-    def unresolved(self, importer: str, module: str, names: tuple[str, ...] | None) -> bool:
-        """Does ``import module`` (``names`` None) or ``from module import names`` in
-        ``importer`` name a module of the project that is not there? Imports of other
-        packages are not (a first name that is a namespace folder of the project, such as
-        ``docker/``, may be an installed package of the same name)."""
+    def missing(self, importer: str, module: str, names: tuple[str, ...] | None) -> str | None:
+        """What ``import module`` (``names`` None) or ``from module import names`` in
+        ``importer`` names of the project that is not there, if anything (the module, or
+        a name of a namespace package, which has no attributes but its submodules).
+        Imports of other packages never are (a first name that is a namespace folder of
+        the project, such as ``docker/``, may be an installed package of the same name)."""
         found, rest = self.cut(importer, module)
         relative = module.startswith(".")
         depth = len(module.lstrip(".").split(".")) - len(rest)
         if found is None:
-            return relative
+            return module if relative else None
         if rest:
-            return relative or not found.namespace or depth >= 2
-        if names is None or not found.namespace:
-            return False
-        if not relative and depth < 2:
-            return False
-        return any(name != "*" and self.child(found, name) is None for name in names)
+            return module if relative or not found.namespace or depth >= 2 else None
+        if names is None or not found.namespace or (not relative and depth < 2):
+            return None
+        for name in names:
+            if name != "*" and self.child(found, name) is None:
+                return f"{module}.{name}" if module.strip(".") else module + name
+        return None
 
 
 def _common_depth(root: str, folder: str) -> int:
@@ -276,3 +302,21 @@ def _common_depth(root: str, folder: str) -> int:
             break
         count += 1
     return count
+
+
+def unresolved_imports(finder: ModuleFinder, path: str, tree: ast.AST) -> list[UnresolvedImport]:
+    """The import statements of the file ``path`` (its CPython syntax tree) that name a
+    module of the project that is not there."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                missing = finder.missing(path, alias.name, None)
+                if missing is not None:
+                    found.append(UnresolvedImport(path, node.lineno, missing))
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            missing = finder.missing(path, module, tuple(alias.name for alias in node.names))
+            if missing is not None:
+                found.append(UnresolvedImport(path, node.lineno, missing))
+    return found

@@ -73,7 +73,7 @@ from mixlint.cache import (
     loads,
     stat_key,
 )
-from mixlint.model import FileProblem, Finding, ModuleSummary, ProjectModel
+from mixlint.model import FileProblem, Finding, ModuleSummary, ProjectModel, UnresolvedImport
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -770,6 +770,7 @@ class _Memo:
             list(model.problems),
             list(checked.findings),
             lines,
+            list(model.unresolved),
         )
 
     # -- a run on some files, from the findings of the last run on the whole project
@@ -844,9 +845,9 @@ class _Memo:
         return True
 
     def _checked(self, value: Any) -> Checked | None:
-        if not (isinstance(value, tuple) and len(value) == 5):
+        if not (isinstance(value, tuple) and len(value) == 6):
             return None
-        files, requested, problems, findings, lines = value
+        files, requested, problems, findings, lines, unresolved = value
         if not (
             isinstance(files, list)
             and isinstance(findings, list)
@@ -855,10 +856,16 @@ class _Memo:
             and all(isinstance(problem, FileProblem) for problem in problems)
             and isinstance(lines, dict)
             and isinstance(requested, set)
+            and isinstance(unresolved, list)
+            and all(isinstance(item, UnresolvedImport) for item in unresolved)
         ):
             return None
         model = ProjectModel(
-            root=str(self.project.root), files=files, problems=problems, requested=requested
+            root=str(self.project.root),
+            files=files,
+            problems=problems,
+            requested=requested,
+            unresolved=unresolved,
         )
         return Checked(model, findings, lines)
 
@@ -1039,15 +1046,44 @@ class _Run:
     # -- the pipeline
 
     def model(self) -> ProjectModel:
-        if not self.options.prefilter:
-            if self.cache is not None:
-                self.shas.update(self._facts().shas)
-            self.summarise(self.order)
-            return self._assembled()
-        from mixlint.prefilter import Selector
-
         facts = self._facts()
         self.shas.update(facts.shas)
+        if self.options.prefilter:
+            model = self._selected(facts)
+        else:
+            self.summarise(self.order)
+            model = self._assembled()
+        model.unresolved = self._unresolved(facts)
+        return model
+
+    def _unresolved(self, facts: _Facts) -> list[UnresolvedImport]:
+        """The imports of project modules that name nothing of the project, in every
+        file (analysed or not: an unresolved import may be why a file was not): those
+        its text suggests, confirmed by CPython's syntax tree."""
+        from mixlint.modules import unresolved_imports
+        from mixlint.prefilter import cpython_tree
+
+        finder = self.finder
+        found: list[UnresolvedImport] = []
+        for relative in self.order:
+            read = facts.facts.get(relative)
+            if read is None or not any(
+                finder.missing(relative, "." * level + module, names)
+                for level, module, names in read.imports
+            ):
+                continue
+            try:
+                tree = cpython_tree(_read(str(self.paths[relative])))
+            except OSError:
+                continue
+            if tree is not None:
+                found.extend(unresolved_imports(finder, relative, tree))
+        return sorted(found, key=lambda item: (item.path.split("/"), item.line, item.module))
+
+    def _selected(self, facts: _Facts) -> ProjectModel:
+        """The model of the files the prefilter selects, in rounds."""
+        from mixlint.prefilter import Selector
+
         selector = Selector(facts.facts, self.finder)
         known = set(self.order)
         wanted = (

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mixlint.checks.base import Rule
-from mixlint.model import FileProblem, Finding, Level
+from mixlint.model import FileProblem, Finding, Level, UnresolvedImport
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
 
@@ -50,6 +50,8 @@ class Report:
     files_analysed: int
     fail_level: Level | None  # findings at or above this level fail the run (None: never)
     tool_version: str
+    # imports of project modules that name no file: what they import is not followed
+    unresolved: Sequence[UnresolvedImport] = ()
 
 
 def render(
@@ -128,6 +130,20 @@ def summary_sentence(summary: Summary) -> str:
     return (
         f"Found {plural(summary.findings, 'finding')} ({levels}) "
         f"in {plural(summary.files_with_findings, 'file')}{suppressed}."
+    )
+
+
+def unresolved_sentence(report: Report) -> str:
+    """The one line saying that imports of the project could not be followed ("" when
+    none)."""
+    count = len(report.unresolved)
+    if not count:
+        return ""
+    files = len({item.path for item in report.unresolved})
+    return (
+        f"{plural(count, 'import')} of project modules in {plural(files, 'file')} could not "
+        f"be resolved: what {'it imports is' if count == 1 else 'they import is'} not "
+        "followed, and tracking calls through it may be missed (--statistics lists them)."
     )
 
 

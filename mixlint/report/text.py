@@ -13,7 +13,15 @@ from collections.abc import Callable
 
 from mixlint.literals import mask_line
 from mixlint.model import Finding, Level
-from mixlint.report import Report, active, rules_by_id, source_line, summarise, summary_sentence
+from mixlint.report import (
+    Report,
+    active,
+    rules_by_id,
+    source_line,
+    summarise,
+    summary_sentence,
+    unresolved_sentence,
+)
 
 MAX_SHOWN_LINE = 1000  # longer source lines are not printed under a finding
 _RESET = "\x1b[0m"
@@ -40,6 +48,7 @@ def render(
     summary = summarise(report)
     if statistics:
         out.extend(_statistics(report, paint))
+        out.extend(_unresolved(report))
     else:
         shown = report.findings if show_suppressed else active(report.findings)
         for finding in shown:
@@ -49,6 +58,9 @@ def render(
     if summary.by_rule and not statistics:
         counts = ", ".join(f"{rule} ({count})" for rule, count in summary.by_rule.items())
         out.append(f"By rule: {counts}.")
+    unresolved = unresolved_sentence(report)
+    if unresolved:
+        out.append(unresolved)
     return "\n".join(out) + "\n"
 
 
@@ -129,5 +141,16 @@ def _statistics(report: Report, paint: _Painter) -> list[str]:
         name = rule.name if rule is not None else ""
         row = f"{count:>{count_width}}  {rule_id:<{id_width}}  {level:<{level_width}}  {name}"
         lines.append(row.rstrip())
+    lines.append("")
+    return lines
+
+
+def _unresolved(report: Report) -> list[str]:
+    """One row per unresolved import: where, and the module it names."""
+    if not report.unresolved:
+        return []
+    lines = ["Unresolved imports of project modules:"]
+    for item in report.unresolved:
+        lines.append(f"  {item.path}:{item.line}: {item.module}")
     lines.append("")
     return lines
