@@ -287,6 +287,22 @@ def peers_venv(work: Path) -> Path:
     return bin_dir
 
 
+def semgrep_command(bins: Path, rules: Path) -> list[str]:
+    """semgrep with the peer rules on the current folder, as a user runs it in CI."""
+    return [
+        str(bins / "semgrep"),
+        "--metrics=off",
+        "--disable-version-check",
+        "--quiet",
+        "--config",
+        str(rules),
+        "--json",
+        "-o",
+        os.devnull,
+        ".",
+    ]
+
+
 def version_of(command: Sequence[str]) -> str:
     done = subprocess.run([*command, "--version"], capture_output=True, text=True, check=False)
     return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else "?"
@@ -394,22 +410,7 @@ def compare(
             )
         measure([*mixlint, "--version"], tree, samples["mixlint --version"])
         if bins is not None:
-            measure(
-                [
-                    str(bins / "semgrep"),
-                    "--metrics=off",
-                    "--disable-version-check",
-                    "--quiet",
-                    "--config",
-                    str(rules),
-                    "--json",
-                    "-o",
-                    os.devnull,
-                    ".",
-                ],
-                tree,
-                samples["semgrep"],
-            )
+            measure(semgrep_command(bins, rules), tree, samples["semgrep"])
             if with_bandit:
                 measure(
                     [str(bins / "bandit"), "-r", "-q", "-f", "json", "-o", os.devnull, "."],
@@ -595,6 +596,15 @@ NOTES = textwrap.dedent("""\
     """)
 
 
+def write_results(text: str) -> None:
+    """RESULTS.md anew, keeping the real-code section that ``real.py`` writes after it."""
+    results = HERE / "RESULTS.md"
+    current = results.read_text(encoding="utf-8") if results.exists() else ""
+    marker = "<!-- real-code benchmark"
+    kept = current[current.index(marker) :] if marker in current else ""
+    results.write_text(text + ("\n" + kept if kept else ""), encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -628,7 +638,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = report(compared, tree, args.modules, repeat, curve, versions, args.quick)
     print(text)
     if args.write_results:
-        (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
+        write_results(text)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"(children CPU: {usage.ru_utime + usage.ru_stime:.0f} s)")
     return 0

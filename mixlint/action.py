@@ -86,10 +86,10 @@ def run(paths: list[str], *, config_file: str | None, fail_on: str | None, sarif
     from mixlint.checks import all_rules
     from mixlint.config import ConfigError, apply_overrides, find_config, load_config
     from mixlint.discovery import DiscoveryError
-    from mixlint.engine import analyse
     from mixlint.engine import check as run_checks
     from mixlint.model import Level
     from mixlint.report import Report, active, render
+    from mixlint.run import analyse
 
     if fail_on is not None and fail_on not in FAIL_ON_CHOICES:
         raise UsageError(f"fail-on: expected one of {', '.join(FAIL_ON_CHOICES)}, got {fail_on!r}")

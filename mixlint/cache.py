@@ -14,7 +14,7 @@ code):
   again (a file changed within the same two seconds as it was recorded is
   read again, as git does for racy entries), and which files the last run parsed;
 - per project and paths checked, the findings of the last ``mixlint check`` with
-  a digest of everything they depend on (``mixlint.summaries.check_project``).
+  a digest of everything they depend on (``mixlint.run.memo``).
 
 Every entry starts with a magic line, its key and a digest of its body: a
 truncated, corrupt or foreign entry is ignored (and rebuilt). Writes go to a

@@ -145,7 +145,7 @@ def _speed_options(function: Any) -> Any:
 def _run_options(
     jobs: int | None, no_cache: bool, cache_dir: str | None, timeout: float, no_prefilter: bool
 ) -> Any:
-    from mixlint.summaries import Options, default_jobs
+    from mixlint.run.options import Options, default_jobs
 
     return Options(
         jobs=jobs or default_jobs(),
@@ -219,7 +219,7 @@ def check(
     no_prefilter: bool,
 ) -> None:
     """Check PATHS (files or folders; default: the current folder)."""
-    from mixlint.summaries import EarlyParser, check_project
+    from mixlint.run import EarlyParser, check_project
 
     options = _run_options(jobs, no_cache, cache_dir, timeout, no_prefilter)
     # First thing: the child that parses for the run imports libcst while the rest starts.
@@ -324,9 +324,9 @@ def inventory(
     """List every tracking call, event and property in PATHS (the data map for Art. 30)."""
     from mixlint.config import ConfigError, apply_overrides
     from mixlint.discovery import DiscoveryError
-    from mixlint.engine import analyse
     from mixlint.model import Property
     from mixlint.report.inventory import render_inventory
+    from mixlint.run import analyse
     from mixlint.values import ValueAnalyzer
     from mixlint.vocabulary import Vocabulary
 

@@ -1,4 +1,10 @@
-"""Paths on the command line -> the Python files to analyse, and the project root."""
+"""Paths on the command line -> the Python files to analyse, and the project root.
+
+``discover`` walks what was named; ``discover_project`` adds the whole project
+around it, for context. May import ``mixlint.config`` for its types only: ``mixlint
+check`` imports this module before the early parser's fork has happened, so pathspec
+(.gitignore matching) is imported where the first ``.gitignore`` is read.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import translate
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
+
+    from mixlint.config import Config
 
 SKIPPED_DIRS = frozenset(
     {
@@ -109,6 +118,8 @@ def _file_kind(mode: int) -> str:
 
 
 def _gitignore(directory: str) -> Spec | None:
+    import pathspec  # here: see the module's docstring
+
     try:
         with open(
             os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace"
@@ -303,3 +314,27 @@ def discover(paths: Iterable[str | Path], excludes: Sequence[str] = ()) -> Disco
 
 def _is_within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
+
+
+@dataclass(slots=True)
+class ProjectFiles:
+    """What discovery found: the root, every file (for context) in order, the paths
+    named by the user, and unreadable entries."""
+
+    root: Path
+    files: list[Path]
+    requested: list[Path]
+    problems: list[tuple[Path, str]]
+
+
+def discover_project(paths: Sequence[str | Path], config: Config) -> ProjectFiles:
+    """The files ``mixlint.run.analyse`` reads: those named, and the whole project."""
+    excludes = [*config.exclude, *config.extend_exclude]
+    requested = discover(paths, excludes)
+    # Named the root itself: the one walk serves as the context too.
+    whole = [requested.root] == [Path(os.path.abspath(p)) for p in paths]
+    context = requested if whole else discover([requested.root], excludes)
+    files = list(dict.fromkeys([*context.files, *requested.files]))
+    return ProjectFiles(
+        requested.root, files, list(requested.requested), [*context.problems, *requested.problems]
+    )

@@ -80,6 +80,16 @@ class RootMarkers:
         return found
 
 
+def project_finder(root: Path, relatives: Iterable[str]) -> ModuleFinder:
+    """How the modules of the project at ``root`` are found, from every file of it
+    (analysed or not: the prefilter and the model resolve alike)."""
+    from mixlint.sdk import load_sdk
+
+    sdk = load_sdk()
+    external = {name.split(".")[0] for name in (*sdk.modules, *sdk.objects, *sdk.senders)}
+    return ModuleFinder(relatives, RootMarkers(root), external)
+
+
 def parent(path: str) -> str:
     """The folder a relative POSIX path stands in ("" for the project root)."""
     return path.rpartition("/")[0]

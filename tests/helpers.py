@@ -6,8 +6,9 @@ import textwrap
 from pathlib import Path
 
 from mixlint.config import Config
-from mixlint.engine import Result, analyse, check
+from mixlint.engine import Result, check
 from mixlint.model import Finding
+from mixlint.run import analyse
 
 
 def write_project(root: Path, files: dict[str, str]) -> Path:

@@ -21,12 +21,15 @@ from typing import Any
 
 import pytest
 
-import mixlint.summaries as summaries
+import mixlint.run.early as run_early
+import mixlint.run.options as run_options
 from mixlint import killable
+from mixlint.cache import dumps
 from mixlint.config import Config
-from mixlint.engine import analyse, check
+from mixlint.discovery import discover_project
+from mixlint.engine import check
 from mixlint.model import Span
-from mixlint.summaries import EarlyParser, Options, check_project, discover_project
+from mixlint.run import EarlyParser, Options, analyse, check_project
 from tests.helpers import write_project
 
 pytestmark = pytest.mark.skipif(not killable.AVAILABLE, reason="the child is forked (Linux)")
@@ -136,7 +139,7 @@ def test_changed_tracking_modules_come_from_the_child(
     edit(profile, '{"fields": len(form)}', '{"phone": form["phone"]}')
     named = [orders, profile]
     found = located(check_project(named, Config(), options(cache)).findings)
-    assert summaries.LAST_STATS.parsed == 2
+    assert run_options.LAST_STATS.parsed == 2
     assert found == expected(named)
     assert [(rule, path, line) for rule, path, line, *_ in found] == [
         (
@@ -149,7 +152,7 @@ def test_changed_tracking_modules_come_from_the_child(
     assert sorted(taken) == ["shop/orders.py", "shop/profile.py"]
     # This process stored what the child made: the next run on other paths parses nothing.
     check_project([shop], Config(), options(cache))
-    assert summaries.LAST_STATS.parsed == 0
+    assert run_options.LAST_STATS.parsed == 0
 
 
 def test_without_a_cache_the_child_parses_every_named_file(shop: Path, taken: list[str]) -> None:
@@ -210,9 +213,9 @@ def test_no_child_outlives_the_run(
 ) -> None:
     """The last whole run answers a change to a file that tracks nothing: the child,
     still parsing, is killed and reaped."""
-    import mixlint.project
+    import mixlint.parse
 
-    real = mixlint.project.summarize_bytes
+    real = mixlint.parse.summarize_bytes
 
     def endless(data: bytes, relative: str, *args: Any) -> Any:
         if relative == "shop/settings.py":
@@ -222,11 +225,11 @@ def test_no_child_outlives_the_run(
 
     cache = tmp_path / "cache"
     check_project([shop], Config(), options(cache))
-    monkeypatch.setattr(mixlint.project, "summarize_bytes", endless)
+    monkeypatch.setattr(mixlint.parse, "summarize_bytes", endless)
     edit(shop / "shop/settings.py", "DEBUG = False", "DEBUG = True")
     named = [shop / "shop/settings.py"]
     assert check_project(named, Config(), options(cache)).findings == []
-    assert summaries.LAST_STATS.memo
+    assert run_options.LAST_STATS.memo
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
 
@@ -268,7 +271,7 @@ def test_a_folder_is_parsed_by_the_early_childs_workers(
 ) -> None:
     cache = tmp_path / "cache"
     found = located(check_project([shop], Config(), options(cache)).findings)
-    stats = summaries.LAST_STATS
+    stats = run_options.LAST_STATS
     assert found == expected([shop])
     assert [(rule, path, line) for rule, path, line, *_ in found] == [
         ("MX402", "shop/analytics.py", 3),
@@ -278,7 +281,7 @@ def test_a_folder_is_parsed_by_the_early_childs_workers(
     # Its workers stored the summaries: the next run on the project parses nothing.
     edit(shop / "shop/settings.py", "DEBUG = False", "DEBUG = True")
     assert located(check_project([shop], Config(), options(cache)).findings) == found
-    assert summaries.LAST_STATS.parsed == 0 and summaries.LAST_STATS.cached == 5
+    assert run_options.LAST_STATS.parsed == 0 and run_options.LAST_STATS.cached == 5
 
 
 def test_the_time_limit_holds_in_the_early_childs_workers(shop: Path, ordered: list[str]) -> None:
@@ -298,14 +301,14 @@ def test_a_child_that_dies_is_done_without(
     """The child ends at its first order: this process parses the files itself."""
 
     def dying(orders: int, answers: int) -> None:
-        summaries._receive_message(orders)
-        summaries._send_message(answers, summaries.dumps({}))
-        summaries._receive_message(orders)
+        run_early._receive_message(orders)
+        run_early._send_message(answers, dumps({}))
+        run_early._receive_message(orders)
         os._exit(1)
 
-    monkeypatch.setattr(summaries, "_serve_parses", dying)
+    monkeypatch.setattr(run_early, "_serve_parses", dying)
     found = located(check_project([shop], Config(), options(None)).findings)
-    assert ordered and summaries.LAST_STATS.parsed == len(ordered) == 5
+    assert ordered and run_options.LAST_STATS.parsed == len(ordered) == 5
     assert found == expected([shop])
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
@@ -320,10 +323,10 @@ def test_no_worker_of_the_early_child_outlives_the_run(shop: Path, tmp_path: Pat
             import ctypes, os
             ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
             from mixlint.config import Config
-            from mixlint import summaries
-            options = summaries.Options(jobs=2, cache=False, prefilter=True)
-            summaries.check_project([{str(shop)!r}], Config(), options)
-            assert summaries.LAST_STATS.parsed > 0
+            from mixlint.run import Options, check_project, options as run_options
+            options = Options(jobs=2, cache=False, prefilter=True)
+            check_project([{str(shop)!r}], Config(), options)
+            assert run_options.LAST_STATS.parsed > 0
             try:
                 print("left:", os.waitpid(-1, os.WNOHANG))
             except ChildProcessError:

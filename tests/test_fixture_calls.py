@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from mixlint.config import Config
-from mixlint.engine import analyse
 from mixlint.model import ExprKind, TrackingCall
+from mixlint.run import analyse
 from tests.helpers import findings_of, run
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -1379,16 +1379,16 @@ def test_syntax_error_messages_do_not_leak_personal_data(tmp_path: Path) -> None
 def test_timeout_turns_a_slow_file_into_mx001(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import mixlint.project
+    import mixlint.parse
 
-    real = mixlint.project.summarize_bytes
+    real = mixlint.parse.summarize_bytes
 
     def slow(data: bytes, relative: str, *args: Any, **kwargs: Any) -> Any:
         if relative == "slow.py":
             time.sleep(60)  # a pathological file, as far as the clock can tell
         return real(data, relative, *args, **kwargs)
 
-    monkeypatch.setattr(mixlint.project, "summarize_bytes", slow)
+    monkeypatch.setattr(mixlint.parse, "summarize_bytes", slow)
     root = make_project(tmp_path, {"app.py": APP, "slow.py": APP.replace("Signed Up", "Slow")})
     started = time.monotonic()
     code, report = check_json(root, "--timeout", "0.5", "--jobs", "1")
@@ -1423,7 +1423,7 @@ EVENTS = {f"events_{i}.py": APP.replace("Signed Up", f"Event {i}") for i in rang
 
 
 def isolation_threshold(timeout: float) -> float:
-    from mixlint.summaries import ISOLATE_BYTES_PER_S
+    from mixlint.run.summarise import ISOLATE_BYTES_PER_S
 
     return timeout * ISOLATE_BYTES_PER_S
 
@@ -1470,7 +1470,7 @@ def test_the_pathological_files_are_below_or_above_the_isolation_size() -> None:
 def test_a_pathological_file_cannot_stall_or_crash_the_run(
     tmp_path: Path, jobs: str, source: str, problem: str
 ) -> None:
-    from mixlint import summaries
+    from mixlint.run import options as run_options
 
     files = {"app.py": APP, **EVENTS}
     _, clean = check_json(make_project(tmp_path / "clean", files), "--timeout", "1")
@@ -1478,7 +1478,7 @@ def test_a_pathological_file_cannot_stall_or_crash_the_run(
     started = time.monotonic()
     code, report = check_json(root, "--timeout", "1", "--jobs", jobs)
     assert time.monotonic() - started < 10
-    assert summaries.LAST_STATS.parallel is (jobs == "2")
+    assert run_options.LAST_STATS.parallel is (jobs == "2")
     assert mx001_of(report) == [mx001("slow.py", 1, 1, problem)]
     assert [f for f in findings(report) if f[1] != "slow.py"] == findings(clean)
     assert APP_MX101 in positions(report)
@@ -1486,7 +1486,7 @@ def test_a_pathological_file_cannot_stall_or_crash_the_run(
 
 
 def test_ordinary_code_is_not_isolated_and_deep_or_broken_code_is() -> None:
-    from mixlint.summaries import ISOLATE_DEPTH, _maybe_deep
+    from mixlint.run.summarise import ISOLATE_DEPTH, _maybe_deep
 
     for path in sorted(Path(__file__).parent.glob("fixtures/*/**/*.py")):
         assert not _maybe_deep(path.read_bytes()), path
@@ -1537,7 +1537,7 @@ def test_a_file_the_child_cannot_answer_for_is_analysed_in_process(
 def test_a_summary_made_in_a_child_is_cached_and_a_time_out_is_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mixlint import summaries
+    from mixlint.run import options as run_options
 
     comments = "".join(f"# generated line {i}\n" for i in range(20_000))
     big = APP.replace("\n\ndef signup", "\n" + comments + "\ndef signup")
@@ -1555,7 +1555,7 @@ def test_a_summary_made_in_a_child_is_cached_and_a_time_out_is_not(
     # and only that one: big.py's summary comes from the cache.
     assert run("2") == [mx001("slow.py", 1, 1, "analysis timed out after 2s")]
     assert children() == 3
-    assert (summaries.LAST_STATS.parsed, summaries.LAST_STATS.cached) == (1, 2)
+    assert (run_options.LAST_STATS.parsed, run_options.LAST_STATS.cached) == (1, 2)
 
 
 def test_default_timeout_is_sane(tmp_path: Path) -> None:

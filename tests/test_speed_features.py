@@ -25,15 +25,16 @@ from pathlib import Path
 
 import pytest
 
-import mixlint.summaries as summaries
+import mixlint.run.options as run_options
+import mixlint.run.workers as run_workers
 from mixlint.cache import Cache
 from mixlint.checks import all_rules
 from mixlint.config import Config, find_config, load_config
-from mixlint.engine import analyse, check
+from mixlint.engine import check
+from mixlint.naming import ModuleName, PathNames
 from mixlint.prefilter import COMMENT, DATA, SNIFF, STRONG, Scanner, imports
-from mixlint.project import ModuleName
+from mixlint.run import Options, analyse, check_project
 from mixlint.sdk import load_sdk
-from mixlint.summaries import Options, PathNames, check_project
 from tests.helpers import write_project
 
 HERE = Path(__file__).parent
@@ -268,8 +269,8 @@ def located(root: Path, options: Options | None) -> list[Located]:
 @pytest.fixture
 def parallel(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Worker processes even for the few files of a test project."""
-    monkeypatch.setattr(summaries, "PARALLEL_MIN_FILES", 0)
-    monkeypatch.setattr(summaries, "PARALLEL_MIN_SCAN_BYTES", 0)
+    monkeypatch.setattr(run_workers, "PARALLEL_MIN_FILES", 0)
+    monkeypatch.setattr(run_workers, "PARALLEL_MIN_SCAN_BYTES", 0)
     yield
 
 
@@ -284,14 +285,14 @@ def test_prefilter_finds_the_same(name: str, made: dict[str, Path]) -> None:
     assert filtered == full
     if name.startswith("inline:") or name == "example:shop":
         assert full, "the project must have findings for this test to mean something"
-        assert summaries.LAST_STATS.skipped > 0, "the prefilter must leave files unparsed"
+        assert run_options.LAST_STATS.skipped > 0, "the prefilter must leave files unparsed"
 
 
 def test_later_rounds_are_needed(made: dict[str, Path]) -> None:
     """The callers that decide MX201 are three imports away from anything Mixpanel."""
     root = made["inline:chain"]
     findings = located(root, Options(prefilter=True))
-    stats = summaries.LAST_STATS
+    stats = run_options.LAST_STATS
     assert stats.rounds >= 5
     assert stats.reasons["app/services.py"].startswith("imports (round")
     assert "app/utils.py" not in stats.reasons  # never parsed
@@ -307,7 +308,7 @@ def test_a_package_that_re_exports_its_client_is_parsed_in_the_first_round(
     would find it (and the round after, which finds the URL module importing the views)."""
     root = made["bench:app"]
     findings = located(root, Options(prefilter=True))
-    stats = summaries.LAST_STATS
+    stats = run_options.LAST_STATS
     assert stats.reasons["shopapp/tracking/__init__.py"] == "between selected files"
     assert stats.reasons["shopapp/urls.py"] == "imports (round 1)"
     assert stats.rounds == 2
@@ -321,7 +322,7 @@ def test_needed_modules_are_followed(made: dict[str, Path]) -> None:
     rules = {(f[0], f[1]) for f in findings}
     assert ("MX403", "web/secrets.py") in rules
     assert ("MX106", "web/handlers.py") in rules
-    assert summaries.LAST_STATS.reasons["web/privacy.py"].startswith("needed")
+    assert run_options.LAST_STATS.reasons["web/privacy.py"].startswith("needed")
 
 
 @pytest.mark.parametrize("name", projects())
@@ -330,7 +331,7 @@ def test_one_or_two_jobs_find_the_same(name: str, made: dict[str, Path], paralle
     for prefilter in (False, True):
         one = located(root, Options(jobs=1, prefilter=prefilter))
         two = located(root, Options(jobs=2, prefilter=prefilter))
-        assert summaries.LAST_STATS.parallel
+        assert run_options.LAST_STATS.parallel
         assert two == one
 
 
@@ -342,11 +343,11 @@ def test_cache_finds_the_same(name: str, made: dict[str, Path], tmp_path: Path) 
         cache = tmp_path / f"cache-{prefilter}"
         options = Options(cache=True, cache_dir=cache, prefilter=prefilter)
         assert located(root, options) == expected  # cold
-        assert summaries.LAST_STATS.cached == 0
+        assert run_options.LAST_STATS.cached == 0
         assert located(root, options) == expected  # warm: nothing parsed again
-        assert summaries.LAST_STATS.parsed == 0
-        assert summaries.LAST_STATS.scanned == 0
-        assert summaries.LAST_STATS.cached > 0
+        assert run_options.LAST_STATS.parsed == 0
+        assert run_options.LAST_STATS.scanned == 0
+        assert run_options.LAST_STATS.cached > 0
 
 
 def test_few_changed_files_are_read_again_rather_than_the_manifest_rewritten(
@@ -372,7 +373,7 @@ def test_few_changed_files_are_read_again_rather_than_the_manifest_rewritten(
         helper.write_text(f"def helper_7(x):\n    return x * {run}\n", encoding="utf-8")
         os.utime(helper, ns=(run + 2, run + 2))
         assert located(root, options) == expected
-        assert summaries.LAST_STATS.scanned == 1
+        assert run_options.LAST_STATS.scanned == 1
         assert manifest.read_bytes() == written
     # Two changed files of 40: rewriting the manifest costs less than reading them again.
     many = [root / "app" / f"helpers_{n:02}.py" for n in range(2)]
@@ -380,10 +381,10 @@ def test_few_changed_files_are_read_again_rather_than_the_manifest_rewritten(
         path.write_text(path.read_text(encoding="utf-8") + "# changed\n", encoding="utf-8")
         os.utime(path, ns=(1, 1))
     assert located(root, options) == expected
-    assert summaries.LAST_STATS.scanned == 3
+    assert run_options.LAST_STATS.scanned == 3
     assert manifest.read_bytes() != written
     located(root, options)
-    assert summaries.LAST_STATS.scanned == 0
+    assert run_options.LAST_STATS.scanned == 0
 
 
 def test_changed_file_is_analysed_again(made: dict[str, Path], tmp_path: Path) -> None:
@@ -395,7 +396,7 @@ def test_changed_file_is_analysed_again(made: dict[str, Path], tmp_path: Path) -
     views.write_text(views.read_text().replace('"plan"', '"home_address"'), encoding="utf-8")
     os.utime(views, ns=(1, 1))  # an old mtime: the size and inode tell the change
     after = located(root, options)
-    assert summaries.LAST_STATS.parsed == 1
+    assert run_options.LAST_STATS.parsed == 1
     assert after == located(root, Options())
     assert any(f[0] == "MX101" and "home_address" in f[4] for f in after)
 
@@ -406,7 +407,7 @@ def test_same_summaries_with_and_without_cache(tmp_path: Path) -> None:
     fresh = analyse([EXAMPLE], config)
     analyse([EXAMPLE], config, options)
     cached = analyse([EXAMPLE], config, options)
-    assert summaries.LAST_STATS.cached == len(fresh.modules) + len(fresh.problems)
+    assert run_options.LAST_STATS.cached == len(fresh.modules) + len(fresh.problems)
     assert cached.modules == fresh.modules
     assert cached.calls == fresh.calls
     assert cached.problems == fresh.problems
@@ -439,10 +440,10 @@ def test_corrupt_and_foreign_entries_are_rebuilt(tmp_path: Path) -> None:
     for manifest in (cache / "v1").glob("files-*"):
         manifest.write_bytes(b"\x80\x04garbage")
     assert located(root, options) == expected
-    assert summaries.LAST_STATS.parsed == 4
+    assert run_options.LAST_STATS.parsed == 4
     # Rebuilt: the next run reads every summary from the cache again.
     assert located(root, options) == expected
-    assert summaries.LAST_STATS.parsed == 0
+    assert run_options.LAST_STATS.parsed == 0
 
 
 def test_a_pickle_that_would_run_code_is_refused(tmp_path: Path) -> None:
@@ -586,9 +587,9 @@ def test_unchanged_project_findings_come_from_the_cache(tmp_path: Path) -> None:
     options = Options(cache=True, prefilter=True)
     config = config_of(root)
     first = check_project([root], config, options)
-    assert not summaries.LAST_STATS.memo
+    assert not run_options.LAST_STATS.memo
     again = check_project([root], config, options)
-    assert summaries.LAST_STATS.memo
+    assert run_options.LAST_STATS.memo
     assert again.findings == first.findings
     assert again.model.problems == first.model.problems
     assert again.model.files == first.model.files
@@ -597,13 +598,13 @@ def test_unchanged_project_findings_come_from_the_cache(tmp_path: Path) -> None:
             assert list(again.lines[finding.path]) == list(first.lines[finding.path])
     # Another configuration, a changed file: analysed again.
     check_project([root], Config(select={"MX101"}), options)
-    assert not summaries.LAST_STATS.memo
+    assert not run_options.LAST_STATS.memo
     views = root / "orders" / "views.py"
     views.write_text(views.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
     check_project([root], config, options)
-    assert not summaries.LAST_STATS.memo
+    assert not run_options.LAST_STATS.memo
     check_project([root], config, options)
-    assert summaries.LAST_STATS.memo
+    assert run_options.LAST_STATS.memo
 
 
 def test_a_file_that_starts_tracking_is_found_after_the_last_runs_files(
@@ -615,7 +616,7 @@ def test_a_file_that_starts_tracking_is_found_after_the_last_runs_files(
     copy(made["inline:chain"], root)
     options = Options(cache=True, cache_dir=tmp_path / "cache", prefilter=True)
     located(root, options)
-    assert "app/utils.py" not in summaries.LAST_STATS.reasons
+    assert "app/utils.py" not in run_options.LAST_STATS.reasons
     utils = root / "app" / "utils.py"
     utils.write_text(
         "from lib.events import emit\n\n\n"
@@ -624,7 +625,7 @@ def test_a_file_that_starts_tracking_is_found_after_the_last_runs_files(
         encoding="utf-8",
     )
     after = located(root, options)
-    stats = summaries.LAST_STATS
+    stats = run_options.LAST_STATS
     assert stats.reasons["app/utils.py"] == "imports (round 1)"
     assert stats.rounds == 2
     assert after == located(root, Options(prefilter=False))
@@ -632,7 +633,7 @@ def test_a_file_that_starts_tracking_is_found_after_the_last_runs_files(
     # Nothing changed: the last run's files are all there is, in one round.
     utils.touch()
     located(root, Options(cache=True, cache_dir=tmp_path / "cache", prefilter=True))
-    assert summaries.LAST_STATS.rounds == 1
+    assert run_options.LAST_STATS.rounds == 1
 
 
 def test_a_run_on_some_files_reuses_the_last_whole_run(tmp_path: Path) -> None:
@@ -648,7 +649,7 @@ def test_a_run_on_some_files_reuses_the_last_whole_run(tmp_path: Path) -> None:
 
     def subset() -> list[tuple[str, str, int, int, str]]:
         found = check_project(named, config, options).findings
-        reused.append(summaries.LAST_STATS.memo)
+        reused.append(run_options.LAST_STATS.memo)
         return [(f.rule_id, f.path, f.span.start_line, f.span.start_col, f.message) for f in found]
 
     def expected() -> list[tuple[str, str, int, int, str]]:
@@ -708,7 +709,7 @@ def imported_after(args: list[str], cwd: Path) -> set[str]:
 def test_start_does_not_import_the_analysis(args: list[str], tmp_path: Path) -> None:
     modules = imported_after(args, tmp_path)
     assert "libcst" not in modules
-    assert not {"mixlint.engine", "mixlint.project", "mixlint.collect"} & modules
+    assert not {"mixlint.engine", "mixlint.project", "mixlint.parse", "mixlint.collect"} & modules
 
 
 def test_a_run_served_from_the_cache_does_not_import_libcst(tmp_path: Path) -> None:
@@ -731,9 +732,9 @@ def test_a_run_served_from_the_cache_does_not_import_libcst(tmp_path: Path) -> N
 def test_a_file_over_the_time_limit_is_reported(
     jobs: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, parallel: None
 ) -> None:
-    import mixlint.project
+    import mixlint.parse
 
-    real = mixlint.project.summarize_bytes
+    real = mixlint.parse.summarize_bytes
 
     def slow(data: bytes, relative: str, *args: object) -> object:
         if relative.endswith("slow.py"):
@@ -741,7 +742,7 @@ def test_a_file_over_the_time_limit_is_reported(
                 pass
         return real(data, relative, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(mixlint.project, "summarize_bytes", slow)
+    monkeypatch.setattr(mixlint.parse, "summarize_bytes", slow)
     root = write_project(
         tmp_path / "project",
         {
@@ -857,16 +858,9 @@ def module_name(path: Path, root: Path) -> ModuleName:
     while (folder / "__init__.py").exists() and folder != root.parent:
         parts.insert(0, folder.name)
         if folder == root:
-            folder = folder.parent
             break
         folder = folder.parent
-    try:
-        source_root = folder.relative_to(root).as_posix()
-    except ValueError:
-        source_root = ""
-    return ModuleName(
-        ".".join(parts), path.name == "__init__.py", "" if source_root == "." else source_root
-    )
+    return ModuleName(".".join(parts), path.name == "__init__.py")
 
 
 def test_path_names_are_those_of_the_project_module(tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ import pytest
 from mixlint.collect import summarize
 from mixlint.config import Config, ConsentConfig
 from mixlint.consent import ConsentMatcher
-from mixlint.engine import analyse
 from mixlint.model import Expr
+from mixlint.run import analyse
 from mixlint.values import IP_CATEGORY, MatchKind, Scope, ValueAnalyzer
 from mixlint.vocabulary import Vocabulary
 from tests.helpers import write_project
