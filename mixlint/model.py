@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-if TYPE_CHECKING:
-    from mixlint.modules import ModuleFinder
+from mixlint.modules import ModuleFinder, UnresolvedImport
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -272,16 +271,6 @@ class FileProblem:
     path: str
     message: str
     span: Span = Span(1, 1, 1, 1)
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class UnresolvedImport:
-    """An import of a module of the project that names no file of it: what it imports
-    is not followed (and tracking calls through it may be missed)."""
-
-    path: str
-    line: int
-    module: str  # as written ("apps.usage_tracking.tasks", "..config")
 
 
 @dataclass(frozen=True, slots=True)

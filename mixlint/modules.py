@@ -37,10 +37,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mixlint.model import UnresolvedImport
-
 MARKER_FILES = ("pyproject.toml", "setup.cfg")  # and the Python ones, SCRIPT_MARKERS
 SCRIPT_MARKERS = ("setup.py", "manage.py")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class UnresolvedImport:
+    """An import of a module of the project that names no file of it: what it imports
+    is not followed (and tracking calls through it may be missed)."""
+
+    path: str
+    line: int
+    module: str  # as written ("apps.usage_tracking.tasks", "..config")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,16 +86,6 @@ class RootMarkers:
                 os.path.isfile(os.path.join(base, name)) for name in MARKER_FILES
             )
         return found
-
-
-def project_finder(root: Path, relatives: Iterable[str]) -> ModuleFinder:
-    """How the modules of the project at ``root`` are found, from every file of it
-    (analysed or not: the prefilter and the model resolve alike)."""
-    from mixlint.sdk import load_sdk
-
-    sdk = load_sdk()
-    external = {name.split(".")[0] for name in (*sdk.modules, *sdk.objects, *sdk.senders)}
-    return ModuleFinder(relatives, RootMarkers(root), external)
 
 
 def parent(path: str) -> str:
@@ -132,6 +130,14 @@ class ModuleFinder:
         self._hits: dict[tuple[str, str], tuple[Module, ...]] = {}
 
     # -- roots
+
+    @classmethod
+    def of_project(
+        cls, root: Path, relatives: Iterable[str], external: Iterable[str]
+    ) -> ModuleFinder:
+        """The finder of the project at ``root``, from every file of it (analysed or not:
+        the prefilter and the model resolve alike)."""
+        return cls(relatives, RootMarkers(root), external)
 
     def _marked(self, folder: str) -> bool:
         return any(_joined(folder, (name,)) in self.files for name in SCRIPT_MARKERS)

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mixlint.checks.base import Rule
-from mixlint.model import FileProblem, Finding, Level, UnresolvedImport
+from mixlint.model import FileProblem, Finding, Level
+from mixlint.modules import UnresolvedImport
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
 

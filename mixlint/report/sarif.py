@@ -31,7 +31,8 @@ import sarif_om as om
 
 from mixlint.checks.base import Rule
 from mixlint.literals import mask_line
-from mixlint.model import FileProblem, Finding, Level, Span, UnresolvedImport
+from mixlint.model import FileProblem, Finding, Level, Span
+from mixlint.modules import UnresolvedImport
 from mixlint.report import Report
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

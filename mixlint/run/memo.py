@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mixlint.cache import Cache, code_digest
-from mixlint.model import FileProblem, Finding, ProjectModel, UnresolvedImport
+from mixlint.model import FileProblem, Finding, ProjectModel
+from mixlint.modules import UnresolvedImport
 from mixlint.run.facts import ProjectFacts
 from mixlint.run.options import Options, default_cache_dir
 from mixlint.run.summarise import read_file
@@ -228,10 +229,13 @@ class Memo:
     def _still_unparsed(self, changed: list[str], exports: Exports) -> bool:
         """Whether the changed files still name nothing that matters, import nothing
         relevant, and import nothing of the project that cannot be resolved."""
-        from mixlint.modules import project_finder
+        from mixlint.modules import ModuleFinder
         from mixlint.prefilter import named_mixpanel
+        from mixlint.sdk import load_sdk
 
-        finder = project_finder(self.project.root, self.facts.order)
+        finder = ModuleFinder.of_project(
+            self.project.root, self.facts.order, load_sdk().first_names
+        )
         for relative in changed:
             facts = self.facts.facts[relative]
             if facts.flags or named_mixpanel(relative):

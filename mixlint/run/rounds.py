@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mixlint.cache import Cache, entry_of, loads
-from mixlint.model import ModuleSummary, ProjectModel, UnresolvedImport
+from mixlint.model import ModuleSummary, ProjectModel
+from mixlint.modules import UnresolvedImport
 from mixlint.run import workers
 from mixlint.run.facts import ProjectFacts
 from mixlint.run.options import Options, Stats, default_cache_dir, keep_stats
@@ -115,9 +116,10 @@ class _Run:
         self.results: dict[str, Result] = {}
         self.refs: dict[str, tuple[ModuleSummary, Any]] = {}
         self.shas: dict[str, str] = {}
-        from mixlint.modules import project_finder
+        from mixlint.modules import ModuleFinder
+        from mixlint.sdk import load_sdk
 
-        self.finder = project_finder(root, self.order)
+        self.finder = ModuleFinder.of_project(root, self.order, load_sdk().first_names)
 
     # -- the pipeline
 
