@@ -30,6 +30,7 @@ from mixlint.model import (
     Resolution,
     SdkObject,
     TrackingCall,
+    fitting,
     keyword_span,
 )
 from mixlint.resolve import (
@@ -259,16 +260,23 @@ class Extractor:
         self.objects.sort(key=lambda o: (o.path.split("/"), o.span))
         return calls, self.objects, self.callers
 
-    def guarded_by_callers(self, function: str, active: frozenset[str] = frozenset()) -> bool:
-        """Consent guard form 6: the function has call sites and every one is guarded."""
-        sites = self.callers.get(function)
+    def guarded_by_callers(
+        self, function: str, requires: str = "", active: frozenset[str] = frozenset()
+    ) -> bool:
+        """Consent guard form 6: the function has call sites and every one is guarded (of
+        code that runs only for the subclass ``requires``: every one whose object may be
+        one)."""
+        sites = fitting(self.callers.get(function, []), requires)
         if not sites or function in active:
             return False
         inner = active | {function}
-        return all(site.guarded or self.guarded_by_callers(site.function, inner) for site in sites)
+        return all(
+            site.guarded or self.guarded_by_callers(site.function, site.requires or requires, inner)
+            for site in sites
+        )
 
     def through_callers(self, call: TrackingCall) -> TrackingCall:
-        if call.guarded or not self.guarded_by_callers(call.function):
+        if call.guarded or not self.guarded_by_callers(call.function, call.requires):
             return call
         reason = f"every call site of {_short(call.function)} is guarded"
         return replace(call, guarded=True, guard_reason=reason)
@@ -343,8 +351,20 @@ class Extractor:
                 site.guarded,
                 site.guard_reason,
                 invocation.runner,
+                self.receiver(module, invocation),
+                invocation.target.requires,
             )
         )
+
+    def receiver(self, module: ModuleSummary, invocation: Invocation) -> tuple[str, ...]:
+        """The classes (with their bases) of the object a method is called on, when it is
+        constructed from a known project class."""
+        if invocation.receiver is None:
+            return ()
+        sym = self.index.symbol(invocation.receiver, module)
+        if sym.kind is not SymKind.OBJECT or sym.dispatch is not Dispatch.EXACT:
+            return ()
+        return tuple(class_id(cls) for cls in self.index.lineage(sym))
 
     def tracking(
         self, module: ModuleSummary, site: CallSite, callee_sym: Sym
@@ -617,6 +637,8 @@ class Extractor:
                         through[memo] = call
                     if call.function in call.wrapper_chain:
                         continue
+                    if requires != call.requires:
+                        call = replace(call, requires=requires)
                     new_produced.setdefault(call.function, []).append(
                         _Located(call, module, caller, requires=requires)
                     )

@@ -248,6 +248,9 @@ class TrackingCall:
     guarded: bool = False
     guard_reason: str = ""
     via: tuple[str, ...] = ()  # "path:line" of the SDK call(s) this wrapper call reaches
+    # Reached through ``self`` in a base class to a method of this subclass ("path::Class"):
+    # it runs only where the object is one (``MixpanelBackend().process_batch()``).
+    requires: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +286,19 @@ class CallerSite:
     guarded: bool
     guard_reason: str
     runner: str = ""  # what runs the function when the site hands it over ("add_task", "delay")
+    # The method's object, when its class is known: that class and its bases ("path::Class")
+    receiver: tuple[str, ...] = ()
+    # ``self.push_event()`` in a base class calls the subclass's method only when ``self``
+    # is that subclass ("path::Class")
+    requires: str = ""
+
+
+def fitting(sites: list[CallerSite], requires: str) -> list[CallerSite]:
+    """The ``sites`` through which code that runs only for the subclass ``requires``
+    ("" for any object) is reached: those whose object may be one."""
+    if not requires:
+        return sites
+    return [site for site in sites if not site.receiver or requires in site.receiver]
 
 
 @dataclass(slots=True)

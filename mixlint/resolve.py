@@ -205,6 +205,9 @@ class ProjectIndex:
         if cached is not None:
             return cached
         result = self._symbol(expr, mod, depth)
+        if result.kind is SymKind.UNKNOWN and expr.annotation and expr.kind is not ExprKind.PARAM:
+            # ``context: CallContext = request.state.context``: as the annotation says.
+            result = self.annotated(expr.annotation, mod, depth + 1)
         self._cache[key] = result
         return result
 

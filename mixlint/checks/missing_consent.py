@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.model import Finding, Level, ProjectModel, Span, TrackingCall
+from mixlint.model import CallerSite, Finding, Level, ProjectModel, Span, TrackingCall, fitting
 from mixlint.sdk import Sdk, load_sdk
 
 
@@ -29,6 +29,7 @@ class _Leaf:
     span: Span
     chain: tuple[str, ...]  # function qualnames from the leaf's callee down to the tracking call
     runner: str = ""  # what the leaf hands its callee to ("add_task"), if it does not call it
+    function: str = ""  # the function the leaf stands in
 
 
 _WHY = (
@@ -64,25 +65,34 @@ def _erases(call: TrackingCall, sdk: Sdk) -> bool:
 
 
 class _Guards:
-    """Is a function guarded through its callers? With cycle protection and memoisation."""
+    """Is a function guarded through its callers? With cycle protection and memoisation.
+
+    ``requires``: the code in question runs only when the object is this subclass
+    (reached through ``self`` in a base class): only the call sites whose object may be
+    one count (``fitting``).
+    """
 
     def __init__(self, project: ProjectModel) -> None:
         self.callers = project.callers
-        self._memo: dict[str, bool] = {}
+        self._memo: dict[tuple[str, str], bool] = {}
 
-    def function_guarded(self, function: str) -> bool:
-        result = self._guarded(function, frozenset())
+    def sites(self, function: str, requires: str) -> list[CallerSite]:
+        return fitting(self.callers.get(function, []), requires)
+
+    def function_guarded(self, function: str, requires: str = "") -> bool:
+        result = self._guarded(function, requires, frozenset())
         return bool(result)
 
-    def _guarded(self, function: str, active: frozenset[str]) -> bool | None:
+    def _guarded(self, function: str, requires: str, active: frozenset[str]) -> bool | None:
         """True / False, or None when every path runs back into ``active`` (a cycle)."""
-        if function in self._memo:
-            return self._memo[function]
+        key = (function, requires)
+        if key in self._memo:
+            return self._memo[key]
         if function in active:
             return None
-        sites = self.callers.get(function, [])
+        sites = self.sites(function, requires)
         if not sites:
-            self._memo[function] = False
+            self._memo[key] = False
             return False
         inner = active | {function}
         results: list[bool] = []
@@ -91,7 +101,7 @@ class _Guards:
             if site.guarded:
                 results.append(True)
                 continue
-            above = self._guarded(site.function, inner)
+            above = self._guarded(site.function, site.requires or requires, inner)
             if above is None:
                 cyclic = True
                 continue
@@ -103,30 +113,36 @@ class _Guards:
             return None if active else False
         verdict = all(results)
         if not cyclic or not verdict:
-            self._memo[function] = verdict
+            self._memo[key] = verdict
         return verdict
 
-    def leaves(self, function: str) -> list[_Leaf]:
+    def leaves(self, function: str, requires: str = "") -> list[_Leaf]:
         """The unguarded outermost call sites through which ``function`` is reached."""
         found: list[_Leaf] = []
-        self._leaves(function, (_short(function),), frozenset(), found)
+        self._leaves(function, requires, (_short(function),), frozenset(), found)
         return found
 
     def _leaves(
-        self, function: str, chain: tuple[str, ...], active: frozenset[str], found: list[_Leaf]
+        self,
+        function: str,
+        requires: str,
+        chain: tuple[str, ...],
+        active: frozenset[str],
+        found: list[_Leaf],
     ) -> None:
         if function in active:
             return
         inner = active | {function}
-        for site in self.callers.get(function, []):
-            if site.guarded or self.function_guarded(site.function):
+        for site in self.sites(function, requires):
+            needed = site.requires or requires
+            if site.guarded or self.function_guarded(site.function, needed):
                 continue
             if site.function in inner:
                 continue  # a recursive call: its entry points are found on the other paths
-            if self.callers.get(site.function):
-                self._leaves(site.function, (_short(site.function), *chain), inner, found)
+            if self.sites(site.function, needed):
+                self._leaves(site.function, needed, (_short(site.function), *chain), inner, found)
             else:
-                found.append(_Leaf(site.path, site.span, chain, site.runner))
+                found.append(_Leaf(site.path, site.span, chain, site.runner, site.function))
 
 
 class MissingConsentCheck(Rule):
@@ -457,12 +473,12 @@ def delete_account(request):
             if call.guarded or _erases(call, sdk):
                 continue
             function = call.function
-            if project.callers.get(function):
-                if guards.function_guarded(function):
+            if guards.sites(function, call.requires):
+                if guards.function_guarded(function, call.requires):
                     continue
-                leaves = guards.leaves(function)
+                leaves = guards.leaves(function, call.requires)
                 if leaves:
-                    yield from self._leaf_findings(call, leaves, at, reported)
+                    yield from self._leaf_findings(call, leaves, at, reported, project.runners)
                     continue
                 if call.kind == "wrapper":
                     continue  # only reached through recursion: the SDK call is reported
@@ -480,6 +496,7 @@ def delete_account(request):
         leaves: list[_Leaf],
         at: dict[tuple[str, Span], TrackingCall],
         reported: set[tuple[str, Span]],
+        runners: dict[str, str],
     ) -> Iterator[Finding]:
         for leaf in leaves:
             key = (leaf.path, leaf.span)
@@ -492,11 +509,15 @@ def delete_account(request):
             start = "this call"
             if leaf.runner:
                 start = f"this call hands `{leaf.chain[0]}()` to `{leaf.runner}`, which runs it and"
+            outermost = "it is the outermost caller on this path"
+            if leaf.function in runners:
+                where = _short(leaf.function)
+                outermost += f" (`{where}()` is run by {runners[leaf.function]})"
             yield self.finding(
                 leaf.path,
                 leaf.span,
                 f"{start} reaches {_describe(shown)} (via {chain}) without a consent check, "
-                f"and it is the outermost caller on this path, so the check belongs here or "
+                f"and {outermost}, so the check belongs here or "
                 f"inside `{leaf.chain[0]}()`. {_WHY} Fix: call it only under "
                 f"`if has_analytics_consent(user):` or return early without consent",
             )
