@@ -11,7 +11,8 @@ Type checkers (mypy, Pyright) model Python's import system the same way:
 - An absolute import is resolved against the import roots, nearest to the importing
   file first: the roots it stands in (deepest first), then the others. The roots are
   the project root; each folder holding ``pyproject.toml``, ``setup.py``,
-  ``setup.cfg`` or ``manage.py``; each ``src`` folder; and, for the files below it, the
+  ``setup.cfg`` or ``manage.py``; each ``src`` folder (with an ``__init__.py`` or
+  not); and, for the files below it, the
   folder above a top-level package (one whose parent has no ``__init__.py``). An
   ``__init__.py`` in the project root (or above the real packages) does not stop
   ``from backend.x import y`` from finding ``backend/x.py``.
@@ -142,8 +143,10 @@ class ModuleFinder:
     def _marked(self, folder: str) -> bool:
         return any(_joined(folder, (name,)) in self.files for name in SCRIPT_MARKERS)
 
-    def _source_folder(self, folder: str) -> bool:
-        return folder.rpartition("/")[2] == "src" and not self.regular(folder)
+    @staticmethod
+    def _source_folder(folder: str) -> bool:
+        # An __init__.py in src/ (above the real packages) does not make it less a root.
+        return folder.rpartition("/")[2] == "src"
 
     def regular(self, folder: str) -> bool:
         """Is the folder a regular package (it has an ``__init__.py``)?"""
