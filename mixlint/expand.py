@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from mixlint.exprs import follow, relocated, rewrite, substitute, walk
 from mixlint.model import Expr, ExprKind, FunctionSummary, ModuleSummary
-from mixlint.resolve import ProjectIndex, SymKind, alternatives, bind_arguments
+from mixlint.resolve import ProjectIndex, SymKind, alternatives, bind_arguments, is_getter
 
 MAX_HELPER_DEPTH = 3
 _DICT_CALLS = (("dict",), ("OrderedDict",), ("collections", "OrderedDict"))
@@ -27,6 +27,17 @@ _DICT_CALLS = (("dict",), ("OrderedDict",), ("collections", "OrderedDict"))
 class Expander:
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
+        # What can be followed at all: the names of the project's getters and of its
+        # functions that return a dict literal (most calls and reads are neither).
+        self.getters: set[str] = set()
+        self.helpers: set[str] = set()
+        for module in index.summaries.values():
+            for function in module.functions.values():
+                name = function.qualname.rsplit(".", 1)[-1]
+                if is_getter(function):
+                    self.getters.add(name)
+                elif function.returns and all(_is_dict(r) for r in function.returns):
+                    self.helpers.add(name)
 
     def expand(
         self,
@@ -39,16 +50,22 @@ class Expander:
         """``expr`` (written in ``module``) with helper calls and getter reads replaced
         by what they return; ``only``: just these nodes (by id), those a caller wrote;
         ``made`` collects the replacements."""
-        if expr is None or depth > MAX_HELPER_DEPTH:
+        if expr is None or depth > MAX_HELPER_DEPTH or not (self.getters or self.helpers):
             return expr
 
         def followed(node: Expr) -> Expr | None:
             if only is not None and id(node) not in only:
                 return None
             found: Expr | None = None
-            if node.kind is ExprKind.CALL:
+            callee = node.base
+            if (
+                node.kind is ExprKind.CALL
+                and callee is not None
+                and callee.kind in (ExprKind.NAME, ExprKind.ATTR)
+                and callee.value in self.helpers
+            ):
                 found = self.helper_dict(node, module, depth)
-            elif node.kind is ExprKind.ATTR:
+            elif node.kind is ExprKind.ATTR and node.value in self.getters:
                 found = self.getter_value(node, module, depth)
             if found is not None and made is not None:
                 made.append(found)

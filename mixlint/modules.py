@@ -32,8 +32,9 @@ the folders holding a packaging file (``RootMarkers``).
 
 from __future__ import annotations
 
-import ast
 import os
+import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,9 +103,9 @@ class ModuleFinder:
     """The project's Python files (relative POSIX paths) as modules, and its import roots.
 
     ``marked(folder)`` says whether a folder holds ``pyproject.toml`` or ``setup.cfg``
-    (``RootMarkers``); ``external``: the
-    first names of installed packages known to be imported (the SDK's), which a
-    namespace folder or a script's sibling of the same name never hides.
+    (``RootMarkers``); ``external``: the first names of installed packages known to be
+    imported (the SDK's; ``of_project`` adds the standard library's), which a namespace
+    folder, a script's sibling or a module above a package of the same name never hides.
     """
 
     def __init__(
@@ -129,6 +130,7 @@ class ModuleFinder:
         self._ordered: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
         self._found: dict[tuple[str, str], Module | None] = {}
         self._hits: dict[tuple[str, str], tuple[Module, ...]] = {}
+        self._cut: dict[tuple[str, str], tuple[Module | None, tuple[str, ...]]] = {}
 
     # -- roots
 
@@ -137,8 +139,8 @@ class ModuleFinder:
         cls, root: Path, relatives: Iterable[str], external: Iterable[str]
     ) -> ModuleFinder:
         """The finder of the project at ``root``, from every file of it (analysed or not:
-        the prefilter and the model resolve alike)."""
-        return cls(relatives, RootMarkers(root), external)
+        the prefilter and the model resolve alike); ``external``: the SDK's first names."""
+        return cls(relatives, RootMarkers(root), {*external, *sys.stdlib_module_names})
 
     def _marked(self, folder: str) -> bool:
         return any(_joined(folder, (name,)) in self.files for name in SCRIPT_MARKERS)
@@ -243,9 +245,16 @@ class ModuleFinder:
         regular module or package in the first root that has one, then namespace folders."""
         own, others, scripts = self.roots_for(folder)
         external = parts[0] in self.external
-        # A project module named like the SDK shadows it only in the roots the importing
-        # file stands in (``mixpanel.py`` beside the scripts that import it).
-        roots = own if external else (*own, *others, *scripts)
+        if external:
+            # The standard library and the installed SDK come before the project on
+            # Python's path, but for the folder Python starts in: a project module of the
+            # same name shadows them only in the roots the importing file stands in
+            # (``mixpanel.py`` beside the scripts that import it), not from the folder
+            # above a package (which an installation puts after them).
+            package_root = self.package_root(folder)
+            roots = tuple(root for root in own if root != package_root or root in self.roots)
+        else:
+            roots = (*own, *others, *scripts)
         regular: list[Module] = []
         namespaces: list[Module] = []
         for root in roots:
@@ -260,6 +269,15 @@ class ModuleFinder:
 
     def cut(self, importer: str, dotted: str) -> tuple[Module | None, tuple[str, ...]]:
         """The longest module prefix of ``dotted`` and the attributes after it."""
+        if dotted.partition(".")[0] not in self.components and not dotted.startswith("."):
+            return None, ()  # no file or folder of the project has that name
+        key = (importer, dotted)
+        found = self._cut.get(key)
+        if found is None:
+            found = self._cut[key] = self._longest(importer, dotted)
+        return found
+
+    def _longest(self, importer: str, dotted: str) -> tuple[Module | None, tuple[str, ...]]:
         name = dotted.lstrip(".")
         dots = dotted[: len(dotted) - len(name)]
         parts = name.split(".") if name else []
@@ -298,12 +316,17 @@ class ModuleFinder:
         the project, such as ``docker/``, may be an installed package of the same name)."""
         found, rest = self.cut(importer, module)
         relative = module.startswith(".")
-        depth = len(module.lstrip(".").split(".")) - len(rest)
         if found is None:
             return module if relative else None
+        # A first name that is only a namespace folder may be an installed package of
+        # the same name (a project's airflow/ folder, a `cognite` namespace shared with
+        # the cognite-sdk distribution): it is the project's when the import resolves
+        # below it.
+        depth = len(module.lstrip(".").split(".")) - len(rest)
+        ours = relative or not found.namespace or depth >= 2
         if rest:
-            return module if relative or not found.namespace or depth >= 2 else None
-        if names is None or not found.namespace or (not relative and depth < 2):
+            return module if ours else None
+        if names is None or not found.namespace or not ours:
             return None
         for name in names:
             if name != "*" and self.child(found, name) is None:
@@ -323,19 +346,50 @@ def _common_depth(root: str, folder: str) -> int:
     return count
 
 
-def unresolved_imports(finder: ModuleFinder, path: str, tree: ast.AST) -> list[UnresolvedImport]:
-    """The import statements of the file ``path`` (its CPython syntax tree) that name a
-    module of the project that is not there."""
+def unresolved_imports(
+    finder: ModuleFinder,
+    path: str,
+    text: str,
+    records: Iterable[tuple[int, str, tuple[str, ...] | None]],
+) -> list[UnresolvedImport]:
+    """The import statements of the file ``path`` that name a module of the project that
+    is not there. ``records``: its import statements as the prefilter read them from
+    ``text`` ((level, module, names); ``mixlint.prefilter.imports``); each is reported
+    at the lines that start such a statement outside triple-quoted strings (code that a
+    test writes to a file is no import of its own)."""
+    found: list[UnresolvedImport] = []
+    strings: list[tuple[int, int]] | None = None
+    for level, module, names in records:
+        dotted = "." * level + module
+        missing = finder.missing(path, dotted, names)
+        if missing is None:
+            continue
+        if names is None:
+            start = (
+                rf"import[ \t]+(?:[\w.]+(?:[ \t]+as[ \t]+\w+)?[ \t]*,[ \t]*)*{re.escape(module)}\b"
+            )
+        else:
+            start = rf"from[ \t]+{re.escape(dotted)}[ \t]+import\b"
+        for match in re.finditer(rf"^[ \t]*{start}", text, re.MULTILINE):
+            if strings is None:
+                strings = _triple_quoted(text)
+            if not any(begin < match.start() < end for begin, end in strings):
+                line = text.count("\n", 0, match.start()) + 1
+                found.append(UnresolvedImport(path, line, missing))
+    return found
+
+
+_TRIPLE_QUOTE = re.compile(r"\"\"\"|'''")
+
+
+def _triple_quoted(text: str) -> list[tuple[int, int]]:
+    """Where the triple-quoted strings of a module's text are (a quote in a comment may
+    mislead it: it only keeps lines from being taken for statements)."""
     found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                missing = finder.missing(path, alias.name, None)
-                if missing is not None:
-                    found.append(UnresolvedImport(path, node.lineno, missing))
-        elif isinstance(node, ast.ImportFrom):
-            module = "." * node.level + (node.module or "")
-            missing = finder.missing(path, module, tuple(alias.name for alias in node.names))
-            if missing is not None:
-                found.append(UnresolvedImport(path, node.lineno, missing))
+    position = 0
+    while (opening := _TRIPLE_QUOTE.search(text, position)) is not None:
+        closing = text.find(opening.group(), opening.end())
+        end = len(text) if closing == -1 else closing + 3
+        found.append((opening.start(), end))
+        position = end
     return found

@@ -960,9 +960,13 @@ class _Relevance(_Reach):
             self._queue.append(node)
 
     def run(self) -> None:
-        # Relevant in themselves: functions with tracking calls or SDK objects.
+        # Relevant in themselves: functions with tracking calls or SDK objects. A call
+        # that ``self.method()`` in a base class makes only for one subclass
+        # (``requires``) is not: the code that calls the base method on that subclass
+        # refers to the subclass (or its factory), which is relevant itself.
         for call in self.model.calls:
-            self.mark_function(call.function)
+            if not call.requires:
+                self.mark_function(call.function)
         for obj in self.model.objects:
             self.mark_function(f"{obj.path}::{obj.function}")
         # A caller of a relevant function is relevant (MX201 follows callers up).
@@ -971,6 +975,8 @@ class _Relevance(_Reach):
             if callee_node is None:
                 continue
             for site in sites:
+                if site.requires:
+                    continue
                 caller = _function_node(site.function)
                 if caller is not None:
                     self.dependents.setdefault(callee_node, []).append(caller)

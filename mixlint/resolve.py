@@ -40,11 +40,9 @@ from mixlint.runners import Runner, Runners, load_runners
 from mixlint.sdk import Sdk
 
 MAX_DEPTH = 40
+# A list or dict display of more elements is data, not a set of objects to dispatch to.
+MAX_ELEMENTS = 64
 NAMESPACE = "namespace"  # Sym.obj of a MODULE that is a namespace package (a folder)
-MAX_ALTERNATIVES = 12
-# A parameter is typed from at most this many call sites (a method name shared by
-# many classes, ``get``, ``run``, has more candidates than are worth resolving).
-MAX_TYPING_SITES = 64
 _GETTERS = frozenset({"property", "cached_property"})
 _DICT_READS = frozenset({"values", "items", "get", "pop", "setdefault", "copy"})
 
@@ -99,7 +97,8 @@ def alternatives(sym: Sym) -> tuple[Sym, ...]:
 
 
 def union(syms: Iterable[Sym]) -> Sym:
-    """One of ``syms`` (unknowns dropped, unions flattened, at most MAX_ALTERNATIVES)."""
+    """One of ``syms`` (unknowns dropped, unions flattened). Never cut short: which
+    alternatives a cut would keep depends on which files were analysed."""
     found: dict[Sym, None] = {}
     for sym in syms:
         for alternative in alternatives(sym):
@@ -109,7 +108,7 @@ def union(syms: Iterable[Sym]) -> Sym:
         return UNKNOWN
     if len(found) == 1:
         return next(iter(found))
-    return Sym(SymKind.UNION, elements=tuple(found)[:MAX_ALTERNATIVES])
+    return Sym(SymKind.UNION, elements=tuple(found))
 
 
 def class_id(sym: Sym) -> str:
@@ -181,6 +180,8 @@ class ProjectIndex:
         self._typing: set[tuple[str, str, str]] = set()
         self._subclasses: dict[tuple[str, str], list[Sym]] | None = None
         self._overrides: dict[tuple[str, str, str], Sym] = {}
+        self._lineages: dict[tuple[str, str], tuple[Sym, ...]] = {}
+        self._derived: dict[tuple[str, str], list[Sym]] = {}
 
     # -- modules -------------------------------------------------------------
 
@@ -228,9 +229,9 @@ class ProjectIndex:
             return self.member(self.symbol(expr.base, mod, sub), str(expr.value), mod, sub)
         if kind is ExprKind.CALL:
             return self.call_result(expr, mod, sub)
-        if kind is ExprKind.SEQ:
+        if kind is ExprKind.SEQ and len(expr.args) <= MAX_ELEMENTS:
             return Sym(SymKind.SEQ, elements=tuple(self.symbol(e, mod, sub) for e in expr.args))
-        if kind is ExprKind.DICT:
+        if kind is ExprKind.DICT and len(expr.items) <= MAX_ELEMENTS:
             values = [(key, value) for key, value in expr.items if key is not None]
             return Sym(
                 SymKind.SEQ,
@@ -343,6 +344,8 @@ class ProjectIndex:
             return Sym(SymKind.FLAGS, attr, obj=owner.obj, resolution=owner.resolution)
         if owner.kind is SymKind.OBJECT and owner.dispatch is not Dispatch.EXACT:
             overrides = self.overrides(owner, attr, depth + 1)
+            if overrides.kind is SymKind.UNKNOWN:
+                return self.class_member(owner, attr, depth + 1)
             if owner.dispatch is Dispatch.DECLARED:
                 # Which subclass an annotated object is cannot be told: any override runs.
                 overrides = union(replace(sym, requires="") for sym in alternatives(overrides))
@@ -353,33 +356,36 @@ class ProjectIndex:
 
     def class_member(self, owner: Sym, attr: str, depth: int) -> Sym:
         """``attr`` of a class as its instances see it: its own, else its bases'."""
-        for cls in self.lineage(owner, depth):
+        for cls in self.lineage(owner):
             found = self.own_member(cls, attr, depth)
             if found.kind is not SymKind.UNKNOWN:
                 return found
         return UNKNOWN
 
-    def lineage(self, owner: Sym, depth: int = 0) -> Iterator[Sym]:
+    def lineage(self, owner: Sym) -> tuple[Sym, ...]:
         """The class (as an OBJECT) and its project base classes, depth first."""
-        seen: set[tuple[str, str]] = set()
-        pending = [owner]
-        while pending and depth <= MAX_DEPTH:
-            cls = pending.pop()
-            target = self.summaries.get(cls.module)
-            if target is None or (cls.module, cls.name) in seen:
-                continue
-            seen.add((cls.module, cls.name))
-            yield cls
-            bases = [
-                self.symbol(base, target, depth + 1)
-                for base in target.class_bases.get(cls.name, ())
-            ]
-            pending.extend(
-                Sym(SymKind.OBJECT, base.name, base.module)
-                for base in reversed(bases)
-                if base.kind is SymKind.CLASS
-            )
-            depth += 1
+        key = (owner.module, owner.name)
+        found = self._lineages.get(key)
+        if found is None:
+            self._lineages[key] = (owner,)  # a cycle of bases ends here
+            seen: set[tuple[str, str]] = set()
+            classes: list[Sym] = []
+            pending = [Sym(SymKind.OBJECT, owner.name, owner.module)]
+            while pending and len(classes) <= MAX_DEPTH:
+                cls = pending.pop()
+                target = self.summaries.get(cls.module)
+                if target is None or (cls.module, cls.name) in seen:
+                    continue
+                seen.add((cls.module, cls.name))
+                classes.append(cls)
+                bases = [self.symbol(base, target) for base in target.class_bases.get(cls.name, ())]
+                pending.extend(
+                    Sym(SymKind.OBJECT, base.name, base.module)
+                    for base in reversed(bases)
+                    if base.kind is SymKind.CLASS
+                )
+            found = self._lineages[key] = tuple(classes)
+        return found
 
     def getter(self, owner: Sym, attr: str) -> tuple[FunctionSummary, ModuleSummary] | None:
         """The ``@property`` getter an attribute read of a project object runs."""
@@ -387,7 +393,7 @@ class ProjectIndex:
             target = self.summaries[cls.module]
             method = target.functions.get(f"{cls.name}.{attr}")
             if method is not None:
-                return (method, target) if _is_getter(method) else None
+                return (method, target) if is_getter(method) else None
             if f"{cls.name}.{attr}" in target.class_attrs:
                 return None
         return None
@@ -410,7 +416,7 @@ class ProjectIndex:
         method = target.functions.get(f"{owner.name}.{attr}")
         if method is None:
             return UNKNOWN
-        if _is_getter(method):
+        if is_getter(method):
             return self.returned(method, target, depth + 1)
         return Sym(SymKind.FUNCTION, method.qualname, target.path)
 
@@ -432,6 +438,10 @@ class ProjectIndex:
 
     def subclasses(self, owner: Sym) -> list[Sym]:
         """The project's classes derived from ``owner``, directly or not (nearest first)."""
+        key = (owner.module, owner.name)
+        known = self._derived.get(key)
+        if known is not None:
+            return known
         if self._subclasses is None:
             self._subclasses = {}
             for module in self.summaries.values():
@@ -443,13 +453,14 @@ class ProjectIndex:
                                     (base_sym.module, base_sym.name), []
                                 ).append(Sym(SymKind.OBJECT, qualname, module.path))
         result: list[Sym] = []
-        pending = list(self._subclasses.get((owner.module, owner.name), ()))
+        pending = list(self._subclasses.get(key, ()))
         while pending:
             subclass = pending.pop(0)
-            if subclass in result or len(result) >= MAX_ALTERNATIVES:
+            if subclass in result:
                 continue
             result.append(subclass)
             pending.extend(self._subclasses.get((subclass.module, subclass.name), ()))
+        self._derived[key] = result
         return result
 
     def derives(self, subclass: Sym, ancestor: str) -> bool:
@@ -543,19 +554,21 @@ class ProjectIndex:
 
     # -- call sites ----------------------------------------------------------
 
-    def invocations(self, mod: ModuleSummary, site: CallSite) -> tuple[Invocation, ...]:
+    def invocations(
+        self, mod: ModuleSummary, site: CallSite, depth: int = 0
+    ) -> tuple[Invocation, ...]:
         """The project functions ``site`` calls, each with the call as it receives it."""
         found = self._invocations.get(id(site))
         if found is None:
             self._invocations[id(site)] = ()  # while resolving: a call site of itself
-            found = self._invocations[id(site)] = tuple(self._invoked(mod, site))
+            found = self._invocations[id(site)] = tuple(self._invoked(mod, site, depth))
         return found
 
-    def _invoked(self, mod: ModuleSummary, site: CallSite) -> Iterator[Invocation]:
+    def _invoked(self, mod: ModuleSummary, site: CallSite, depth: int) -> Iterator[Invocation]:
         call = site.call
         callee = site.callee
         receiver = callee.base if callee.kind is ExprKind.ATTR else None
-        callee_sym = self.symbol(callee, mod)
+        callee_sym = self.symbol(callee, mod, depth + 1)
         for alternative in alternatives(callee_sym):
             if alternative.kind is SymKind.FUNCTION:
                 yield Invocation(alternative, call, "", receiver)
@@ -567,26 +580,28 @@ class ProjectIndex:
             elif alternative.kind is SymKind.EXTERNAL:
                 runner = self.runners.functions.get(alternative.name)
                 if runner is not None:
-                    yield from self._handed(mod, call, runner)
+                    yield from self._handed(mod, call, runner, depth)
         if callee.kind is not ExprKind.ATTR:
             return
         method = str(callee.value)
         task_runner = self.runners.task_methods.get(method)
         if task_runner is not None and receiver is not None:
-            for task in alternatives(self.symbol(receiver, mod)):
+            for task in alternatives(self.symbol(receiver, mod, depth + 1)):
                 found = self.function(task)
                 if found is not None:
                     bound = self.bound_task(found[0])
                     yield Invocation(task, task_runner.received(call, receiver, bound), method)
         runner = self.runners.methods.get(method)
         if runner is not None:
-            yield from self._handed(mod, call, runner)
+            yield from self._handed(mod, call, runner, depth)
 
-    def _handed(self, mod: ModuleSummary, call: Expr, runner: Runner) -> Iterator[Invocation]:
+    def _handed(
+        self, mod: ModuleSummary, call: Expr, runner: Runner, depth: int
+    ) -> Iterator[Invocation]:
         handed = runner.handed(call)
         if handed is None:
             return
-        for target in alternatives(self.symbol(handed, mod)):
+        for target in alternatives(self.symbol(handed, mod, depth + 1)):
             if target.kind is SymKind.FUNCTION:
                 receiver = handed.base if handed.kind is ExprKind.ATTR else None
                 yield Invocation(target, runner.received(call, handed), runner.label, receiver)
@@ -599,14 +614,12 @@ class ProjectIndex:
         bind = registered[1].keyword("bind")
         return bind is not None and bind.kind is ExprKind.CONST and bind.value is True
 
-    def sites_of(self, function: Sym) -> Iterator[tuple[ModuleSummary, Invocation]]:
+    def sites_of(self, function: Sym, depth: int = 0) -> Iterator[tuple[ModuleSummary, Invocation]]:
         """The invocations of a project function, found among the call sites that name it
         (through an alias they are not found: this serves typing, not the call graph)."""
         name = function.name.rsplit(".", 1)[-1]
-        for count, (module, site) in enumerate(self.by_callee().get(name, ())):
-            if count >= MAX_TYPING_SITES:
-                return
-            for invocation in self.invocations(module, site):
+        for module, site in self.by_callee().get(name, ()):
+            for invocation in self.invocations(module, site, depth + 1):
                 target = invocation.target
                 if target.name == function.name and target.module == function.module:
                     yield module, invocation
@@ -616,31 +629,31 @@ class ProjectIndex:
         (``task.delay()``), a callable handed to a runner (``add_task(send, ...)``)."""
         if self._by_callee is None:
             index: dict[str, list[tuple[ModuleSummary, CallSite]]] = {}
-            runners = self.runners
-            handing = runners.function_names | runners.methods.keys()
+            add = index.setdefault
+            task_methods = self.runners.task_methods
+            handing = self.runners.function_names | self.runners.methods.keys()
+            callable_kinds = (ExprKind.NAME, ExprKind.ATTR)
             for module in self.summaries.values():
                 for site in module.calls:
                     callee = site.callee
-                    names = set()
-                    if callee.kind in (ExprKind.NAME, ExprKind.ATTR):
-                        names.add(str(callee.value))
-                    if (
-                        callee.kind is ExprKind.ATTR
-                        and callee.base is not None
-                        and callee.value in runners.task_methods
-                    ):
-                        names.add(str(callee.base.value))
-                    if callee.value in handing:
-                        names.update(_argument_names(site.call))
-                    for name in names:
-                        index.setdefault(name, []).append((module, site))
+                    if callee.kind not in callable_kinds:
+                        continue
+                    entry = (module, site)
+                    name = str(callee.value)
+                    add(name, []).append(entry)
+                    base = callee.base
+                    if name in task_methods and base is not None and base.kind in callable_kinds:
+                        add(str(base.value), []).append(entry)
+                    if name in handing:
+                        for argument in _argument_names(site.call):
+                            add(argument, []).append(entry)
             self._by_callee = index
         return self._by_callee
 
     def param_type(self, param: Expr, mod: ModuleSummary, depth: int) -> Sym:
         """An unannotated parameter: what the call sites of its function pass for it."""
         owner = self.param_owner(param, mod)
-        if owner is None:
+        if owner is None or depth > MAX_DEPTH:
             return UNKNOWN
         function, name = owner
         key = (mod.path, function.qualname, name)
@@ -653,7 +666,7 @@ class ProjectIndex:
         try:
             passed = []
             target = Sym(SymKind.FUNCTION, function.qualname, mod.path)
-            for module, invocation in self.sites_of(target):
+            for module, invocation in self.sites_of(target, depth + 1):
                 argument = bind_arguments(function, invocation.call).get(name)
                 if argument is not None:
                     passed.append(self.symbol(argument, module, depth + 1))
@@ -680,7 +693,8 @@ def _module_sym(module: Module) -> Sym:
     )
 
 
-def _is_getter(method: FunctionSummary) -> bool:
+def is_getter(method: FunctionSummary) -> bool:
+    """A ``@property`` (or ``@cached_property``) getter."""
     return any(d.chain()[-1:] and d.chain()[-1] in _GETTERS for d in method.decorators)
 
 

@@ -136,10 +136,10 @@ class _Run:
 
     def _unresolved(self, facts: ProjectFacts) -> list[UnresolvedImport]:
         """The imports of project modules that name nothing of the project, in every
-        file (analysed or not: an unresolved import may be why a file was not): those
-        its text suggests, confirmed by CPython's syntax tree."""
+        file (analysed or not: an unresolved import may be why a file was not), as the
+        prefilter read them from its text."""
         from mixlint.modules import unresolved_imports
-        from mixlint.prefilter import cpython_tree
+        from mixlint.parse import decode
 
         finder = self.finder
         found: list[UnresolvedImport] = []
@@ -151,12 +151,11 @@ class _Run:
             ):
                 continue
             try:
-                tree = cpython_tree(read_file(str(self.paths[relative])))
-            except OSError:
+                text = decode(read_file(str(self.paths[relative])))
+            except (OSError, UnicodeDecodeError, SyntaxError, LookupError):
                 continue
-            if tree is not None:
-                found.extend(unresolved_imports(finder, relative, tree))
-        return sorted(found, key=lambda item: (item.path.split("/"), item.line, item.module))
+            found.extend(unresolved_imports(finder, relative, text, read.imports))
+        return sorted(set(found), key=lambda item: (item.path.split("/"), item.line, item.module))
 
     def _selected(self, facts: ProjectFacts) -> ProjectModel:
         """The model of the files the prefilter selects, in rounds."""
