@@ -709,8 +709,16 @@ class Collector:
                 annotation = f"<self>{class_name}"
             name = param.name.value
             made = self.make(ExprKind.PARAM, param.name, value=name, annotation=annotation)
+            default = self.test_expr(param.default, scope) if param.default is not None else None
             params.append(
-                Parameter(name, kind, annotation, param.default is not None, made.span)  # type: ignore[arg-type]
+                Parameter(
+                    name,
+                    kind,  # type: ignore[arg-type]
+                    annotation,
+                    default is not None,
+                    made.span,
+                    default,
+                )
             )
             function_scope.bindings[name] = made
         consent_decorated = any(self.consent.is_decorator(d) for d in decorators)

@@ -193,6 +193,11 @@ def flowing_params(
             return each((callee.base,))
         if derived and ".".join(callee.chain()) in _DERIVING_FUNCTIONS:
             return each(arguments)
+        if derived and callee.kind in (ExprKind.NAME, ExprKind.PARAM):
+            # A callable the caller gives, called with what the caller gives
+            # (``event = event_factory(*args, **kwargs)``): its result is the caller's.
+            handed = flowing_params(callee, params, derived, sub, seen)
+            return handed | each(arguments) if handed else handed
         if callee.kind is ExprKind.ATTR and callee.value in _KEEPING_METHODS:
             return each((callee.base, *(expr.args if callee.value == "format" else ())))
         if ".".join(callee.chain()) in _KEEPING_FUNCTIONS:
@@ -505,12 +510,29 @@ class Extractor:
         )
 
     def followed(self, call: Expr, module: ModuleSummary) -> Expr:
-        """``call`` with what project helpers and getters return in its arguments."""
+        """``call`` with what project helpers and getters return in its arguments, and
+        ``**kwargs`` built from a dict display as the keywords it holds
+        (``mp.track(**{"distinct_id": ..., "event_name": ...})``)."""
         expand = self.expander.expand
+        keywords: list[tuple[str | None, Expr]] = []
+        for name, value in call.keywords:
+            spread = follow(value) if name is None else None
+            if spread is not None and spread.kind is ExprKind.DICT:
+                for key, item in spread.items:
+                    if (
+                        key is not None
+                        and key.kind is ExprKind.CONST
+                        and isinstance(key.value, str)
+                    ):
+                        keywords.append((key.value, expand(item, module) or item))
+                    else:
+                        keywords.append((None, item if key is None else spread))
+                continue
+            keywords.append((name, expand(value, module) or value))
         return replace(
             call,
             args=tuple(expand(arg, module) or arg for arg in call.args),
-            keywords=tuple((name, expand(value, module) or value) for name, value in call.keywords),
+            keywords=tuple(keywords),
         )
 
     def http_call(self, module: ModuleSummary, site: CallSite) -> TrackingCall | None:

@@ -139,6 +139,7 @@ class Parameter:
     annotation: str | None = None
     has_default: bool = False
     span: Span = NO_SPAN  # the name in the ``def``: its PARAM expressions carry it too
+    default: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)

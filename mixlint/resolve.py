@@ -44,6 +44,8 @@ MAX_DEPTH = 40
 MAX_ELEMENTS = 64
 NAMESPACE = "namespace"  # Sym.obj of a MODULE that is a namespace package (a folder)
 _GETTERS = frozenset({"property", "cached_property"})
+# Dependency injection by default value: the parameter is what the dependency returns.
+_DEPENDENCIES = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.Security"})
 _DICT_READS = frozenset({"values", "items", "get", "pop", "setdefault", "copy"})
 
 
@@ -515,6 +517,13 @@ class ProjectIndex:
         return union(results)
 
     def result_of(self, callee: Sym, call: Expr, mod: ModuleSummary, depth: int) -> Sym:
+        if callee.kind is SymKind.EXTERNAL and callee.name in _DEPENDENCIES:
+            # ``Depends(get_resources)``: the framework passes what the dependency returns.
+            dependency = call.argument(0, "dependency")
+            if dependency is None:
+                return UNKNOWN
+            provided = Expr(ExprKind.CALL, dependency.text, dependency.span, base=dependency)
+            return self.call_result(provided, mod, depth + 1)
         if callee.kind is SymKind.EXTERNAL:
             if callee.name in self.sdk.client_classes:
                 return Sym(
@@ -617,7 +626,9 @@ class ProjectIndex:
     def sites_of(self, function: Sym, depth: int = 0) -> Iterator[tuple[ModuleSummary, Invocation]]:
         """The invocations of a project function, found among the call sites that name it
         (through an alias they are not found: this serves typing, not the call graph)."""
-        name = function.name.rsplit(".", 1)[-1]
+        parts = function.name.split(".")
+        # A constructor is called by its class's name (``EventReporter(client)``).
+        name = parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1]
         for module, site in self.by_callee().get(name, ()):
             for invocation in self.invocations(module, site, depth + 1):
                 target = invocation.target
@@ -671,10 +682,20 @@ class ProjectIndex:
                 if argument is not None:
                     passed.append(self.symbol(argument, module, depth + 1))
             found = union(passed)
+            if found.kind is SymKind.UNKNOWN:
+                found = self.defaulted(function, name, mod, depth)
         finally:
             self._typing.discard(key)
         self._param_types[key] = found
         return found
+
+    def defaulted(
+        self, function: FunctionSummary, name: str, mod: ModuleSummary, depth: int
+    ) -> Sym:
+        """A parameter no call site passes: what its default is (FastAPI's
+        ``resources=Depends(get_resources)``: what the dependency returns)."""
+        default = next((p.default for p in function.params if p.name == name), None)
+        return self.symbol(default, mod, depth + 1) if default is not None else UNKNOWN
 
     def param_owner(self, param: Expr, mod: ModuleSummary) -> tuple[FunctionSummary, str] | None:
         owners = self._params.get(mod.path)
