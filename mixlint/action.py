@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from mixlint import __version__
 
 if TYPE_CHECKING:
+    from mixlint.model import Fix, Location
     from mixlint.report import Report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -87,6 +88,7 @@ def run(paths: list[str], *, config_file: str | None, fail_on: str | None, sarif
     from mixlint.config import ConfigError, apply_overrides, find_config, load_config
     from mixlint.discovery import DiscoveryError
     from mixlint.engine import check as run_checks
+    from mixlint.fix.edits import plan_edits
     from mixlint.model import Level
     from mixlint.report import Report, active, render
     from mixlint.run import analyse
@@ -107,6 +109,7 @@ def run(paths: list[str], *, config_file: str | None, fail_on: str | None, sarif
         result = run_checks(model, config)
     except (ConfigError, DiscoveryError) as error:
         raise UsageError(str(error)) from error
+    plan_edits(Path(model.root), result.findings, result.lines)
 
     fail_level = None if config.fail_on == "never" else Level(config.fail_on)
     report = Report(
@@ -157,10 +160,32 @@ def rebase(report: Report, workspace: Path) -> Report:
     def moved(path: str) -> str:
         return f"{prefix}/{path}"
 
+    def located(location: Location) -> Location:
+        return dataclasses.replace(location, path=moved(location.path))
+
+    def fixed(fix: Fix | None) -> Fix | None:
+        if fix is None:
+            return None
+        return dataclasses.replace(
+            fix,
+            changes=tuple(dataclasses.replace(c, path=moved(c.path)) for c in fix.changes),
+            edits=tuple(dataclasses.replace(e, path=moved(e.path)) for e in fix.edits),
+        )
+
+    findings = [
+        dataclasses.replace(
+            f,
+            path=moved(f.path),
+            related=tuple(located(item) for item in f.related),
+            flows=tuple(tuple(located(step) for step in flow) for flow in f.flows),
+            fix=fixed(f.fix),
+        )
+        for f in report.findings
+    ]
     return dataclasses.replace(
         report,
         root=workspace,
-        findings=[dataclasses.replace(f, path=moved(f.path)) for f in report.findings],
+        findings=findings,
         problems=[dataclasses.replace(p, path=moved(p.path)) for p in report.problems],
         unresolved=[dataclasses.replace(u, path=moved(u.path)) for u in report.unresolved],
         lines={moved(path): lines for path, lines in report.lines.items()},

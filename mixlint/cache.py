@@ -41,6 +41,8 @@ from typing import TYPE_CHECKING, Any
 from mixlint import __version__
 from mixlint.model import (
     CallSite,
+    ClassField,
+    ClassSummary,
     Expr,
     FileProblem,
     FunctionSummary,
@@ -54,7 +56,7 @@ if TYPE_CHECKING:
     from mixlint.prefilter import Facts
 
 CACHE_DIR_NAME = ".mixlint_cache"
-SCHEMA = "1"
+SCHEMA = "2"  # 2: ModuleSummary.classes
 _MAGIC = b"mixlint-cache 1\n"
 _GITIGNORE = "# Created by mixlint: a cache, never to be committed.\n*\n"
 _CACHEDIR_TAG = (
@@ -81,7 +83,17 @@ def _by_constructor(cls: type) -> None:
     copyreg.pickle(cls, reduce)
 
 
-for _class in (Expr, Span, CallSite, FunctionSummary, Parameter, ModuleSummary, FileProblem):
+for _class in (
+    Expr,
+    Span,
+    CallSite,
+    FunctionSummary,
+    Parameter,
+    ClassField,
+    ClassSummary,
+    ModuleSummary,
+    FileProblem,
+):
     _by_constructor(_class)
 
 

@@ -19,6 +19,7 @@ from mixlint import __version__
 
 if TYPE_CHECKING:
     from mixlint.config import Config
+    from mixlint.run.memo import Checked
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 REPORT_FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
@@ -162,6 +163,29 @@ def _use_color(output: str | None, fmt: str) -> bool:
     return sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR"))
 
 
+def _warn(message: str) -> None:
+    click.echo(f"mixlint: warning: {message}", err=True)
+
+
+def _show_diff(result: Checked, config: Config, output: str | None) -> NoReturn:
+    """``--diff``: the diff of the fixes ``--fix`` would make first, on stdout (or
+    ``output``), and how many they fix on stderr; exit 1 when there is something to fix."""
+    from mixlint.fix.files import applicable, fix_findings
+    from mixlint.report import would_fix_sentence
+
+    unsafe = config.unsafe_fixes is True
+    chosen = applicable(result.findings, unsafe)
+    outcome = fix_findings(Path(result.model.root), chosen, result.lines, result.model.in_scope)
+    for problem in outcome.problems:
+        _warn(problem)
+    _write_output(outcome.diff(), output)
+    hidden = (
+        len(applicable(result.findings, True)) - len(chosen) if config.unsafe_fixes is None else 0
+    )
+    click.echo(would_fix_sentence(len(outcome.fixed), hidden), err=True)
+    sys.exit(EXIT_FINDINGS if outcome.fixed and config.fail_on != "never" else EXIT_CLEAN)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
@@ -196,6 +220,23 @@ def _use_color(output: str | None, fmt: str) -> bool:
     type=click.Path(dir_okay=False),
     help="Record today's findings in this baseline file.",
 )
+@click.option(
+    "--fix/--no-fix",
+    default=None,
+    help="Apply the safe fixes in place (config: fix), then report what remains.",
+)
+@click.option(
+    "--unsafe-fixes/--no-unsafe-fixes",
+    default=None,
+    help="Offer unsafe fixes too: apply them with --fix, show them with --diff "
+    "(config: unsafe-fixes).",
+)
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print the diff of what --fix would change, and write nothing; exit 1 when there "
+    "is something to fix.",
+)
 @_speed_options
 def check(
     paths: tuple[str, ...],
@@ -212,6 +253,9 @@ def check(
     show_suppressed: bool,
     baseline: str | None,
     write_baseline: str | None,
+    fix: bool | None,
+    unsafe_fixes: bool | None,
+    diff: bool,
     jobs: int | None,
     no_cache: bool,
     cache_dir: str | None,
@@ -238,6 +282,8 @@ def check(
                 exit_zero=exit_zero,
                 extend_exclude=exclude or None,
                 baseline=baseline,
+                fix=fix,
+                unsafe_fixes=unsafe_fixes,
             )
         except ConfigError as error:
             fail(str(error))
@@ -251,11 +297,38 @@ def check(
     from mixlint.model import Level
     from mixlint.report import Report, render
 
+    targets = list(paths) or ["."]
     try:
-        result = check_project(list(paths) or ["."], config, options, early)
+        result = check_project(targets, config, options, early)
         model = result.model
     except (ConfigError, DiscoveryError) as error:
         fail(str(error))
+    root = Path(model.root)
+    if diff:
+        _show_diff(result, config, output)
+    fixed = 0
+    if config.fix:
+        from mixlint.fix.files import fix_rounds
+
+        try:
+            result, fixed = fix_rounds(
+                root,
+                result,
+                lambda: check_project(targets, config, options),
+                unsafe=config.unsafe_fixes is True,
+                warn=_warn,
+            )
+        except (ConfigError, DiscoveryError) as error:
+            fail(str(error))
+        model = result.model
+    if fmt in ("json", "sarif"):
+        from mixlint.cache import Cache
+        from mixlint.fix.edits import plan_edits
+        from mixlint.run.options import default_cache_dir
+
+        folder = options.cache_dir or default_cache_dir(root)
+        cache = Cache.open(folder, config) if options.cache else None
+        plan_edits(root, result.findings, result.lines, cache)
     if write_baseline is not None:
         try:
             record_baseline(
@@ -276,6 +349,8 @@ def check(
         fail_level=fail_level,
         tool_version=__version__,
         unresolved=model.unresolved,
+        fixed=fixed if config.fix else None,
+        unsafe_fixes=config.unsafe_fixes,
     )
     _write_output(
         render(

@@ -20,6 +20,8 @@ from mixlint.literals import mask
 from mixlint.model import (
     NO_SPAN,
     CallSite,
+    ClassField,
+    ClassSummary,
     Expr,
     ExprKind,
     FunctionSummary,
@@ -136,6 +138,7 @@ class Collector:
         self.globals: dict[str, list[Expr]] = {}
         self.class_attrs: dict[str, list[Expr]] = {}
         self.class_bases: dict[str, tuple[Expr, ...]] = {}
+        self.classes: dict[str, ClassSummary] = {}
         self.functions: dict[str, FunctionSummary] = {}
         self.calls: list[CallSite] = []
         self.strings: list[Expr] = []
@@ -783,8 +786,12 @@ class Collector:
         qualname = f"{prefix}{node.name.value}"
         bases = tuple(self.expr(base.value, scope, _Guard()) for base in node.bases)
         self.class_bases[qualname] = bases
+        decorators = tuple(self.expr(d.decorator, scope, _Guard()) for d in node.decorators)
         class_scope = _Scope(qualname, parent=scope, class_name=qualname)
         self.statements(node.body.body, class_scope, _Guard())
+        self.classes[qualname] = ClassSummary(
+            qualname, self.span(node.name), decorators, self.class_fields(node, class_scope)
+        )
         for name, value in class_scope.bindings.items():
             if value.kind is not ExprKind.OTHER or not str(value.value or "").startswith("def:"):
                 self.class_attrs.setdefault(f"{qualname}.{name}", [])
@@ -793,6 +800,28 @@ class Collector:
         self.bind(
             node.name.value, self.make(ExprKind.OTHER, node.name, value=f"class:{qualname}"), scope
         )
+
+    def class_fields(self, node: cst.ClassDef, class_scope: _Scope) -> tuple[ClassField, ...]:
+        """The names a class body binds by (annotated) assignment, with what it binds."""
+        fields: list[ClassField] = []
+        for statement in node.body.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    target, annotation = small.target, _annotation(small.annotation.annotation)
+                    assigned = small.value is not None
+                elif (
+                    isinstance(small, cst.Assign)
+                    and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                ):
+                    target, annotation, assigned = small.targets[0].target, None, True
+                else:
+                    continue
+                value = class_scope.bindings.get(target.value) if assigned else None
+                fields.append(ClassField(target.value, self.span(target), annotation, value))
+        return tuple(fields)
 
     def run(self) -> None:
         scope = _Scope(MODULE)
@@ -913,6 +942,7 @@ def summarize(
         calls=tuple(collector.calls),
         strings=tuple(collector.strings),
         lines=tuple(source_lines(source)),
+        classes=collector.classes,
     )
 
 

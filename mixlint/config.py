@@ -9,10 +9,12 @@ no later step has to second-guess a value.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import dataclasses
 import datetime
 import difflib
+import keyword
 import re
 import sys
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -45,6 +47,16 @@ FAIL_ON_VALUES = ("error", "warning", "note", "never")
 SEVERITY_VALUES = ("error", "warning", "note", "off")
 RESIDENCY_VALUES = ("eu", "any")
 RESIDENCY_RULE = "MX402"
+# MX403's fix reads each kind of credential from this environment variable.
+DEFAULT_CREDENTIAL_ENV_VARS = {
+    "api-secret": "MIXPANEL_API_SECRET",
+    "api-key": "MIXPANEL_API_KEY",
+    "service-account-secret": "MIXPANEL_SERVICE_ACCOUNT_SECRET",
+    "service-account-password": "MIXPANEL_SERVICE_ACCOUNT_PASSWORD",
+    "gdpr-api-token": "MIXPANEL_GDPR_API_TOKEN",
+}
+_ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_REFERENCE = re.compile(r"(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<code>.*)", re.DOTALL)
 
 
 class ConfigError(Exception):
@@ -60,6 +72,9 @@ class ConsentConfig:
     opt_out_pattern: str = DEFAULT_OPT_OUT_PATTERN
     predicates: list[str] = field(default_factory=list)  # extra names that are consent checks
     decorators: list[str] = field(default_factory=list)  # extra decorator names
+    # The predicates written in call form (``"has_analytics_consent(user)"``, optionally
+    # ``"module:..."``): MX201's fix guards a call with the first whose names it can reach.
+    guards: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -92,6 +107,14 @@ class Config:
     allow_keys: list[str] = field(default_factory=list)
     wrappers: list[WrapperDecl] = field(default_factory=list)
     residency: Literal["eu", "any"] | None = None  # None: MX402 at its default level
+    fix: bool = False  # apply safe fixes (``--fix``)
+    unsafe_fixes: bool | None = None  # None: unsafe fixes are hinted at, not offered
+    # The secret key of the keyed hash the MX103/MX106 fixes use: a Python expression,
+    # optionally ``"module:expression"`` to import its first name from ``module``.
+    pseudonymisation_key: str | None = None
+    credential_env_vars: dict[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_CREDENTIAL_ENV_VARS)
+    )
     baseline: str | None = None  # absolute path
     source: str | None = None  # the file the configuration came from
     root: str | None = None  # absolute directory of ``source``: config paths are relative to it
@@ -230,6 +253,53 @@ def _glob_body(pattern: str) -> str:
         i += 1
     out.append(")" * depth)
     return "".join(out)
+
+
+# --------------------------------------------------------------------------- code in config
+
+
+def code_reference(text: str) -> tuple[str | None, str] | None:
+    """``"module:expression"`` or ``"expression"`` -> (module or None, expression); None
+    when the expression is not one Python expression. The module, when given, is where
+    the expression's first name is imported from (as in entry points: ``pkg.mod:attr``)."""
+    found = _REFERENCE.fullmatch(text.strip())
+    module: str | None = None
+    code = text.strip()
+    if found is not None and not keyword.iskeyword(found.group("module").split(".")[0]):
+        module, code = found.group("module"), found.group("code").strip()
+    try:
+        tree = ast.parse(code, mode="eval")
+    except (SyntaxError, ValueError):
+        return None
+    if module is not None and not isinstance(_leading_name(tree.body), ast.Name):
+        return None
+    return module, code
+
+
+def _leading_name(node: ast.expr) -> ast.expr:
+    """The name an expression starts with (``settings`` of ``settings.KEY.encode()``)."""
+    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node
+
+
+def callee_name(code: str) -> str | None:
+    """The dotted callee of a call expression (``has_analytics_consent(user)`` ->
+    ``has_analytics_consent``), or None when ``code`` is not a call of a dotted name."""
+    try:
+        node = ast.parse(code, mode="eval").body
+    except (SyntaxError, ValueError):
+        return None
+    if not isinstance(node, ast.Call):
+        return None
+    parts: list[str] = []
+    func = node.func
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name):
+        return None
+    return ".".join([func.id, *reversed(parts)])
 
 
 # --------------------------------------------------------------------------- rule selectors
@@ -464,6 +534,10 @@ class _Reader:
         "wrappers",
         "residency",
         "baseline",
+        "fix",
+        "unsafe-fixes",
+        "pseudonymisation-key",
+        "credential-env-vars",
     )
     CONSENT_KEYS = ("pattern", "opt-out-pattern", "predicates", "decorators")
     PERSONAL_DATA_KEYS = ("extra-words", "allow-keys")
@@ -544,6 +618,20 @@ class _Reader:
             raise self.type_error(key, "one of " + ", ".join(choices), value)
         return value.strip().lower()
 
+    def boolean(self, key: KeyPath, value: object) -> bool:
+        if not isinstance(value, bool):
+            raise self.type_error(key, "true or false", value)
+        return value
+
+    def code(self, key: KeyPath, value: object, what: str) -> str:
+        """A Python expression, optionally ``"module:expression"`` (``code_reference``)."""
+        text = self.string(key, value, what)
+        if code_reference(text) is None:
+            raise self.error(
+                key, f"expected {what}, got {text!r}, which is not one Python expression"
+            )
+        return text.strip()
+
     def regex(self, key: KeyPath, value: object) -> str:
         pattern = self.string(key, value, "a regular expression")
         try:
@@ -579,6 +667,14 @@ class _Reader:
                 c, "residency", self.choice(k, v, RESIDENCY_VALUES)
             ),
             "baseline": self.baseline,
+            "fix": lambda c, k, v: setattr(c, "fix", self.boolean(k, v)),
+            "unsafe-fixes": lambda c, k, v: setattr(c, "unsafe_fixes", self.boolean(k, v)),
+            "pseudonymisation-key": lambda c, k, v: setattr(
+                c,
+                "pseudonymisation_key",
+                self.code(k, v, 'a Python expression (e.g. "settings.ANALYTICS_PEPPER")'),
+            ),
+            "credential-env-vars": self.credential_env_vars,
         }
         for name, value in table.items():
             handlers[name](config, (name,), value)
@@ -620,10 +716,45 @@ class _Reader:
                 (*key, "opt-out-pattern"), table["opt-out-pattern"]
             )
         if "predicates" in table:
-            consent.predicates = self.strings((*key, "predicates"), table["predicates"])
+            predicates_key = (*key, "predicates")
+            for index, entry in enumerate(self.strings(predicates_key, table["predicates"])):
+                name, guard = self.predicate((*predicates_key, index), entry)
+                consent.predicates.append(name)
+                if guard is not None:
+                    consent.guards.append(guard)
         if "decorators" in table:
             consent.decorators = self.strings((*key, "decorators"), table["decorators"])
         config.consent = consent
+
+    def predicate(self, key: KeyPath, entry: str) -> tuple[str, str | None]:
+        """A consent predicate: a dotted name (``user.marketing_ok``), or a call
+        (``"has_analytics_consent(user)"``, ``"app.consent:has_analytics_consent(user)"``)
+        that MX201's fix can write. -> (the name calls are matched by, the call or None)."""
+        text = entry.strip()
+        if re.fullmatch(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", text):
+            return text, None
+        found = code_reference(text)
+        name = callee_name(found[1]) if found is not None else None
+        if name is None:
+            raise self.error(
+                key,
+                f"expected a dotted name or a call such as 'has_analytics_consent(user)', "
+                f"got {entry!r}",
+            )
+        return name, text
+
+    def credential_env_vars(self, config: Config, key: KeyPath, value: object) -> None:
+        table = self.table(key, value)
+        self.check_keys(key, table, tuple(DEFAULT_CREDENTIAL_ENV_VARS))
+        names = dict(DEFAULT_CREDENTIAL_ENV_VARS)
+        for kind, name in table.items():
+            text = self.string((*key, kind), name, "an environment variable name")
+            if not _ENV_VAR.fullmatch(text):
+                raise self.error(
+                    (*key, kind), f"expected an environment variable name, got {text!r}"
+                )
+            names[kind] = text
+        config.credential_env_vars = names
 
     def personal_data(self, config: Config, key: KeyPath, value: object) -> None:
         table = self.table(key, value)
@@ -707,6 +838,8 @@ def apply_overrides(
     extend_exclude: Iterable[str] | None = None,
     baseline: Path | str | None = None,
     known_rule_ids: Collection[str] | None = None,
+    fix: bool | None = None,
+    unsafe_fixes: bool | None = None,
 ) -> Config:
     """A copy of ``config`` with command-line options applied, as ruff does.
 
@@ -743,6 +876,10 @@ def apply_overrides(
         result.extend_exclude = [*result.extend_exclude, *_split_options(extend_exclude)]
     if baseline is not None:
         result.baseline = str(Path(baseline).absolute().resolve())
+    if fix is not None:
+        result.fix = fix
+    if unsafe_fixes is not None:
+        result.unsafe_fixes = unsafe_fixes
     return result
 
 
@@ -759,6 +896,7 @@ def _cli_rules(option: str, values: Iterable[str], known: Collection[str]) -> se
 __all__ = [
     "CONFIG_FILE_NAMES",
     "DEFAULT_CONSENT_PATTERN",
+    "DEFAULT_CREDENTIAL_ENV_VARS",
     "DEFAULT_OPT_OUT_PATTERN",
     "DEFAULT_PSEUDONYMIZER_PATTERN",
     "Config",
@@ -766,6 +904,8 @@ __all__ = [
     "ConsentConfig",
     "WrapperDecl",
     "apply_overrides",
+    "callee_name",
+    "code_reference",
     "display_path",
     "expand_selector",
     "find_config",

@@ -28,6 +28,12 @@ class Span:
     end_line: int
     end_col: int
 
+    def contains(self, other: Span) -> bool:
+        return (self.start_line, self.start_col) <= (other.start_line, other.start_col) and (
+            other.end_line,
+            other.end_col,
+        ) <= (self.end_line, self.end_col)
+
 
 NO_SPAN = Span(0, 0, 0, 0)
 
@@ -175,6 +181,25 @@ class FunctionSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ClassField:
+    """A name bound in a class body: what dataclasses, pydantic, attrs and Django make
+    the fields of an instance (``email: str``, ``email = models.EmailField()``)."""
+
+    name: str
+    span: Span
+    annotation: str | None  # the annotation's names, ``|``-joined ("ClassVar|int"), if any
+    value: Expr | None  # the value bound in the class body, if any
+
+
+@dataclass(frozen=True, slots=True)
+class ClassSummary:
+    qualname: str  # module-relative ("UserInfo", "Outer.Inner")
+    span: Span  # the class name
+    decorators: tuple[Expr, ...]
+    fields: tuple[ClassField, ...]  # in the order of the class body
+
+
+@dataclass(frozen=True, slots=True)
 class ModuleSummary:
     """Everything later steps need from one parsed file."""
 
@@ -188,6 +213,7 @@ class ModuleSummary:
     calls: tuple[CallSite, ...]
     strings: tuple[Expr, ...] = ()  # string constants naming Mixpanel hosts or endpoints
     lines: tuple[str, ...] = ()  # source lines (for reports and inline suppressions)
+    classes: dict[str, ClassSummary] = field(default_factory=dict)  # by qualname
 
 
 class Resolution(str, Enum):
@@ -341,6 +367,77 @@ class Level(str, Enum):
         return {"error": 3, "warning": 2, "note": 1}[self.value]
 
 
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place that explains a finding: a related location, or a step of a code flow."""
+
+    path: str
+    span: Span
+    message: str  # what it is, as a noun phrase ("the tracking call that sends it")
+
+
+class Applicability(str, Enum):
+    """Whether a fix keeps what the program does apart from the finding (as in ruff)."""
+
+    SAFE = "safe"  # applied by ``--fix``
+    UNSAFE = "unsafe"  # changes what is sent or needs a decision: ``--fix --unsafe-fixes``
+
+
+class ChangeKind(str, Enum):
+    """What a ``Change`` does to the code at its span; the fields each kind reads are listed."""
+
+    REPLACE = "replace"  # the expression at span becomes code ("{}" in it: the code at inner)
+    REMOVE_ENTRY = "remove-entry"  # the dict entry, argument or ``d[k] = v`` whose value is
+    # at span; key: the entry's key or keyword as written (None: a positional argument)
+    ADD_ARGUMENT = "add-argument"  # ``key=code`` appended to the arguments of the call at span
+    EDIT_STRING = "edit-string"  # in the string literal at span, the first ``key`` becomes code
+    EDIT_COMMENT = "edit-comment"  # the comment text at span becomes code ("": removed)
+    GUARD = "guard"  # the statement that is the call at span runs only under ``if code:``
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    """An import a change needs: ``import module`` or ``from module import name``."""
+
+    module: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One syntactic change, located by the exact span of the node it applies to."""
+
+    kind: ChangeKind
+    path: str
+    span: Span
+    code: str = ""
+    key: str | None = None
+    inner: Span | None = None
+    imports: tuple[Import, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """A change as text: the code in ``span`` of ``path`` becomes ``text`` (an empty span
+    inserts)."""
+
+    path: str
+    span: Span
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """How to resolve a finding, stated by its rule as data (``mixlint.fix`` applies it)."""
+
+    description: str  # imperative, one line: "Drop the property 'email'"
+    applicability: Applicability
+    changes: tuple[Change, ...]
+    # The changes as text edits of the files as analysed; filled in by ``mixlint.fix.plan``
+    # for the reports that show them (empty: not planned, or the fix no longer applies).
+    edits: tuple[Edit, ...] = ()
+
+
 @dataclass(slots=True)
 class Finding:
     rule_id: str
@@ -351,6 +448,13 @@ class Finding:
     fingerprint: str = ""
     suppressed: Literal["inline", "baseline"] | None = None
     suppression_reason: str = ""
+    # Other places that explain it (the call that sends a property written before it, the
+    # SDK call inside a wrapper); reports link them from the message.
+    related: tuple[Location, ...] = ()
+    # Paths the data takes, each from the finding's call site through every wrapper to the
+    # SDK call.
+    flows: tuple[tuple[Location, ...], ...] = ()
+    fix: Fix | None = None
 
     def sort_key(self) -> tuple[tuple[str, ...], int, int, str]:
         return (

@@ -8,6 +8,12 @@ unkeyed hash is MX106 instead of MX102/MX103; ``ip``/``$ip`` is MX301's alone).
 This module runs that judgement once per project and each rule keeps its own
 verdicts.
 
+Every payload part the inventory lists as unreviewable ends here as MX105, unless
+its keys are judged where they can be seen: the dicts of a list, a dict constant
+of the call's own module, or the arguments at the call sites of the function
+whose parameter it is. An object sent whole whose project class is known
+(``asdict(info)``) is MX105 and, beside it, its fields are judged like keys.
+
 At a wrapper call site only what the caller wrote is judged: properties and
 ids marked ``inherited`` are judged at the SDK call inside the wrapper, and a
 key or value that the wrapper's body wrote around a caller's argument
@@ -17,14 +23,18 @@ at the call site in the caller's file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mixlint.exprs import walk
+from mixlint.extract import flowing_params
 from mixlint.extract import payload as build_payload
 from mixlint.model import (
     Expr,
     ExprKind,
+    Finding,
+    Fix,
     FunctionSummary,
     Payload,
     ProjectModel,
@@ -33,6 +43,8 @@ from mixlint.model import (
     TrackingCall,
     keyword_span,
 )
+from mixlint.trace import Trace
+from mixlint.transport import Constants
 from mixlint.values import (
     MatchKind,
     Scope,
@@ -44,6 +56,9 @@ from mixlint.values import (
     with_article,
 )
 from mixlint.vocabulary import Vocabulary, WordMatch
+
+if TYPE_CHECKING:
+    from mixlint.checks.base import Rule
 
 MX101 = "MX101"
 MX102 = "MX102"
@@ -68,6 +83,7 @@ FIX_WEAK = (
 )
 FIX_IP = "drop it, or send 0 to keep geolocation off"
 FIX_OPAQUE = "send an explicit dict of the keys you need, so that each can be reviewed"
+FIX_FIELDS = "send an explicit dict of the fields you need, without these"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +94,13 @@ class Verdict:
     path: str
     span: Span
     message: str
+    # What it is about, for fixes and related locations: the tracking call that sends it,
+    # the property (when this call site wrote its key), the value or distinct_id judged,
+    # and the personal data found in it.
+    call: TrackingCall | None = None
+    prop: Property | None = None
+    expr: Expr | None = None
+    found: ValueMatch | None = None
 
 
 @dataclass(slots=True)
@@ -111,6 +134,17 @@ class _Site:
                 return node.span
         return match.source.span
 
+    def caller_part(self, expr: Expr) -> Expr | None:
+        """What a finding about all of ``expr`` points at: ``expr`` itself, or (wrapper
+        call site) the outermost part of it that the caller wrote; None when the wrapper
+        wrote it all (it is reported at the SDK call inside the wrapper)."""
+        if self.caller_ids is None:
+            return expr
+        for node in walk(expr):
+            if id(node) in self.caller_ids:
+                return node
+        return None
+
 
 _CACHE: list[tuple[ProjectModel, ValueAnalyzer, tuple[Verdict, ...]]] = []
 
@@ -130,6 +164,7 @@ class _Judge:
         self.project = project
         self.vocabulary: Vocabulary = values.vocabulary
         self.values = values
+        self.constants = Constants(project)
         self.verdicts: dict[tuple[str, str, Span], Verdict] = {}
 
     def run(self) -> list[Verdict]:
@@ -143,8 +178,20 @@ class _Judge:
             key=lambda v: (v.path.split("/"), v.span, v.rule_id),
         )
 
-    def add(self, rule_id: str, path: str, span: Span, message: str) -> None:
-        self.verdicts.setdefault((rule_id, path, span), Verdict(rule_id, path, span, message))
+    def add(
+        self,
+        rule_id: str,
+        path: str,
+        span: Span,
+        message: str,
+        call: TrackingCall | None = None,
+        prop: Property | None = None,
+        expr: Expr | None = None,
+        found: ValueMatch | None = None,
+    ) -> None:
+        self.verdicts.setdefault(
+            (rule_id, path, span), Verdict(rule_id, path, span, message, call, prop, expr, found)
+        )
 
     # -- calls
 
@@ -189,6 +236,8 @@ class _Judge:
             if index < len(call.inherited_ids) and call.inherited_ids[index]:
                 continue
             found = self.values.value(expr, site.scope)
+            if found is None or not (found.weak or found.direct_identifier):
+                self.judge_ip_identifier(site, expr)
             if found is None:
                 continue
             span = site.value_span(found, expr)
@@ -204,6 +253,9 @@ class _Judge:
                     call.path,
                     span,
                     f"{subject} is {_weak(found)}: {FIX_WEAK} [{found.explain()}]",
+                    call,
+                    expr=expr,
+                    found=found,
                 )
             elif found.direct_identifier and not found.special:
                 what = found.describe()
@@ -215,7 +267,36 @@ class _Judge:
                     span,
                     f"{subject} is {what}, a direct identifier (personal data): "
                     f"{FIX_IDENTIFIER} [{found.explain()}]",
+                    call,
+                    expr=expr,
+                    found=found,
                 )
+
+    def judge_ip_identifier(self, site: _Site, expr: Expr) -> None:
+        """A distinct_id that the same call also sends as ``ip``/``$ip``: an IP address
+        (``mp.people_set(Network.PublicAddress, {"$ip": Network.PublicAddress})``)."""
+        text = code(expr.text)
+        for part in (site.call.properties, site.call.meta):
+            for prop in part.properties if part is not None else ():
+                key = (prop.key or "").strip().lower()
+                if key not in IP_KEYS or code(prop.value.text) != text:
+                    continue
+                if self.suppresses_ip(prop.value, site.call.path):
+                    return
+                caller_part = site.caller_part(expr)
+                if caller_part is None:
+                    return
+                self.add(
+                    MX103,
+                    site.call.path,
+                    caller_part.span,
+                    f"distinct_id {text} is an IP address (the call sends it as '{prop.key}' "
+                    f"too), a direct identifier (personal data): {FIX_IDENTIFIER} [what is "
+                    f"sent as '{prop.key}' is geolocated as an IP address]",
+                    site.call,
+                    expr=expr,
+                )
+                return
 
     # -- payloads and properties
 
@@ -230,27 +311,109 @@ class _Judge:
             self.judge_opaque(site, opaque, noun, depth)
 
     def judge_opaque(self, site: _Site, expr: Expr, noun: str, depth: int) -> None:
+        """A payload part whose keys the inventory cannot list: MX105, unless its keys
+        are judged elsewhere (nested dicts, a module's constant dict, the call sites of
+        the function whose parameter it is)."""
         call = site.call
-        whole = self.values.whole_object(expr)
+        whole = self.values.whole_object(expr, site.scope)
         if whole is not None:
-            if site.wrote(whole.expr) or site.wrote(expr):
-                self.add(MX105, call.path, expr.span, _opaque_message(call, noun, whole))
+            span = expr.span
+            if not (site.wrote(whole.expr) or site.wrote(expr)):
+                # A wrapper's `props.copy()` of the caller's `request.GET`: the caller's
+                # part is the whole object (a whole object of the wrapper's own making
+                # is reported inside the wrapper).
+                part = site.caller_part(expr)
+                whole = self.values.whole_object(part, site.scope) if part is not None else None
+                if part is None or whole is None:
+                    return
+                span = part.span
+            self.add(MX105, call.path, span, _opaque_message(call, noun, whole), call)
+            self.judge_fields(site, whole, span)
             return
         target = _follow(expr)
         if target is None:
             return
-        if target.kind is ExprKind.SEQ and depth < MAX_NESTING:
+        if target.kind is ExprKind.SEQ:
             # json=[{"event": ..., "properties": {...}}] of a direct HTTP request
-            for element in target.args:
+            for element in target.args if depth < MAX_NESTING else ():
                 nested = build_payload(element)
-                if (
-                    nested is not None
-                    and _follow(element) is not None
-                    and (
-                        _follow(element).kind is ExprKind.DICT  # type: ignore[union-attr]
-                    )
-                ):
+                followed = _follow(element)
+                if nested is not None and followed is not None and followed.kind is ExprKind.DICT:
                     self.judge_payload(site, nested, noun, set(), depth + 1)
+            return
+        constant = self.module_dict(site, expr)
+        if constant is not None:
+            nested = build_payload(constant)
+            if nested is not None and depth < MAX_NESTING:
+                self.judge_payload(site, nested, noun, set(), depth + 1)
+            return
+        if self.from_callers(call, expr):
+            return
+        part = site.caller_part(expr)
+        if part is None:
+            return
+        self.add(
+            MX105,
+            call.path,
+            part.span,
+            f"the {_plural(noun)} that {call.method} sends ({code(part.text)}) cannot be "
+            f"reviewed: their keys cannot be seen in the code (data minimisation, "
+            f"Art. 5(1)(c)); {FIX_OPAQUE}",
+            call,
+        )
+
+    def module_dict(self, site: _Site, expr: Expr) -> Expr | None:
+        """A module-level dict constant of the call's own file (``BASE_PROPS = {...}``)."""
+        resolved = self.constants.resolve(_follow(expr), site.call.path)
+        if resolved is None:
+            return None
+        value, path = resolved
+        return value if value.kind is ExprKind.DICT and path == site.call.path else None
+
+    def from_callers(self, call: TrackingCall, expr: Expr) -> bool:
+        """``expr`` is built from parameters of the call's function, and that function has
+        call sites: what they pass is judged there."""
+        if not self.project.callers.get(call.function):
+            return False
+        function = self.function_of(call)
+        if function is None:
+            return False
+        return bool(flowing_params(expr, frozenset(p.name for p in function.params)))
+
+    def judge_fields(self, site: _Site, whole: WholeObject, span: Span) -> None:
+        """The fields of a project class sent whole, judged as its keys (``asdict(info)``)."""
+        sent = self.values.sent_class(whole, site.scope)
+        if sent is None:
+            return
+        # Judged as keys of an object that its class names (UserInfo.name is a person's).
+        matches = [
+            match
+            for field_name in sent.fields
+            if not self.vocabulary.allowed(field_name)
+            and (match := self.vocabulary.match_name(field_name, sent.name)) is not None
+        ]
+        where = f"{sent.path}:{sent.span.start_line}"
+        sends = (
+            f"{code(whole.expr.text)} sends every field of the {sent.kind} {sent.name} ({where})"
+        )
+        for rule_id, found, fix in (
+            (MX104, [m for m in matches if m.category.special], FIX_SPECIAL),
+            (MX101, [m for m in matches if not m.category.special], FIX_FIELDS),
+        ):
+            if not found:
+                continue
+            fields = _and(f"'{match.source}' ({_category_phrase(match)})" for match in found)
+            are = "is" if len(found) == 1 else "are"
+            kind = "special-category data" if rule_id == MX104 else "personal data"
+            explained = "; ".join(match.explain() for match in found)
+            self.add(
+                rule_id,
+                site.call.path,
+                span,
+                f"{sends}, and its {_plural_of('field', len(found))} {fields} {are} {kind}: "
+                f"{fix} [{explained}]",
+                site.call,
+            )
 
     def judge_forwarded(self, site: _Site, expr: Expr, role: str) -> None:
         """``**kwargs`` forwarded into a payload by a function that no scanned code calls."""
@@ -272,6 +435,7 @@ class _Judge:
                     f"{call.method} sends **{param.value} as its {role}, and no call site in "
                     f"the scanned code shows its keys, so they cannot be reviewed "
                     f"(data minimisation, Art. 5(1)(c)): {FIX_OPAQUE}",
+                    call,
                 )
 
     def function_of(self, call: TrackingCall) -> FunctionSummary | None:
@@ -302,10 +466,13 @@ class _Judge:
         verdict = self.verdict(site, prop, name, key_match, found)
         if verdict is not None:
             rule_id, span, message = verdict
-            self.add(rule_id, call.path, span, message)
-        whole = self.values.whole_object(value)
+            written = prop if site.wrote_key(prop) else None
+            self.add(rule_id, call.path, span, message, call, written, value, found)
+        whole = self.values.whole_object(value, site.scope)
         if whole is not None and site.wrote(whole.expr):
-            self.add(MX105, call.path, value.span, _opaque_message(call, name, whole, True))
+            message = _opaque_message(call, name, whole, True)
+            self.add(MX105, call.path, value.span, message, call)
+            self.judge_fields(site, whole, value.span)
 
     def verdict(
         self,
@@ -341,6 +508,8 @@ class _Judge:
                 not key_here
                 or _cannot_hold_data(value)
                 or self.values.pseudonymised(value, site.scope)
+                # "full_name": repo.full_name is a repository's name, whatever the key says
+                or (key_match.contextual and self.values.read_from_thing(value))
             ):
                 return None
             return (
@@ -368,7 +537,7 @@ class _Judge:
     def key_verdict(self, site: _Site, prop: Property, name: str, key_match: WordMatch) -> None:
         if key_match.category.special:
             message = _special_key_message(name, key_match)
-            self.add(MX104, site.call.path, prop.key_span, message)
+            self.add(MX104, site.call.path, prop.key_span, message, site.call, prop, prop.value)
         else:
             self.add(
                 MX101,
@@ -376,24 +545,50 @@ class _Judge:
                 prop.key_span,
                 f"{name} is {with_article(key_match.category.label)} (personal data): "
                 f"{FIX_PERSONAL} [{key_match.explain()}]",
+                site.call,
+                prop,
+                prop.value,
             )
 
     def judge_ip(self, site: _Site, prop: Property, name: str) -> None:
-        if self.values.suppresses_ip(prop.value):
+        """``ip`` / ``$ip``: any value but the suppression switches geolocation on."""
+        value = prop.value
+        if self.suppresses_ip(value, site.call.path):
             return
-        found = self.values.client_ip(prop.value, site.scope)
-        if found is None:
-            return
-        span = site.value_span(found, prop.value)
+        found = self.values.client_ip(value, site.scope)
+        if found is not None:
+            span = site.value_span(found, value)
+            if found.kind in (MatchKind.CLIENT_IP, MatchKind.LITERAL):
+                what = found.describe()
+            else:
+                what = f"an IP address of unknown origin ({code(found.source.text)})"
+            why = found.explain()
+        elif self.from_callers(site.call, value):
+            return  # judged at the call sites, with the value they pass
+        else:
+            part = site.caller_part(value)
+            span = part.span if part is not None else None
+            what = f"an IP address of unknown origin ({code((part or value).text)})"
+            why = f"any value of '{code(prop.key or '')}' but 0 is geolocated"
         if span is None:
             return
         self.add(
             MX301,
             site.call.path,
             span,
-            f"{name} sends {found.describe()} to Mixpanel, which geolocates the user: "
-            f"{FIX_IP} [{found.explain()}]",
+            f"{name} sends {what} to Mixpanel, which geolocates the user: {FIX_IP} [{why}]",
+            site.call,
+            prop if site.wrote_key(prop) else None,
+            value,
+            found,
         )
+
+    def suppresses_ip(self, value: Expr, path: str) -> bool:
+        """``0`` (also ``"0"``, ``False``, ``None``), written there or a module constant."""
+        if self.values.suppresses_ip(value):
+            return True
+        resolved = self.constants.resolve(_follow(value), path)
+        return resolved is not None and self.values.suppresses_ip(resolved[0])
 
 
 def _follow(expr: Expr | None) -> Expr | None:
@@ -458,16 +653,35 @@ def _special_key_message(name: str, match: WordMatch) -> str:
 
 
 def _weak(found: ValueMatch) -> str:
+    what = found.describe() + (" and a user-agent string" if found.fingerprint else "")
     if found.hash_via:
-        return (
-            f"an unkeyed hash of {found.describe()} ({found.hash_via}() is a plain "
+        text = (
+            f"an unkeyed hash of {what} ({found.hash_via}() is a plain "
             f"{found.hash_name} digest, with no secret)"
         )
-    return f"an unkeyed {found.hash_name} hash of {found.describe()}"
+    else:
+        text = f"an unkeyed {found.hash_name} hash of {what}"
+    return f"a device fingerprint, not an anonymous ID: {text}" if found.fingerprint else text
+
+
+def _category_phrase(match: WordMatch) -> str:
+    category = match.category
+    if category.special:
+        return f"{category.label}, {article_of(category.id)}"
+    return with_article(category.label)
+
+
+def _and(parts: Iterator[str]) -> str:
+    items = list(parts)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _plural_of(noun: str, count: int) -> str:
+    return noun if count == 1 else _plural(noun)
 
 
 def _plural(noun: str) -> str:
-    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
 
 
 def _opaque_message(call: TrackingCall, noun: str, whole: WholeObject, single: bool = False) -> str:
@@ -486,9 +700,25 @@ def verdicts_for(rule_id: str, project: ProjectModel, values: ValueAnalyzer) -> 
             yield verdict
 
 
+def findings_for(
+    rule: Rule,
+    project: ProjectModel,
+    values: ValueAnalyzer,
+    fix: Callable[[Verdict], Fix | None] | None = None,
+) -> Iterator[Finding]:
+    """The findings of one rule: its verdicts, with the fix ``fix`` makes of each, and
+    where the data goes (the call that sends it, the SDK call inside a wrapper)."""
+    trace = Trace(project)
+    for verdict in verdicts_for(rule.id, project, values):
+        made = fix(verdict) if fix is not None else None
+        finding = rule.finding(verdict.path, verdict.span, verdict.message, fix=made)
+        yield trace.explain(finding, verdict.call)
+
+
 __all__ = [
     "IP_KEYS",
     "Verdict",
+    "findings_for",
     "personal_findings",
     "verdicts_for",
 ]

@@ -88,10 +88,11 @@ class _RecordingState(CodegenState):
 class Positions:
     """Where each node of one module is, as ``PositionProvider`` says."""
 
-    __slots__ = ("_line_starts", "_offsets", "_ranges")
+    __slots__ = ("_by_offsets", "_line_starts", "_offsets", "_ranges")
 
     def __init__(self, ranges: dict[cst.CSTNode, tuple[int, int]], tokens: list[str]) -> None:
         self._ranges = ranges
+        self._by_offsets: dict[tuple[int, int], list[cst.CSTNode]] | None = None
         # Offset of each token (and of the end) in the generated code.
         self._offsets = [0, *accumulate(map(len, tokens))]
         code = "".join(tokens)
@@ -127,6 +128,25 @@ class Positions:
             end_line,
             end - line_starts[end_line - 1] + 1,
         )
+
+    def nodes_at(self, span: Span) -> list[cst.CSTNode]:
+        """The nodes whose span is exactly ``span``, outermost first (how a fix finds the
+        node a finding's span was taken from)."""
+        if self._by_offsets is None:
+            offsets = self._offsets
+            by_offsets: dict[tuple[int, int], list[cst.CSTNode]] = {}
+            # Ranges are recorded as code generation leaves a node: inner nodes first.
+            for node, (start, end) in reversed(self._ranges.items()):
+                by_offsets.setdefault((offsets[start], offsets[end]), []).append(node)
+            self._by_offsets = by_offsets
+        line_starts = self._line_starts
+        if not (
+            1 <= span.start_line <= len(line_starts) and 1 <= span.end_line <= len(line_starts)
+        ):
+            return []
+        start = line_starts[span.start_line - 1] + span.start_col - 1
+        end = line_starts[span.end_line - 1] + span.end_col - 1
+        return list(self._by_offsets.get((start, end), ()))
 
 
 def positions(module: cst.Module) -> Positions:

@@ -15,7 +15,8 @@ import tokenize
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from mixlint.model import Finding, Level, Span
+from mixlint.fix.changes import edit_comment, fix
+from mixlint.model import Applicability, Finding, Level, Span
 
 UNUSED_SUPPRESSION = "MX002"
 
@@ -174,6 +175,25 @@ def _directive(path: str, line: int, col: int, segment: str) -> Suppression | No
     )
 
 
+def without(item: Suppression, rule_id: str | None) -> str:
+    """The directive's text without ``rule_id`` (MX002's fix); "" when nothing it
+    suppresses would be left, or for ``rule_id`` None (the whole directive goes)."""
+    match = _MIXLINT.match(item.text)
+    group = "ids"
+    if match is None:
+        match, group = _NOQA.match(item.text), "codes"
+    if rule_id is None or match is None or match.group(group) is None:
+        return ""
+    kept = [
+        part
+        for part in re.split(r"[\s,]+", match.group(group).strip())
+        if part and part.upper() != rule_id.upper()
+    ]
+    if not kept:
+        return ""
+    return item.text[: match.start(group)] + ", ".join(kept) + item.text[match.end(group) :]
+
+
 def _rule_ids(text: str) -> tuple[str, ...]:
     # Unknown spellings are kept (upper-cased) so that they are reported, not dropped.
     seen: dict[str, None] = {}
@@ -257,13 +277,20 @@ def _unused(
     enabled: Callable[[str, str], bool] | None,
     only: str | None = None,
 ) -> Iterator[Finding]:
-    def report(message: str) -> Finding:
+    def report(message: str, unused: str | None = None) -> Finding:
+        """MX002, with the fix that removes ``unused`` (None: the whole directive)."""
+        kept = without(item, unused)
         return Finding(
             rule_id=UNUSED_SUPPRESSION,
             level=Level.WARNING,
             path=item.path,
             span=item.span,
             message=message,
+            fix=fix(
+                f"Remove {unused} from the suppression" if kept else "Remove the suppression",
+                Applicability.SAFE,
+                [edit_comment(item.path, item.span, kept)],
+            ),
         )
 
     if only is None:
@@ -285,13 +312,14 @@ def _unused(
         if only is None and item.file_level and rule_id == UNUSED_SUPPRESSION:
             continue  # judged last, once every other report is known
         if rule_id not in known:
-            yield report(f"unknown rule '{rule_id}' in suppression")
+            yield report(f"unknown rule '{rule_id}' in suppression", rule_id)
         elif rule_id == UNUSED_SUPPRESSION and not item.file_level:
             yield report(
                 f"{UNUSED_SUPPRESSION} can only be suppressed by "
-                "'# mixlint: ignore-file[MX002]' or config"
+                "'# mixlint: ignore-file[MX002]' or config",
+                rule_id,
             )
         elif (item.path, item.line, item.col, rule_id) not in used and (
             enabled is None or enabled(rule_id, item.path)
         ):
-            yield report(f"unused suppression: no {rule_id} finding {where}")
+            yield report(f"unused suppression: no {rule_id} finding {where}", rule_id)

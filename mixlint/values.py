@@ -8,10 +8,17 @@ slicing, ``encode``) keep it personal, and derived values (``len``,
 comparisons, boolean tests, an e-mail's domain) do not.
 
 A value passed through a pseudonymisation function is cleared (``hmac.*``,
-project functions whose names match the configured pattern), except an unkeyed
-digest (``hashlib.sha256(email)``, ``uuid5(ns, email)``, a project
-"pseudonymiser" whose body is such a digest) of a direct identifier: that is
-reported as weak pseudonymisation (``ValueMatch.hashed``).
+project functions whose names match the configured pattern or whose result is a
+keyed digest), except an unkeyed digest (``hashlib.sha256(email)``,
+``uuid5(ns, email)``, any project function or method whose result is such a
+digest, whatever its name) of a direct identifier: that is reported as weak
+pseudonymisation (``ValueMatch.hashed``), a device fingerprint when it hashes an
+IP address together with a user agent.
+
+Besides the vocabulary's words, a value is personal when it reads the full
+user-agent string (``request.user_agent.string``), a variable that names an IP
+(``public_ip = requests.get(...).text``) or joins a name and a tag with ``#``
+(a Discord username, ``f"{name}#{tag}"``).
 """
 
 from __future__ import annotations
@@ -26,7 +33,10 @@ from mixlint.exprs import substitute
 from mixlint.flow import KEEPING_STRING_METHODS
 from mixlint.literals import classify_literal, mask_line
 from mixlint.model import Expr, ExprKind, FunctionSummary, ModuleSummary, ProjectModel
-from mixlint.resolve import bind_arguments
+from mixlint.modules import ModuleFinder
+from mixlint.objects import SentClass, sent_class
+from mixlint.resolve import ProjectIndex, bind_arguments
+from mixlint.sdk import load_sdk
 from mixlint.vocabulary import Vocabulary, WordMatch
 
 MAX_DEPTH = 40
@@ -34,9 +44,17 @@ MAX_PSEUDONYMISER_DEPTH = 3
 
 IP_CATEGORY = "ip_address"
 IP_LABEL = "IP address"
+USER_AGENT_CATEGORY = "user_agent"
+USERNAME_CATEGORY = "username"
 # Categories that identify a person directly (catalog MX103/MX106), when the
 # vocabulary does not say so itself (literals).
 DIRECT_IDENTIFIERS = frozenset({"email", "phone", "person_name", IP_CATEGORY})
+# What a variable holds that its name cannot overrule: a literal is what it is, and a
+# parameter is judged by its name only where the function has no call sites.
+_SELF_EVIDENT = frozenset({ExprKind.CONST, ExprKind.PARAM})
+# A Discord-style "name#discriminator" tag built from two values.
+_TAG_FSTRING = re.compile(r"\}#\{")
+_TAG_TEMPLATES = ("{}#{}", "%s#%s")
 
 # String operations that return the same data (catalog: "flows unchanged").
 _KEEPING_METHODS = KEEPING_STRING_METHODS | {"copy"}
@@ -203,7 +221,9 @@ class ValueMatch:
     masked: str | None = None  # literals: the masked text, never the literal itself
     hashed: Expr | None = None  # an unkeyed digest the value went through (weak)
     hash_name: str = ""  # the digest: "hashlib.sha256", "uuid.uuid5"
-    hash_via: str = ""  # a project pseudonymiser whose body is that digest ("utils.hash_email")
+    hash_via: str = ""  # a project function whose body is that digest ("utils.hash_email")
+    fingerprint: bool = False  # the digest hashes an IP address together with a user agent
+    note: str = ""  # why it matched, when no vocabulary word says it (a name#tag handle)
 
     @property
     def weak(self) -> bool:
@@ -232,6 +252,8 @@ class ValueMatch:
 
     def explain(self) -> str:
         """Why it matched: the vocabulary word or the recognised source."""
+        if self.note:
+            return self.note
         if self.word is not None:
             return self.word.explain()
         if self.kind is MatchKind.CLIENT_IP:
@@ -245,6 +267,8 @@ class WholeObject:
 
     expr: Expr
     what: str  # "every attribute of an object", "the whole request payload"
+    subject: Expr | None = None  # the object whose fields are sent (the x of asdict(x))
+    subject_path: str | None = None  # the file ``subject`` is read in, when not the call's
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +291,22 @@ class _Walk:
     clear: set[int] = field(default_factory=set)
 
 
+def digest_input(expr: Expr, chain: tuple[str, ...]) -> Expr | None:
+    """The data an unkeyed digest call hashes (``hashlib.sha256(x)`` -> x), if any;
+    ``chain``: the callee's ``chain()``."""
+    if not chain:
+        return None
+    last = chain[-1]
+    from_hashlib = chain[0] == "hashlib" or (len(chain) == 1 and last != "new")
+    if last in _DIGESTS and from_hashlib:
+        if last == "new":
+            return expr.argument(1, "data")
+        return expr.argument(0, "data") or expr.argument(0, "string")
+    if last in _NAME_UUIDS and (chain[0] == "uuid" or len(chain) == 1):
+        return expr.argument(1, "name")
+    return None
+
+
 class ValueAnalyzer:
     def __init__(self, config: Config, vocabulary: Vocabulary) -> None:
         self.config = config
@@ -279,6 +319,12 @@ class ValueAnalyzer:
             except re.error:
                 pattern = None
             self._configured.append((entry, pattern))
+        # The index of the project judged last; ``_kept`` holds the expressions built
+        # while judging it (substituted helper bodies), so that the ids the index caches
+        # its answers by are never reused by other expressions.
+        self._project: ProjectModel | None = None
+        self._index: ProjectIndex | None = None
+        self._kept: list[Expr] = []
 
     # -- public API -------------------------------------------------------
 
@@ -319,7 +365,11 @@ class ValueAnalyzer:
             depth += 1
             if target.kind is ExprKind.CALL and target.base is not None:
                 callee = target.base
-                if self._is_pseudonymiser(callee) or _is_keyed_digest(target):
+                if (
+                    self._is_pseudonymiser(callee)
+                    or _is_keyed_digest(target)
+                    or self._keyed_helper(target, scope)
+                ):
                     return True
                 dotted = ".".join(callee.chain())
                 if callee.kind is ExprKind.ATTR and (
@@ -337,8 +387,12 @@ class ValueAnalyzer:
             return False
         return False
 
-    def whole_object(self, expr: Expr | None) -> WholeObject | None:
-        """A whole object or request payload (``vars(x)``, ``request.POST`` ...)."""
+    def whole_object(
+        self, expr: Expr | None, scope: Scope | None = None, depth: int = 0
+    ) -> WholeObject | None:
+        """A whole object or request payload (``vars(x)``, ``request.POST`` ...), also
+        returned by a project function or method (``event.to_dict()`` returning
+        ``asdict(self)``)."""
         target = _follow(expr)
         if target is None:
             return None
@@ -349,12 +403,14 @@ class ValueAnalyzer:
             last = callee.chain()[-1] if callee.chain() else ""
             if dotted in _OBJECT_FUNCTIONS or last in ("asdict", "model_to_dict"):
                 what = _OBJECT_FUNCTIONS.get(dotted) or _OBJECT_FUNCTIONS.get(last, "")
-                return WholeObject(target, what or "every field of an object")
+                return WholeObject(
+                    target, what or "every field of an object", target.argument(0, None)
+                )
             if dotted in ("dict", "OrderedDict", "json.loads", "loads", "copy.copy", "copy"):
                 for arg in target.args:
-                    inner = self.whole_object(arg)
+                    inner = self.whole_object(arg, scope, depth)
                     if inner is not None:
-                        return WholeObject(target, inner.what)
+                        return replace(inner, expr=target)
             if callee.kind is ExprKind.ATTR and callee.base is not None:
                 method = str(callee.value)
                 if _is_request_data(callee.base) and method in _REQUEST_DATA_COPIES:
@@ -362,16 +418,41 @@ class ValueAnalyzer:
                 if method in ("json", "get_json", "form", "body") and _is_request(callee.base):
                     return WholeObject(target, "the whole request body")
                 if method in _OBJECT_METHODS and not target.args and method != "get_json":
-                    return WholeObject(target, _OBJECT_METHODS[method])
-            return None
+                    return WholeObject(target, _OBJECT_METHODS[method], callee.base)
+            return self._returned_whole(target, scope, depth)
         if kind is ExprKind.ATTR:
             if target.value == "__dict__":
-                return WholeObject(target, "every attribute of an object")
+                return WholeObject(target, "every attribute of an object", target.base)
             if _is_request_data(target):
                 return WholeObject(target, "the whole request payload")
             if target.value in _FORM_DATA:
                 return WholeObject(target, "every field of a submitted form")
         return None
+
+    def read_from_thing(self, expr: Expr | None) -> bool:
+        """``repo.full_name``, ``payload["repository"]["full_name"]``: read from an object
+        that names something other than a person."""
+        target = _follow(expr)
+        if target is None:
+            return False
+        base = target.base
+        if target.kind is ExprKind.CALL and base is not None and base.kind is ExprKind.ATTR:
+            base = base.base if base.value in _GETTERS else None
+        if target.kind not in (ExprKind.ATTR, ExprKind.SUBSCRIPT, ExprKind.CALL) or base is None:
+            return False
+        owner = self._owner(base)
+        return owner is not None and self.vocabulary.is_thing_word(owner)
+
+    def sent_class(self, whole: WholeObject, scope: Scope) -> SentClass | None:
+        """The project class whose fields a whole object sends, when they are known."""
+        project = scope.project
+        path = whole.subject_path or scope.path
+        if whole.subject is None or project is None or path is None:
+            return None
+        module = project.modules.get(path)
+        if module is None:
+            return None
+        return sent_class(whole.subject, module, self._index_of(project), whole.expr)
 
     # -- the walk -----------------------------------------------------------
 
@@ -397,9 +478,14 @@ class ValueAnalyzer:
         if kind is ExprKind.CONST:
             return self._literal(expr, path)
         if kind is ExprKind.NAME:
-            if expr.origin is not None:
-                return self._judge(expr.origin, path, depth, walk)
-            return None
+            origin = expr.origin
+            if origin is not None:
+                found = self._judge(origin, path, depth, walk)
+                held = _follow(origin)
+                if found is not None or held is None or held.kind in _SELF_EVIDENT:
+                    return found
+            # A variable that names an IP (public_ip = requests.get(IPIFY).text): an address.
+            return self._named(str(expr.value), None, expr, path, only=IP_CATEGORY)
         if kind is ExprKind.PARAM:
             if walk.scope.param_names:
                 return self._named(str(expr.value), None, expr, path)
@@ -411,8 +497,12 @@ class ValueAnalyzer:
         if kind is ExprKind.CALL:
             return self._call(expr, path, depth, walk)
         if kind in (ExprKind.FSTRING, ExprKind.SEQ):
+            if kind is ExprKind.FSTRING and _TAG_FSTRING.search(expr.text) and len(expr.args) > 1:
+                return self._tag(expr, path)
             return self._first(expr.args, path, depth, walk)
         if kind is ExprKind.CONCAT:
+            if expr.value == "%" and _is_tag_template(expr.args[0]):
+                return self._tag(expr, path)
             if expr.value in ("+", "%"):
                 return self._first(expr.args, path, depth, walk)
             return None
@@ -475,12 +565,34 @@ class ValueAnalyzer:
         )
 
     def _named(
-        self, name: str, owner: str | None, source: Expr, path: tuple[Expr, ...]
+        self,
+        name: str,
+        owner: str | None,
+        source: Expr,
+        path: tuple[Expr, ...],
+        *,
+        called: bool = False,
+        only: str | None = None,
     ) -> ValueMatch | None:
-        word = self.vocabulary.match_name(name, owner)
-        if word is None:
+        """``owner.name`` by its name; ``called``: a method call; ``only``: one category."""
+        word = self.vocabulary.match_name(name, owner, called=called)
+        if word is None or (only is not None and word.category.id != only):
             return None
         return self._from_word(word, source, path)
+
+    def _tag(self, expr: Expr, path: tuple[Expr, ...]) -> ValueMatch:
+        """``f"{name}#{tag}"``: a Discord-style handle (username#discriminator)."""
+        category = self.vocabulary.categories[USERNAME_CATEGORY]
+        return ValueMatch(
+            kind=MatchKind.PERSONAL,
+            category_id=category.id,
+            label=category.label,
+            special=False,
+            direct_identifier=category.direct_identifier,
+            source=expr,
+            path=path,
+            note=f"{code(expr.text)} joins a name and a tag with '#', as Discord usernames read",
+        )
 
     def _from_word(self, word: WordMatch, source: Expr, path: tuple[Expr, ...]) -> ValueMatch:
         category = word.category
@@ -524,6 +636,9 @@ class ValueAnalyzer:
             return self._client_ip(expr, path)  # FastAPI / Starlette: request.client.host
         if name.startswith("__") or base is None:
             return None
+        if name == "string":
+            # request.user_agent.string: the text of what the base holds
+            return self._judge(base, path, depth, walk)
         return self._named(name, self._owner(base), expr, path)
 
     def _subscript(
@@ -590,6 +705,8 @@ class ValueAnalyzer:
                 return self._judge(owner, path, depth, walk)
             if method in _KEEPING_METHODS:
                 return self._judge(owner, path, depth, walk)
+            if method == "format" and _is_tag_template(owner) and len(expr.args) > 1:
+                return self._tag(expr, path)
             if method in ("format", "join"):
                 found = self._first(
                     (*expr.args, *(value for _, value in expr.keywords)), path, depth, walk
@@ -608,7 +725,7 @@ class ValueAnalyzer:
                 return None
         if _is_hmac(chain) or _is_keyed_digest(expr):
             return None
-        digest = self._digest_input(expr, chain)
+        digest = digest_input(expr, chain)
         if digest is not None:
             return self._hashed(expr, digest, dotted, path, depth, walk)
         if dotted in _KEEPING_FUNCTIONS or last in ("str", "repr"):
@@ -628,8 +745,11 @@ class ValueAnalyzer:
             return None
         if last and _IP_FUNCTION.match(last):
             return self._client_ip(expr, path)
+        weak = self._helper_digest(expr, callee, path, depth, walk)
+        if weak is not None:
+            return weak
         if self._is_pseudonymiser(callee):
-            return self._pseudonymiser(expr, callee, path, depth, walk)
+            return None
         if callee.kind is ExprKind.ATTR and callee.base is not None:
             # A getter method of a person: user.get_full_name(), customer.email_address()
             return self._getter(last, self._owner(callee.base), expr, path)
@@ -647,33 +767,29 @@ class ValueAnalyzer:
             if name.startswith(prefix):
                 stripped = name[len(prefix) :]
                 return self._named(stripped, owner, expr, path) if stripped else None
-        return self._named(name, owner, expr, path)
+        return self._named(name, owner, expr, path, called=True)
 
     # -- hashing and pseudonymisation
-
-    def _digest_input(self, expr: Expr, chain: tuple[str, ...]) -> Expr | None:
-        """The data an unkeyed digest call hashes (``hashlib.sha256(x)`` -> x), if any."""
-        if not chain:
-            return None
-        last = chain[-1]
-        from_hashlib = chain[0] == "hashlib" or (len(chain) == 1 and last != "new")
-        if last in _DIGESTS and from_hashlib:
-            if last == "new":
-                return expr.argument(1, "data")
-            return expr.argument(0, "data") or expr.argument(0, "string")
-        if last in _NAME_UUIDS and (chain[0] == "uuid" or len(chain) == 1):
-            return expr.argument(1, "name")
-        return None
 
     def _hashed(
         self, call: Expr, data: Expr, name: str, path: tuple[Expr, ...], depth: int, walk: _Walk
     ) -> ValueMatch | None:
+        """An unkeyed digest of a direct identifier; of an IP and a user agent, a device
+        fingerprint."""
         if _keyed_input(data):
             return None
-        found = self._judge(data, path, depth, walk)
-        if found is None or found.weak or not found.direct_identifier:
+        parts = [
+            found
+            for part in _hashed_parts(data, 0)
+            if (found := self._judge(part, path, depth, walk)) is not None and not found.weak
+        ]
+        direct = next((found for found in parts if found.direct_identifier), None)
+        if direct is None:
             return None
-        return replace(found, hashed=call, hash_name=name)
+        fingerprint = any(found.is_address for found in parts) and any(
+            found.category_id == USER_AGENT_CATEGORY for found in parts
+        )
+        return replace(direct, hashed=call, hash_name=name, fingerprint=fingerprint)
 
     def _is_pseudonymiser(self, callee: Expr) -> bool:
         chain = callee.chain()
@@ -690,25 +806,20 @@ class ValueAnalyzer:
                 return True
         return last not in _DIGESTS and bool(self._pseudonym_pattern.search(last))
 
-    def _pseudonymiser(
+    def _helper_digest(
         self, call: Expr, callee: Expr, path: tuple[Expr, ...], depth: int, walk: _Walk
     ) -> ValueMatch | None:
-        """A named pseudonymiser clears the value, unless its body is an unkeyed digest."""
+        """A project function or method whose result is an unkeyed digest of what it is
+        given (its arguments, or the object's attributes): weak, whatever its name."""
         if walk.pseudonymiser_depth >= MAX_PSEUDONYMISER_DEPTH:
             return None
         found = self._project_function(callee, walk.scope)
         if found is None:
             return None
         function, module = found
-        mapping = bind_arguments(function, call)
-        if not mapping:
-            return None
-        inner_scope = Scope(walk.scope.project, module.path, False)
-        for returned in function.returns:
-            inserted: set[int] = set()
-            body = substitute(returned, mapping, inserted)
-            if body is None:
-                continue
+        # The arguments put in for its parameters are judged as the caller would judge them.
+        inner_scope = Scope(walk.scope.project, module.path, walk.scope.param_names)
+        for body in self._bodies(function, call):
             inner = _Walk(inner_scope, set(walk.seen), walk.pseudonymiser_depth + 1)
             result = self._judge(body, (), depth, inner)
             if result is not None and result.weak:
@@ -716,39 +827,81 @@ class ValueAnalyzer:
                 return replace(result, path=path + result.path, hash_via=qualified)
         return None
 
-    def _project_function(
-        self, callee: Expr, scope: Scope
-    ) -> tuple[FunctionSummary, ModuleSummary] | None:
-        project = scope.project
-        if project is None or scope.path is None:
+    def _keyed_helper(self, call: Expr, scope: Scope | None) -> bool:
+        """A project function whose result is a keyed digest (``hmac.new(KEY, ...)``)."""
+        found = self._project_function(call.base, scope) if call.base is not None else None
+        if found is None:
+            return False
+        return any(self._keyed_result(body) for body in self._bodies(found[0], call))
+
+    def _keyed_result(self, expr: Expr) -> bool:
+        target = _follow(expr)
+        for _ in range(MAX_DEPTH):
+            if target is None or target.kind is not ExprKind.CALL or target.base is None:
+                return False
+            callee = target.base
+            chain = callee.chain()
+            if _is_hmac(chain) or _is_keyed_digest(target):
+                return True
+            data = digest_input(target, chain)
+            if data is not None:
+                return _keyed_input(data)
+            if callee.kind is not ExprKind.ATTR or not (
+                callee.value in _DIGEST_READERS or callee.value in _KEEPING_METHODS
+            ):
+                return False
+            target = _follow(callee.base)
+        return False
+
+    def _bodies(self, function: FunctionSummary, call: Expr) -> Iterator[Expr]:
+        """What ``function`` returns, its parameters replaced by ``call``'s arguments."""
+        mapping = bind_arguments(function, call)
+        for returned in function.returns:
+            body = substitute(returned, mapping, set()) if mapping else returned
+            if body is not None:
+                self._kept.append(body)
+                yield body
+
+    def _returned_whole(self, call: Expr, scope: Scope | None, depth: int) -> WholeObject | None:
+        """``event.to_dict()`` where the project method returns ``asdict(self)``."""
+        if scope is None or call.base is None or depth >= MAX_PSEUDONYMISER_DEPTH:
             return None
-        module = project.modules.get(scope.path)
+        found = self._project_function(call.base, scope)
+        if found is None:
+            return None
+        function, module = found
+        inner_scope = Scope(scope.project, module.path, False)
+        for body in self._bodies(function, call):
+            inner = self.whole_object(body, inner_scope, depth + 1)
+            if inner is None:
+                continue
+            subject = inner.subject
+            subject_path: str | None = inner.subject_path or module.path
+            if _is_self(subject) and call.base.kind is ExprKind.ATTR:
+                # The receiver's class, which may add fields to the one defining the method.
+                subject, subject_path = call.base.base, scope.path
+            return WholeObject(call, inner.what, subject, subject_path)
+        return None
+
+    def _project_function(
+        self, callee: Expr | None, scope: Scope | None
+    ) -> tuple[FunctionSummary, ModuleSummary] | None:
+        """The project function or method ``callee`` names, seen from ``scope``'s file."""
+        if callee is None or scope is None or scope.project is None or scope.path is None:
+            return None
+        module = scope.project.modules.get(scope.path)
         if module is None:
             return None
-        chain = callee.chain()
-        if not chain:
-            return None
-        root = chain[0]
-        bindings = module.globals.get(root, ())
-        binding = bindings[-1] if bindings else None
-        if callee.kind is ExprKind.NAME and callee.origin is not None:
-            binding = callee.origin
-        if binding is None:
-            return None
-        if binding.kind is ExprKind.OTHER and str(binding.value or "").startswith("def:"):
-            qualname = str(binding.value)[4:]
-            if len(chain) == 1 and qualname in module.functions:
-                return module.functions[qualname], module
-            return None
-        if binding.kind is not ExprKind.IMPORT:
-            return None
-        target = ".".join((str(binding.value), *chain[1:]))
-        finder = project.finder
-        found, attrs = finder.cut(module.path, target) if finder is not None else (None, ())
-        owner = project.modules.get(found.path) if found is not None else None
-        if owner is not None and len(attrs) == 1 and attrs[0] in owner.functions:
-            return owner.functions[attrs[0]], owner
-        return None
+        index = self._index_of(scope.project)
+        return index.function(index.symbol(callee, module))
+
+    def _index_of(self, project: ProjectModel) -> ProjectIndex:
+        if self._index is None or self._project is not project:
+            self._project = project
+            finder = project.finder or ModuleFinder(project.files, lambda folder: False)
+            self._index = ProjectIndex(project.modules.values(), finder, load_sdk())
+            self._kept = []
+        return self._index
 
     # -- owners (the name-word rule)
 
@@ -756,12 +909,14 @@ class ValueAnalyzer:
         """The object a name is read from, as a person word if any candidate is one.
 
         ``request.user.name`` -> "user"; ``u = request.user; u.name`` -> "user";
-        ``def f(u: Customer): u.name`` -> "Customer".
+        ``def f(u: Customer): u.name`` -> "Customer"; else a candidate that names a
+        thing (``self.handle`` in ``class FileWrapper`` -> "FileWrapper").
         """
         candidates = list(_owner_candidates(base))
-        for candidate in candidates:
-            if self.vocabulary.is_person_word(candidate):
-                return candidate
+        for test in (self.vocabulary.is_person_word, self.vocabulary.is_thing_word):
+            for candidate in candidates:
+                if test(candidate):
+                    return candidate
         return candidates[0] if candidates else None
 
 
@@ -809,6 +964,48 @@ def _owner_candidates(base: Expr) -> Iterator[str]:
             node = node.base
             continue
         return
+
+
+def _hashed_parts(expr: Expr, depth: int) -> Iterator[Expr]:
+    """The pieces a hashed string is built from (``ip + ua``, ``f"{ip}/{ua}".encode()``)."""
+    target = _follow(expr)
+    if target is None or depth > MAX_DEPTH:
+        return
+    pieces: tuple[Expr, ...] = ()
+    if target.kind in (ExprKind.CONCAT, ExprKind.FSTRING, ExprKind.SEQ):
+        pieces = target.args
+    elif target.kind is ExprKind.CALL and target.base is not None:
+        callee = target.base
+        if callee.kind is ExprKind.ATTR and callee.base is not None:
+            if callee.value in _KEEPING_METHODS:
+                pieces = (callee.base,)
+            elif callee.value in ("format", "join"):
+                pieces = (*target.args, callee.base)
+        elif ".".join(callee.chain()) in _KEEPING_FUNCTIONS:
+            pieces = target.args
+    if not pieces:
+        yield target
+    for piece in pieces:
+        yield from _hashed_parts(piece, depth + 1)
+
+
+def _is_tag_template(expr: Expr | None) -> bool:
+    target = _follow(expr)
+    return (
+        target is not None
+        and target.kind is ExprKind.CONST
+        and isinstance(target.value, str)
+        and target.value.strip() in _TAG_TEMPLATES
+    )
+
+
+def _is_self(expr: Expr | None) -> bool:
+    target = _follow(expr)
+    return (
+        target is not None
+        and target.kind is ExprKind.PARAM
+        and (target.annotation or "").startswith("<self>")
+    )
 
 
 def _last_name(expr: Expr | None) -> str:

@@ -12,6 +12,11 @@ part (``Diagnosedatum`` -> ``diagnose``).
 Precedence: a special category (Art. 9/10) always wins and is never cleared;
 otherwise the longest match wins, and it is dropped when a clearing word stands
 beside it (``email_verified``, ``Dateiname``).
+
+Context: an ambiguous word (``name``) is personal only next to a person word
+(``user.name``, ``customer_name``); a contextual word (``full_name``, ``login``,
+``handle``) is personal unless the closest person or non-person word before it,
+or else its owner, names something that is not a person (``repo.full_name``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
@@ -56,9 +62,18 @@ class WordMatch:
     word: str  # the vocabulary entry as written in the YAML ("geburtsdatum")
     language: str  # "de"; "config" for extra words from the configuration
     source: str  # the key or name as written in code ("Geburtsdatum")
+    contextual: bool = False  # personal because nothing says its object is not a person
 
     def explain(self) -> str:
         return f"'{self.source}' matched '{self.word}' ({self.category.label}, {self.language})"
+
+
+class _Kind(Enum):
+    """When an entry is personal: always, next to a person, or unless next to a thing."""
+
+    DIRECT = "words"
+    AMBIGUOUS = "ambiguous"
+    CONTEXTUAL = "contextual"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +81,16 @@ class _Entry:
     category: Category
     word: str
     language: str
-    ambiguous: bool
+    kind: _Kind
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What the words of one key or name say about the object a word there belongs to:
+    per word index, whether an ambiguous or a contextual word starting there is personal."""
+
+    ambiguous: tuple[bool, ...]  # a person is named (the closest word before, else anywhere)
+    contextual: tuple[bool, ...]  # no thing is named (the closest word before, else the owner)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,15 +183,17 @@ class Vocabulary:
         self._categories: dict[str, Category] = {}
         self._direct: dict[str, _Entry] = {}
         self._ambiguous: dict[str, _Entry] = {}
+        self._contextual: dict[str, _Entry] = {}
         self._heads: dict[str, _Entry] = {}
         self._modifiers: dict[str, list[tuple[str, _Entry]]] = {}  # by first letters
         self._clearing: set[str] = set()
         self._category_clearing: dict[str, frozenset[str]] = {}
         self._person: set[str] = set()
+        self._things: set[str] = set()
         self._allow: set[str] = set()
         self._max_length = 0
         self._key_cache: dict[str, WordMatch | None] = {}
-        self._name_cache: dict[tuple[str, str | None], WordMatch | None] = {}
+        self._name_cache: dict[tuple[str, str | None, bool], WordMatch | None] = {}
         self._compound_cache: dict[str, _Entry | None] = {}
 
     @classmethod
@@ -188,6 +214,8 @@ class Vocabulary:
                 vocabulary._add_category(raw)
             for _, word in _by_language(document.get("person_words")):
                 vocabulary._person |= _forms(word)
+            for _, word in _by_language(document.get("non_person_words")):
+                vocabulary._things |= _forms(word)
             for _, word in _by_language(document.get("clearing_words")):
                 vocabulary._clearing |= _forms(word)
         for category_id, words in (extra_words or {}).items():
@@ -199,7 +227,7 @@ class Vocabulary:
                     f"(known: {known})"
                 )
             for extra in words:
-                entry = _Entry(category, str(extra), "config", ambiguous=False)
+                entry = _Entry(category, str(extra), "config", _Kind.DIRECT)
                 for form in _forms(str(extra)):
                     # The user's word wins over a shipped entry of another category.
                     vocabulary._direct[form] = entry
@@ -221,15 +249,20 @@ class Vocabulary:
         for entry in raw.get("clear") or ():
             clear |= _forms(str(entry))
         self._category_clearing[category.id] = frozenset(clear)
-        for ambiguous, key in ((False, "words"), (True, "ambiguous")):
-            table = self._ambiguous if ambiguous else self._direct
-            for language, word in _by_language(raw.get(key)):
-                entry = _Entry(category, word, language, ambiguous)
+        tables = {
+            _Kind.DIRECT: self._direct,
+            _Kind.AMBIGUOUS: self._ambiguous,
+            _Kind.CONTEXTUAL: self._contextual,
+        }
+        for kind, table in tables.items():
+            for language, word in _by_language(raw.get(kind.value)):
+                entry = _Entry(category, word, language, kind)
                 for form in _forms(word):
                     table.setdefault(form, entry)  # the first language listed explains it
                     self._max_length = max(self._max_length, len(form))
-                    if language not in _COMPOUND_LANGUAGES:
+                    if language not in _COMPOUND_LANGUAGES or kind is _Kind.CONTEXTUAL:
                         continue
+                    ambiguous = kind is _Kind.AMBIGUOUS
                     if len(form) >= (_MIN_AMBIGUOUS_HEAD if ambiguous else _MIN_HEAD):
                         self._heads.setdefault(form, entry)
                     if category.special and len(form) >= _MIN_MODIFIER:
@@ -255,39 +288,81 @@ class Vocabulary:
         """Whether ``word`` (or any word of it: ``current_user``) names a person."""
         return self._has_person(_words(word))
 
+    def is_thing_word(self, word: str) -> bool:
+        """Whether ``word`` names something that is not a person (``repo``, ``github_org``):
+        its closest person or non-person word is a non-person word."""
+        return self._closest(_words(word), len(_words(word))) is False
+
+    def allowed(self, key: str) -> bool:
+        """Whether the configuration allows ``key`` (compared after splitting)."""
+        return "_".join(_words(key)) in self._allow
+
     def match_key(self, key: str) -> WordMatch | None:
         """The personal data a property key names, if any (``"$email"``, ``"Geburtsdatum"``)."""
         if key in self._key_cache:
             return self._key_cache[key]
         words = _words(key)
         result: WordMatch | None = None
-        if "_".join(words) not in self._allow:
+        if not self.allowed(key):
             # A "$" key is a Mixpanel profile property: the profile is a person.
-            person = key.lstrip().startswith("$") or self._has_person(words)
-            result = self._match(key, words, person)
+            profile = key.lstrip().startswith("$")
+            result = self._match(key, words, self._context(words, True if profile else None))
         self._key_cache[key] = result
         return result
 
-    def match_name(self, name: str, owner: str | None = None) -> WordMatch | None:
+    def match_name(
+        self, name: str, owner: str | None = None, *, called: bool = False
+    ) -> WordMatch | None:
         """The personal data an attribute, subscript or call name reads, if any.
 
         ``name`` is the last segment of a chain (``email`` in ``user.email``,
         ``get_full_name`` in ``user.get_full_name()``), ``owner`` the segment
-        before it. Ambiguous words (``name``) need an owner that names a person.
+        before it. Ambiguous words (``name``) need an owner that names a person;
+        contextual words (``full_name``) an owner that does not name a thing.
+        ``called``: the name is a method called (``self.handle(event)``): a
+        contextual word is then a verb unless a getter prefix comes first.
         """
-        cache_key = (name, owner)
+        cache_key = (name, owner, called)
         if cache_key in self._name_cache:
             return self._name_cache[cache_key]
         words = _words(name)
-        if len(words) > 1 and words[0] in _GETTERS:
+        getter = len(words) > 1 and words[0] in _GETTERS
+        if getter:
             words = words[1:]
-        person = self._has_person(words) or (owner is not None and self._has_person(_words(owner)))
-        result = self._match(name, words, person)
+        owner_says = self._closest(_words(owner), len(_words(owner))) if owner else None
+        context = self._context(words, owner_says)
+        if called and not getter:
+            context = _Context(context.ambiguous, (False,) * len(words))
+        result = self._match(name, words, context)
         self._name_cache[cache_key] = result
         return result
 
-    def _match(self, source: str, words: tuple[str, ...], person: bool) -> WordMatch | None:
-        hits = self._hits(words, person)
+    def _context(self, words: tuple[str, ...], owner: bool | None) -> _Context:
+        """``owner``: True when the object is a person, False a thing, None unknown."""
+        anywhere = owner is True or self._has_person(words)
+        ambiguous: list[bool] = []
+        contextual: list[bool] = []
+        for start in range(len(words)):
+            before = self._closest(words, start)
+            ambiguous.append(before is True or (before is None and anywhere))
+            contextual.append((before if before is not None else owner) is not False)
+        return _Context(tuple(ambiguous), tuple(contextual))
+
+    def _closest(self, words: Sequence[str], end: int) -> bool | None:
+        """True when the closest person or non-person word before ``end`` names a person,
+        False when it names a thing, None when there is none (``repo_owner`` -> True)."""
+        for stop in range(end, 0, -1):
+            for start in range(stop - 1, max(stop - 3, 0) - 1, -1):
+                joined = "".join(words[start:stop])
+                forms = _singulars(joined)
+                if any(form in self._person for form in forms):
+                    return True
+                if any(form in self._things for form in forms):
+                    return False
+        return None
+
+    def _match(self, source: str, words: tuple[str, ...], context: _Context) -> WordMatch | None:
+        hits = self._hits(words, context)
         if not hits:
             return None
         special = [hit for hit in hits if hit.entry.category.special]
@@ -301,9 +376,12 @@ class Vocabulary:
             if not kept:
                 return None
             best = min(kept, key=_rank)
-        return WordMatch(best.entry.category, best.entry.word, best.entry.language, source)
+        entry = best.entry
+        return WordMatch(
+            entry.category, entry.word, entry.language, source, entry.kind is _Kind.CONTEXTUAL
+        )
 
-    def _hits(self, words: tuple[str, ...], person: bool) -> list[_Hit]:
+    def _hits(self, words: tuple[str, ...], context: _Context) -> list[_Hit]:
         hits: list[_Hit] = []
         for start in range(len(words)):
             joined = ""
@@ -311,7 +389,7 @@ class Vocabulary:
                 joined += words[end - 1]
                 if len(joined) > self._max_length + 2:
                     break
-                entry = self._lookup(joined, person)
+                entry = self._lookup(joined, context.ambiguous[start], context.contextual[start])
                 if entry is not None:
                     hits.append(_Hit(start, end, entry, len(joined)))
         covered = {i for hit in hits for i in range(hit.start, hit.end)}
@@ -322,14 +400,15 @@ class Vocabulary:
                     hits.append(_Hit(i, i + 1, entry, len(word)))
         return hits
 
-    def _lookup(self, form: str, person: bool) -> _Entry | None:
+    def _lookup(self, form: str, person: bool, contextual: bool) -> _Entry | None:
         for candidate in _singulars(form):
             entry = self._direct.get(candidate)
             if entry is None and person:
                 entry = self._ambiguous.get(candidate)
             if entry is not None:
                 return entry
-        return None
+        # Contextual words are matched as written: "logins" is a count, not a login.
+        return self._contextual.get(form) if contextual else None
 
     def _compound(self, word: str) -> _Entry | None:
         """A German/Dutch compound: ``rechnungsadresse``, ``kundenname``, ``diagnosedatum``."""
@@ -347,7 +426,7 @@ class Vocabulary:
             stems = _stems(word[:split])
             if entry.category.special:
                 return entry
-            if entry.ambiguous:
+            if entry.kind is _Kind.AMBIGUOUS:
                 # Dateiname, Produktname, bestandsnaam are not a person's name.
                 return entry if stems & self._person else None
             if stems & self._clearing or stems & self._category_clearing[entry.category.id]:

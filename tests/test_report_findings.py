@@ -375,6 +375,9 @@ def test_json() -> None:
             "fingerprint": fingerprint,
             "suppressed": suppressed,
             "suppression_reason": reason,
+            "related": [],
+            "flows": [],
+            "fix": None,
         }
 
     assert json.loads(render(make_report(), "json")) == {
@@ -472,6 +475,8 @@ def test_json() -> None:
             "problems": 1,
             "fail_level": "warning",
             "failed": True,
+            "fixed": None,
+            "fixable": {"safe": 0, "unsafe": 0},
         },
     }
 
@@ -489,6 +494,8 @@ def test_json_summary_passes_below_the_fail_level() -> None:
         "problems": 0,
         "fail_level": "warning",
         "failed": False,
+        "fixed": None,
+        "fixable": {"safe": 0, "unsafe": 0},
     }
     never = json.loads(render(make_report(fail_level=None), "json"))["summary"]
     assert (never["fail_level"], never["failed"]) == (None, False)

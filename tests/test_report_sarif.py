@@ -12,7 +12,18 @@ import jsonschema
 import pytest
 
 from mixlint.checks.base import Rule
-from mixlint.model import FileProblem, Finding, Level, Span
+from mixlint.model import (
+    Applicability,
+    Change,
+    ChangeKind,
+    Edit,
+    FileProblem,
+    Finding,
+    Fix,
+    Level,
+    Location,
+    Span,
+)
 from mixlint.modules import UnresolvedImport
 from mixlint.report import Report, render
 from mixlint.report import sarif as sarif_module
@@ -288,7 +299,43 @@ def rich_findings() -> list[Finding]:
         ),
         Finding("MX402", Level.NOTE, "app/settings.py", Span(2, 6, 2, 21), "US host.", "f5"),
         Finding("MX999", Level.WARNING, "app/z.py", Span(0, 0, 0, 0), "From a plugin rule", ""),
+        through_wrapper(),
     ]
+
+
+def through_wrapper() -> Finding:
+    """A property a caller builds before calling the project's tracking wrapper."""
+    return Finding(
+        "MX101",
+        Level.ERROR,
+        "app/views.py",
+        Span(20, 9, 20, 16),
+        "property 'email' is an e-mail address (personal data) ['email' matched 'email']",
+        "f6",
+        related=(
+            Location("app/views.py", Span(22, 5, 22, 40), "the tracking call that sends it"),
+            Location(
+                "app/analytics.py", Span(9, 5, 9, 45), "the track() call inside track_event()"
+            ),
+        ),
+        flows=(
+            (
+                Location("app/views.py", Span(22, 5, 22, 40), "track_event() is called here"),
+                Location("app/analytics.py", Span(7, 5, 7, 16), "the wrapper track_event()"),
+                Location(
+                    "app/analytics.py",
+                    Span(9, 5, 9, 45),
+                    "track_event() sends it to Mixpanel with track()",
+                ),
+            ),
+        ),
+        fix=Fix(
+            "Drop the property 'email'",
+            Applicability.UNSAFE,
+            (Change(ChangeKind.REMOVE_ENTRY, "app/views.py", Span(20, 18, 20, 28), key="email"),),
+            (Edit("app/views.py", Span(19, 22, 21, 1), "\n"),),
+        ),
+    )
 
 
 def rich_report(unresolved: tuple[UnresolvedImport, ...] = ()) -> Report:
@@ -356,7 +403,7 @@ def test_suppressed_findings_are_kept_with_their_suppression() -> None:
 
 def test_locations_paths_and_levels() -> None:
     results = json.loads(render(rich_report(), "sarif"))["runs"][0]["results"]
-    odd, note, plugin = results[3:]
+    odd, note, plugin = results[3:6]
     assert odd["locations"] == [location("app/my%20views%231.py", (2, 1), (2, 8))]
     assert note["level"] == "note"
     # a finding without a position points at the start of its file; no fingerprint, none sent
@@ -366,6 +413,96 @@ def test_locations_paths_and_levels() -> None:
     # rule tags keep their order; "security" is added once, for security-severity to apply
     rules = json.loads(render(rich_report(), "sarif"))["runs"][0]["tool"]["driver"]["rules"]
     assert rules[2]["properties"]["tags"] == ["privacy", "gdpr", "security", "residency"]
+
+
+def test_related_locations_code_flows_and_fixes() -> None:
+    """What GitHub code scanning shows for a finding reached through a wrapper: links to
+    the related locations from the message, the path step by step, and the fix."""
+    (result,) = sarif([through_wrapper()], problems=[])["runs"][0]["results"]
+
+    def step(uri: str, start: tuple[int, int], end: tuple[int, int], text: str) -> dict[str, Any]:
+        return {"location": {"message": {"text": text}, **location(uri, start, end)}}
+
+    assert result == {
+        "ruleId": "MX101",
+        "ruleIndex": 1,
+        "level": "error",
+        "message": {
+            "text": "property 'email' is an e-mail address (personal data) "
+            "\\['email' matched 'email'\\]. See [the tracking call that sends it](1), "
+            "[the track() call inside track_event()](2)."
+        },
+        "locations": [location("app/views.py", (20, 9), (20, 16))],
+        "relatedLocations": [
+            {
+                "id": 1,
+                "message": {"text": "the tracking call that sends it."},
+                **location("app/views.py", (22, 5), (22, 40)),
+            },
+            {
+                "id": 2,
+                "message": {"text": "the track() call inside track_event()."},
+                **location("app/analytics.py", (9, 5), (9, 45)),
+            },
+        ],
+        "codeFlows": [
+            {
+                "threadFlows": [
+                    {
+                        "locations": [
+                            step(
+                                "app/views.py", (22, 5), (22, 40), "track_event() is called here."
+                            ),
+                            step("app/analytics.py", (7, 5), (7, 16), "the wrapper track_event()."),
+                            step(
+                                "app/analytics.py",
+                                (9, 5),
+                                (9, 45),
+                                "track_event() sends it to Mixpanel with track().",
+                            ),
+                        ]
+                    }
+                ]
+            }
+        ],
+        "partialFingerprints": {"mixlint/v1": "f6"},
+        "fixes": [
+            {
+                "description": {"text": "Drop the property 'email'."},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": {"uri": "app/views.py", "uriBaseId": "%SRCROOT%"},
+                        "replacements": [
+                            {
+                                "deletedRegion": {
+                                    "startLine": 19,
+                                    "startColumn": 22,
+                                    "endLine": 21,
+                                    "endColumn": 1,
+                                },
+                                "insertedContent": {"text": "\n"},
+                            }
+                        ],
+                    }
+                ],
+                "properties": {"applicability": "unsafe"},
+            }
+        ],
+    }
+
+
+def test_a_fix_that_would_show_personal_data_is_left_out() -> None:
+    finding = through_wrapper()
+    assert finding.fix is not None
+    finding.fix = Fix(
+        "Pseudonymise the distinct_id",
+        Applicability.UNSAFE,
+        finding.fix.changes,
+        (Edit("app/views.py", Span(3, 14, 3, 35), 'make_token("jane.doe@example.com")'),),
+    )
+    (result,) = sarif([finding], problems=[])["runs"][0]["results"]
+    assert "fixes" not in result
+    assert "jane.doe" not in json.dumps(result)
 
 
 def test_problems_are_notifications() -> None:

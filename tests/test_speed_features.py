@@ -27,7 +27,7 @@ import pytest
 
 import mixlint.run.options as run_options
 import mixlint.run.workers as run_workers
-from mixlint.cache import Cache
+from mixlint.cache import SCHEMA, Cache
 from mixlint.checks import all_rules
 from mixlint.config import Config, find_config, load_config
 from mixlint.engine import check
@@ -366,7 +366,7 @@ def test_few_changed_files_are_read_again_rather_than_the_manifest_rewritten(
     cache = tmp_path / "cache"
     options = Options(cache=True, cache_dir=cache, prefilter=True)
     expected = located(root, options)
-    manifest = next((cache / "v1").glob("files-*"))
+    manifest = next((cache / f"v{SCHEMA}").glob("files-*"))
     written = manifest.read_bytes()
     helper = root / "app" / "helpers_07.py"
     for run in range(3):
@@ -418,7 +418,7 @@ def test_same_summaries_with_and_without_cache(tmp_path: Path) -> None:
 
 
 def entries(cache: Path) -> list[Path]:
-    return sorted(p for p in (cache / "v1").glob("??/*") if p.is_file())
+    return sorted(p for p in (cache / f"v{SCHEMA}").glob("??/*") if p.is_file())
 
 
 def test_corrupt_and_foreign_entries_are_rebuilt(tmp_path: Path) -> None:
@@ -437,7 +437,7 @@ def test_corrupt_and_foreign_entries_are_rebuilt(tmp_path: Path) -> None:
     body = bytearray(found[3].read_bytes())
     body[-5] ^= 0xFF  # one flipped byte: the digest does not match
     found[3].write_bytes(bytes(body))
-    for manifest in (cache / "v1").glob("files-*"):
+    for manifest in (cache / f"v{SCHEMA}").glob("files-*"):
         manifest.write_bytes(b"\x80\x04garbage")
     assert located(root, options) == expected
     assert run_options.LAST_STATS.parsed == 4

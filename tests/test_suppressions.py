@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mixlint.model import Finding, Level, Span
+from mixlint.model import Applicability, Change, ChangeKind, Finding, Fix, Level, Span
 from mixlint.suppressions import Suppression, apply_suppressions, parse_suppressions
 
 KNOWN = frozenset(
@@ -42,13 +42,24 @@ def finding(rule_id: str, line: int, col: int = 5, path: str = "app.py") -> Find
     )
 
 
-def mx002(line: int, col: int, text: str, message: str, path: str = "app.py") -> Finding:
+def mx002(
+    line: int, col: int, text: str, message: str, kept: str = "", removed: str = ""
+) -> Finding:
+    """MX002 with its fix: the directive ``text`` becomes ``kept`` without ``removed``
+    (``kept`` "": the directive is removed)."""
+    span = Span(line, col, line, col + len(text))
+    description = f"Remove {removed} from the suppression" if kept else "Remove the suppression"
     return Finding(
         rule_id="MX002",
         level=Level.WARNING,
-        path=path,
-        span=Span(line, col, line, col + len(text)),
+        path="app.py",
+        span=span,
         message=message,
+        fix=Fix(
+            description,
+            Applicability.SAFE,
+            (Change(ChangeKind.EDIT_COMMENT, "app.py", span, kept),),
+        ),
     )
 
 
@@ -218,8 +229,22 @@ def test_reports_unused_and_unknown_ids() -> None:
     assert used.suppressed == "inline"
     assert result == [
         used,
-        mx002(1, 35, text, "unused suppression: no MX201 finding on this line"),
-        mx002(1, 35, text, "unknown rule 'MX999' in suppression"),
+        mx002(
+            1,
+            35,
+            text,
+            "unused suppression: no MX201 finding on this line",
+            "# mixlint: ignore[MX101, MX999]",
+            "MX201",
+        ),
+        mx002(
+            1,
+            35,
+            text,
+            "unknown rule 'MX999' in suppression",
+            "# mixlint: ignore[MX101, MX201]",
+            "MX999",
+        ),
     ]
 
 
@@ -251,7 +276,14 @@ def test_file_level_suppression_and_its_unused_ids() -> None:
     result = run(lines, [first, second, other_file])
     assert [f.suppressed for f in (first, second, other_file)] == ["inline", "inline", None]
     assert result == [
-        mx002(1, 1, header, "unused suppression: no MX501 finding in this file"),
+        mx002(
+            1,
+            1,
+            header,
+            "unused suppression: no MX501 finding in this file",
+            "# mixlint: ignore-file[MX201]",
+            "MX501",
+        ),
         first,
         second,
         other_file,

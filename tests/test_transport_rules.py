@@ -375,3 +375,29 @@ def test_construction_edge_cases(tmp_path: Path) -> None:
     messages = {f.span.start_line: f.message for f in findings_of(run(root))}
     assert "passed as events_url (position 0)" in messages[9]
     assert "'in'" in messages[19]
+
+
+def test_mixpanel_utils_eu_flag_and_upper_case_residency(tmp_path: Path) -> None:
+    # Seen on public code: MixpanelUtils(..., eu=True) was reported as sending to the US.
+    root = write_project(
+        tmp_path,
+        {
+            "exports.py": """
+                import os
+
+                from mixpanel_utils import MixpanelUtils
+
+                SECRET = os.environ["MIXPANEL_API_SECRET"]
+                EU = True
+
+                legacy = MixpanelUtils(SECRET, token=os.environ["MIXPANEL_TOKEN"], eu=True)
+                current = MixpanelUtils(SECRET, residency="EU")
+                from_constant = MixpanelUtils(SECRET, eu=EU)
+                from_settings = MixpanelUtils(SECRET, eu=os.environ.get("MIXPANEL_EU") == "1")
+                us_again = MixpanelUtils(SECRET, eu=False)
+                """,
+        },
+    )
+    assert _found(root) == [("MX402", "exports.py", 12, 12)]
+    message = findings_of(run(root))[0].message
+    assert "MixpanelUtils' residency defaults to 'us'" in message

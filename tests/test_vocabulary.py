@@ -38,7 +38,7 @@ def test_required_categories(vocab: Vocabulary) -> None:
     required = {
         "email", "phone", "person_name", "postal_address", "birth_date", "ip_address",
         "national_id", "passport", "payment_card", "bank_account", "precise_location",
-        "device_ad_id", "credentials", "username", "photo",
+        "device_ad_id", "credentials", "username", "photo", "user_agent",
     }  # fmt: skip
     special = {
         "health", "racial_ethnic_origin", "political_opinion", "religion", "trade_union",
@@ -48,7 +48,7 @@ def test_required_categories(vocab: Vocabulary) -> None:
     assert required | special <= set(categories)
     assert {cid for cid, c in categories.items() if c.special} == special
     direct = {cid for cid, c in categories.items() if c.direct_identifier}
-    assert direct == {"email", "phone", "person_name", "ip_address"}
+    assert direct == {"email", "phone", "person_name", "ip_address", "username"}
     assert all(isinstance(c, Category) and c.label for c in categories.values())
 
 
@@ -62,7 +62,7 @@ def test_no_word_belongs_to_two_categories() -> None:
     owners: dict[str, set[str]] = defaultdict(set)
     for document in vocabulary_module._documents():
         for raw in document.get("categories") or ():
-            for key in ("words", "ambiguous"):
+            for key in ("words", "ambiguous", "contextual"):
                 for _, word in vocabulary_module._by_language(raw.get(key)):
                     for form in vocabulary_module._forms(word):
                         owners[form].add(raw["id"])
@@ -70,10 +70,12 @@ def test_no_word_belongs_to_two_categories() -> None:
 
 
 def test_context_words_are_not_vocabulary_words(vocab: Vocabulary) -> None:
-    words = set(vocab._direct) | set(vocab._ambiguous)
+    words = set(vocab._direct) | set(vocab._ambiguous) | set(vocab._contextual)
     assert vocab._clearing & words == set()
     assert vocab._person & words == set()
+    assert vocab._things & words == set()
     assert vocab._person & vocab._clearing == set()
+    assert vocab._person & vocab._things == set()
     for clear in vocab._category_clearing.values():
         assert clear & words == set()
 
@@ -140,6 +142,10 @@ MUST_MATCH = {
     "username": [
         "username", "user_name", "Benutzername", "nickname", "screen_name", "user_handle",
         "nom_d_utilisateur", "nombre_de_usuario", "nome_utente", "gebruikersnaam",
+        "github_username", "login", "github_login", "handle", "display_name", "displayName",
+        "author_login", "team_member_handle", "repo_owner_login", "Anzeigename", "pseudo",
+        "apodo", "soprannome", "bijnaam", "nom_affiché", "nombre_para_mostrar",
+        "nome_visualizzato", "weergavenaam",
     ],
     "postal_address": [
         "address", "billing_address", "shipping_address", "street", "street_address",
@@ -189,6 +195,11 @@ MUST_MATCH = {
         "access_token", "refresh_token", "auth_token", "password_reset_token", "otp",
     ],
     "photo": ["$avatar", "avatar", "avatar_url", "profile_picture", "user_photo", "Profilbild"],
+    "user_agent": [
+        "user_agent", "userAgent", "User-Agent", "user agent", "HTTP_USER_AGENT", "useragent",
+        "ua", "ua_string", "Browserkennung", "agent_utilisateur", "agente_de_usuario",
+        "agente_utente", "gebruikersagent",
+    ],
 }  # fmt: skip
 
 MUST_MATCH_SPECIAL = {
@@ -268,8 +279,17 @@ TRAPS = [
     # German and Dutch compounds with a clearing or non-person first part
     "Dateiname", "Produktname", "Firmenname", "Firmenadresse", "Webadresse", "Dateipfad",
     "Firmentelefon", "bestandsnaam", "productnaam", "nom_produit", "nombre_producto",
-    # ambiguous words without a person
-    "name", "display_name", "handle", "image", "photo", "product_image", "Name",
+    # ambiguous words without a person, contextual words on a thing
+    "name", "image", "photo", "product_image", "Name", "repo_full_name", "repository_full_name",
+    "project_display_name", "org_login", "channel_handle", "file_handle", "user_repo_full_name",
+    "team_display_name", "product_full_name", "workspace_handle",
+    # contextual words are matched as written (a count of logins) and cleared by time words
+    "logins", "handles", "last_login", "first_login", "login_at", "login_time", "login_count",
+    "login_method", "login_provider", "login_failed", "login_attempts", "login_url",
+    "login_screen", "handle_time",
+    # parsed user-agent families are coarse (decision: not flagged)
+    "browser_family", "user_agent_family", "ua_browser", "user_agent_os", "ua_version",
+    "$device",
     # coarse location and ordinary analytics properties (decision: not flagged)
     "zip_code", "postal_code", "plz", "postleitzahl", "country", "city", "Wohnort",
     "region", "timezone", "language", "locale", "browser", "os", "device_type", "location",
@@ -279,8 +299,8 @@ TRAPS = [
     "user_id", "account_id", "distinct_id", "$distinct_id", "$device_id", "device_id",
     "order_id", "session_id", "id",
     # other
-    "amount", "currency", "plan", "age", "gender", "birth_year", "last_login", "login",
-    "fingerprint", "cert_fingerprint", "cell", "long", "pin", "token", "diagnostics",
+    "amount", "currency", "plan", "age", "gender", "birth_year", "fingerprint",
+    "cert_fingerprint", "cell", "long", "pin", "token", "diagnostics",
     "diagnostic", "health", "health_check", "union", "race", "race_condition", "party",
     "disabled", "is_disabled", "anniversary",
 ]  # fmt: skip
@@ -346,6 +366,20 @@ def test_longest_match_wins(vocab: Vocabulary) -> None:
         ("photo", "user", "photo"),
         ("diagnosis", "record", "health"),
         ("get_username", "user", "username"),
+        ("username", "repo", "username"),
+        ("login", "user", "username"),
+        ("login", "sender", "username"),
+        ("login", None, "username"),
+        ("login", "data", "username"),
+        ("handle", "member", "username"),
+        ("full_name", "user", "person_name"),
+        ("full_name", "owner", "person_name"),
+        ("full_name", "repo_owner", "person_name"),
+        ("full_name", None, "person_name"),
+        ("display_name", "author", "username"),
+        ("User-Agent", "headers", "user_agent"),
+        ("HTTP_USER_AGENT", "META", "user_agent"),
+        ("user_agent", "request", "user_agent"),
     ],
 )
 def test_personal_name(vocab: Vocabulary, name: str, owner: str | None, category: str) -> None:
@@ -376,11 +410,48 @@ def test_personal_name(vocab: Vocabulary, name: str, owner: str | None, category
         ("host", "client"),
         ("token", "settings"),
         ("get_name", "plan"),
+        ("full_name", "repo"),
+        ("full_name", "repository"),
+        ("full_name", "user_repo"),
+        ("full_name", "project"),
+        ("login", "org"),
+        ("login", "organization"),
+        ("handle", "file"),
+        ("display_name", "channel"),
+        ("display_name", "workspace"),
+        ("handle", "github_team"),
+        ("browser", "user_agent"),
+        ("family", "browser"),
     ],
 )
 def test_not_personal_name(vocab: Vocabulary, name: str, owner: str | None) -> None:
     match = vocab.match_name(name, owner)
     assert match is None, match.explain() if match else ""
+
+
+def test_contextual_word_as_a_called_method_is_a_verb(vocab: Vocabulary) -> None:
+    # self.handle(event), auth.login(request): verbs; get_login() reads one.
+    assert vocab.match_name("handle", "self", called=True) is None
+    assert vocab.match_name("login", "auth", called=True) is None
+    match = vocab.match_name("get_login", "account", called=True)
+    assert match is not None and match.category.id == "username" and match.contextual
+    # Unambiguous words are read by any method: customer.email_address().
+    assert vocab.match_name("email_address", "customer", called=True) is not None
+
+
+def test_contextual_match_is_marked(vocab: Vocabulary) -> None:
+    full = vocab.match_key("full_name")
+    assert full is not None and full.contextual
+    assert full.explain() == "'full_name' matched 'full name' (person's name, en)"
+    first = vocab.match_key("first_name")
+    assert first is not None and not first.contextual
+
+
+def test_is_thing_word(vocab: Vocabulary) -> None:
+    for word in ("repo", "repository", "github_org", "Projekt", "workspace", "user_repo"):
+        assert vocab.is_thing_word(word), word
+    for word in ("user", "repo_owner", "self", "data", ""):
+        assert not vocab.is_thing_word(word), word
 
 
 def test_is_person_word(vocab: Vocabulary) -> None:

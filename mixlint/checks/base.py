@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from mixlint.model import Finding, Level, ProjectModel, Span
+from mixlint.model import Applicability, Finding, Fix, Level, Location, ProjectModel, Span
 
 if TYPE_CHECKING:
     from mixlint.config import Config
@@ -33,6 +33,10 @@ class Rule:
     summary: ClassVar[str]  # one line: what it flags
     why: ClassVar[str]  # why it matters under the GDPR (cites the article)
     fix: ClassVar[str]  # how to fix it
+    # What ``mixlint check --fix`` does about it ("": no automatic fix), and whether that
+    # is safe (applied by ``--fix``) or unsafe (only with ``--unsafe-fixes``).
+    autofix: ClassVar[str] = ""
+    autofix_safety: ClassVar[Applicability] = Applicability.SAFE
     tags: ClassVar[tuple[str, ...]] = ("privacy", "gdpr")
     security_severity: ClassVar[float] = 5.0
     precision: ClassVar[str] = "high"
@@ -42,5 +46,23 @@ class Rule:
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
         raise NotImplementedError
 
-    def finding(self, path: str, span: Span, message: str) -> Finding:
-        return Finding(rule_id=self.id, level=self.level, path=path, span=span, message=message)
+    def finding(
+        self,
+        path: str,
+        span: Span,
+        message: str,
+        *,
+        fix: Fix | None = None,
+        related: tuple[Location, ...] = (),
+        flows: tuple[tuple[Location, ...], ...] = (),
+    ) -> Finding:
+        return Finding(
+            rule_id=self.id,
+            level=self.level,
+            path=path,
+            span=span,
+            message=message,
+            related=related,
+            flows=flows,
+            fix=fix,
+        )

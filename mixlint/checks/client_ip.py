@@ -5,9 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.model import Finding, Level, ProjectModel
-from mixlint.personal import verdicts_for
+from mixlint.fix.changes import fix, replace
+from mixlint.model import Applicability, Finding, Fix, Level, ProjectModel
+from mixlint.personal import Verdict, findings_for
 from mixlint.sdk import load_sdk
+
+
+def _zero(verdict: Verdict) -> Fix | None:
+    """``"ip": 0``: the value itself, where the finding's call site wrote the property."""
+    prop = verdict.prop
+    if prop is None or prop.value.span != verdict.span:
+        return None
+    return fix(
+        "Send 0 instead of the IP address",
+        Applicability.UNSAFE,
+        [replace(verdict.path, verdict.span, "0")],
+    )
 
 
 class ClientIpSent(Rule):
@@ -15,9 +28,13 @@ class ClientIpSent(Rule):
     name = "client-ip-sent"
     level = Level.ERROR
     summary = (
-        "A client IP reaches Mixpanel: an `ip` event property or `$ip` profile/meta value that "
-        "is an address (request.remote_addr, X-Forwarded-For, request.client.host, "
-        "get_client_ip(...), an address literal), or a flask_mixpanel call, which adds it itself."
+        "An IP address reaches Mixpanel's geolocation: any value of an `ip` event property or "
+        'a `$ip` profile/meta key but the suppression (0, "0", False, None). A client-IP '
+        "source (request.remote_addr, X-Forwarded-For, request.client.host, "
+        "get_client_ip(...)) or an address literal is reported as the client's IP; any other "
+        "value (self.ip, public_ip, Network.PublicAddress, a helper's result) as an IP "
+        "address of unknown origin, since the only reason to set these keys is geolocation. "
+        "Also a flask_mixpanel call, which adds the client IP itself."
     )
     why = (
         "Art. 4(1) and Art. 5(1)(c): an IP address is personal data (CJEU C-582/14, Breyer), and "
@@ -30,6 +47,12 @@ class ClientIpSent(Rule):
         "needed, derive the country server-side and send only that. Replace flask_mixpanel "
         "with the mixpanel SDK."
     )
+    autofix = (
+        'Sends `0` instead of the address (`"ip": 0`, `meta={"$ip": 0}`), which '
+        "keeps Mixpanel's geolocation off. Unsafe: the events lose their city, region "
+        "and country. flask_mixpanel calls have no fix."
+    )
+    autofix_safety = Applicability.UNSAFE
     tags = ("privacy", "gdpr", "ip-address", "geolocation")
     security_severity = 6.5
     precision = "high"
@@ -107,6 +130,35 @@ def signup():
     mixpanel.track("Signup", {"plan": "free"})
     return "ok"
 """,
+        """
+import requests
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+class Telemetry:
+    def __init__(self, machine_id):
+        self.machine_id = machine_id
+        self.ip = requests.get("https://api.ipify.org", timeout=2).text
+
+    def app_started(self, version):
+        # An IP address of unknown origin: the machine's public address, geolocated.
+        mp.track(self.machine_id, "App Started", {"ip": self.ip, "version": version})
+""",
+        """
+from mixpanel import Mixpanel
+
+from desktop.network import Network
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def profile_synced(machine_id, plan):
+    meta = {"$ignore_time": True}
+    meta["$ip"] = Network.PublicAddress
+    mp.people_set(machine_id, {"plan": plan}, meta=meta)
+""",
     )
     valid = (
         """
@@ -155,12 +207,22 @@ mp = Mixpanel("PROJECT_TOKEN")
 def commande(request):
     mp.track(str(request.user.id), "Commande", {"ip": None, "offre": "pro"})
 """,
+        """
+from mixpanel import Mixpanel
+
+GEOLOCATION_OFF = 0
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def heartbeat(machine_id):
+    mp.track(machine_id, "Heartbeat", {"ip": GEOLOCATION_OFF})
+    mp.people_set(machine_id, {"alive": True}, meta={"$ip": "0"})
+""",
     )
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
         yield from self._senders(project)
-        for verdict in verdicts_for(self.id, project, ctx.values):
-            yield self.finding(verdict.path, verdict.span, verdict.message)
+        yield from findings_for(self, project, ctx.values, _zero)
 
     def _senders(self, project: ProjectModel) -> Iterator[Finding]:
         """flask_mixpanel adds the client's IP to every event itself."""

@@ -13,10 +13,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.model import ExprKind, Finding, Level, ProjectModel, SdkObject
+from mixlint.fix.changes import (
+    Names,
+    Snippet,
+    add_argument,
+    edit_string,
+    fix,
+    replace,
+)
+from mixlint.model import (
+    Applicability,
+    Change,
+    Expr,
+    ExprKind,
+    Finding,
+    Fix,
+    Import,
+    Level,
+    ProjectModel,
+    SdkObject,
+)
 from mixlint.sdk import Sdk, load_sdk
 from mixlint.transport import (
     DEFAULT_HOST,
+    EU_HOST,
     URL_ARGUMENTS,
     Constants,
     hidden_arguments,
@@ -33,6 +53,20 @@ _CONFIG_HINT = (
 )
 
 
+def _consumer_class(names: Names, client: Expr) -> Snippet | None:
+    """The SDK's ``Consumer`` as the client's class is written (``mixpanel.Consumer``
+    beside ``mixpanel.Mixpanel(...)``), else ``Consumer``, imported where it is not
+    bound; None when that name is bound to something else."""
+    callee = client.base
+    if callee is not None and callee.kind is ExprKind.ATTR and callee.base is not None:
+        return Snippet(f"{callee.base.text}.Consumer")
+    module = names.module
+    bound = module.globals.get("Consumer", ()) if module is not None else ()
+    if bound and not (bound[-1].kind is ExprKind.IMPORT and bound[-1].value == "mixpanel.Consumer"):
+        return None
+    return names.snippet("mixpanel:Consumer")
+
+
 class DataResidency(Rule):
     id = "MX402"
     name = "data-residency"
@@ -44,8 +78,9 @@ class DataResidency(Rule):
         "`*_url` overrides) is any Mixpanel host but `api-eu.mixpanel.com` (the default, "
         "`api.mixpanel.com`, and `api-in.mixpanel.com` included), a `LocalFlagsConfig` / "
         "`RemoteFlagsConfig` on a non-EU host, `MixpanelUtils` with the default or a "
-        "non-EU `residency`, and every `alias()` call: the SDK always sends it through a "
-        "fresh default consumer to the US host, whatever the client's consumer. A host "
+        "non-EU `residency` (`eu=True` of versions up to 2.2.6 is the EU too), and every "
+        "`alias()` call: the SDK always sends it through a fresh default consumer to the "
+        "US host, whatever the client's consumer. A host "
         "read from settings or the environment cannot be seen and is not reported, and "
         'neither is a custom consumer (MX302). Default level note; `residency = "eu"` '
         'in the config makes it an error, `residency = "any"` turns it off.'
@@ -65,6 +100,15 @@ class DataResidency(Rule):
         "`alias()` by identity merge (`$identify` / `merge` through the EU consumer) or "
         "send the `$create_alias` event through your EU consumer yourself."
     )
+    autofix = (
+        'Passes `consumer=Consumer(api_host="api-eu.mixpanel.com")` to a client '
+        "without a consumer (importing `Consumer`), and "
+        '`api_host="api-eu.mixpanel.com"` (or `residency="eu"` for MixpanelUtils) '
+        "where the US host is the default or written as a literal. Unsafe: the Mixpanel "
+        "project itself must be an EU project (residency is chosen when a project is "
+        "created), or it rejects the data. `alias()` has no fix."
+    )
+    autofix_safety = Applicability.UNSAFE
     tags = ("privacy", "gdpr", "residency")
     security_severity = 3.0
     precision = "high"
@@ -169,6 +213,14 @@ utils = MixpanelUtils(
     residency="eu",
 )
 """,
+        """
+import os
+
+from mixpanel_utils import MixpanelUtils
+
+# mixpanel-utils up to 2.2.6 selects the EU servers with eu=True.
+exporter = MixpanelUtils(os.environ["MIXPANEL_API_SECRET"], eu=True)
+""",
     )
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
@@ -177,7 +229,12 @@ utils = MixpanelUtils(
         for obj in project.objects:
             message = self._object(obj, constants, sdk)
             if message:
-                yield self.finding(obj.path, obj.span, f"{message} {_CONFIG_HINT}")
+                yield self.finding(
+                    obj.path,
+                    obj.span,
+                    f"{message} {_CONFIG_HINT}",
+                    fix=self._eu(obj, constants, sdk, project),
+                )
         for call in project.calls:
             if call.kind == "sdk" and call.method == "alias":
                 yield self.finding(
@@ -190,6 +247,56 @@ utils = MixpanelUtils(
                         f"`$create_alias` event through your EU consumer. {_CONFIG_HINT}"
                     ),
                 )
+
+    def _eu(
+        self, obj: SdkObject, constants: Constants, sdk: Sdk, project: ProjectModel
+    ) -> Fix | None:
+        """The EU host (or residency) where the US one is the default or a literal."""
+        change: Change | None = None
+        if obj.kind == "Mixpanel":
+            names = Names(project, obj.path, f"{obj.path}::{obj.function}")
+            consumer = _consumer_class(names, obj.call)
+            if consumer is not None:
+                code = f'{consumer.code}(api_host="{EU_HOST}")'
+                change = self._argument(
+                    obj, "consumer", code, None, constants, sdk, consumer.imports
+                )
+        elif is_consumer(obj) or obj.kind == "FlagsConfig":
+            hosts = self._consumer_hosts(obj, constants, sdk) if is_consumer(obj) else ["api_host"]
+            # A URL override or a bare host in a URL slot needs a look by a person.
+            if len(hosts) == 1 and hosts[0].startswith("api_host") and ";" not in hosts[0]:
+                change = self._argument(obj, "api_host", f'"{EU_HOST}"', EU_HOST, constants, sdk)
+        elif obj.kind == "MixpanelUtils":
+            change = self._argument(obj, "residency", '"eu"', "eu", constants, sdk)
+        return fix("Send to the EU host", Applicability.UNSAFE, [change] if change else [])
+
+    def _argument(
+        self,
+        obj: SdkObject,
+        name: str,
+        code: str,
+        text: str | None,
+        constants: Constants,
+        sdk: Sdk,
+        imports: tuple[Import, ...] = (),
+    ) -> Change | None:
+        """Argument ``name`` set to ``code``: added when absent, a literal None replaced,
+        a string literal's text made ``text``."""
+        signature = signature_of(obj, sdk)
+        value = (
+            signature.argument(obj.call, name) if signature is not None else obj.call.keyword(name)
+        )
+        if value is None:
+            return add_argument(obj.path, obj.span, name, code, imports)
+        found = constants.literal(value, obj.path)
+        if found is None:
+            return None
+        literal, where = found
+        if literal.value is None:
+            return replace(where, literal.span, code, imports=imports)
+        if text is not None and isinstance(literal.value, str):
+            return edit_string(where, literal.span, literal.value, text)
+        return None
 
     def _object(self, obj: SdkObject, constants: Constants, sdk: Sdk) -> str:
         if obj.kind == "Mixpanel":
@@ -283,6 +390,11 @@ utils = MixpanelUtils(
 
     def _utils(self, obj: SdkObject, constants: Constants) -> str:
         residency = obj.call.keyword("residency")
+        eu_flag = obj.call.keyword("eu")  # mixpanel-utils up to 2.2.6: eu=True
+        if eu_flag is not None:
+            flag = constants.literal(eu_flag, obj.path)
+            if flag is None or flag[0].value is True:
+                return ""  # EU, or not visible
         if residency is None:
             if hidden_arguments(obj.call):
                 return ""

@@ -13,10 +13,22 @@ is not a credential; the secret itself never appears in a message.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.model import Expr, ExprKind, Finding, Level, ProjectModel, Span
+from mixlint.fix.changes import Names, fix, remove_argument
+from mixlint.fix.changes import replace as replace_code
+from mixlint.model import (
+    Applicability,
+    Expr,
+    ExprKind,
+    Finding,
+    Fix,
+    Import,
+    Level,
+    ProjectModel,
+    Span,
+)
 from mixlint.sdk import Sdk, load_sdk
 from mixlint.transport import Constants
 
@@ -39,6 +51,10 @@ class _Secret:
     span: Span
     masked: str
     through: str  # how it reaches the call ("assigned to `API_SECRET` and passed on"), or ""
+    literal: Expr | None = None  # the string literal itself (None: part of an f-string)
+    # A literal written as the fallback of an environment or settings read: the keyword it
+    # is passed by ("" by position); None otherwise.
+    fallback: str | None = None
 
 
 def mask(secret: str) -> str:
@@ -76,7 +92,7 @@ class _Finder:
                 secret = secret[len("bearer") :].strip()
             if not secret:
                 return []
-            return [_Secret(where, target.span, mask(secret), through)]
+            return [_Secret(where, target.span, mask(secret), through, target)]
         if target.kind in (ExprKind.FSTRING, ExprKind.CONCAT):
             secrets: list[_Secret] = []
             if target.kind is ExprKind.FSTRING and _fstring_has_literal_token(target.text):
@@ -95,8 +111,39 @@ class _Finder:
             elif callee == ("str",) and target.args:
                 inner = target.args[0]
             fallback = f"the fallback of `{target.base.text}(...)`" if callee != ("str",) else via
-            return self.literals(inner, where, bearer, sub, fallback)
+            secrets = self.literals(inner, where, bearer, sub, fallback)
+            if callee == ("str",):
+                return secrets
+            keyword = next((name or "" for name, value in target.keywords if value is inner), "")
+            return [
+                replace(secret, fallback=keyword) if secret.literal is inner else secret
+                for secret in secrets
+            ]
         return []
+
+
+def _from_environment(secret: _Secret, variable: str, names: Names) -> Fix | None:
+    """The secret read from the environment variable instead: the literal replaced by
+    ``os.environ[variable]`` (a bearer token keeps its ``Bearer `` prefix), or a literal
+    fallback of an environment read removed."""
+    literal = secret.literal
+    if literal is None:
+        return None
+    if secret.fallback is not None:
+        change = remove_argument(secret.path, literal.span, secret.fallback or None)
+        return fix("Remove the literal fallback", Applicability.UNSAFE, [change])
+    module = names.module
+    bound = module.globals.get("os", ()) if module is not None else ()
+    if bound and not (bound[-1].kind is ExprKind.IMPORT and bound[-1].value == "os"):
+        return None  # ``os`` is something else here
+    code = f'os.environ["{variable}"]'
+    value = literal.value
+    if isinstance(value, bytes):
+        code += ".encode()"
+    elif isinstance(value, str) and value.strip().lower().startswith("bearer"):
+        code = f'"{value.strip()[: len("bearer")]} " + {code}'
+    change = replace_code(secret.path, secret.span, code, imports=[Import("os")])
+    return fix(f"Read it from ${variable}", Applicability.UNSAFE, [change])
 
 
 def _fstring_has_literal_token(text: str) -> bool:
@@ -145,6 +192,15 @@ class HardcodedCredential(Rule):
         "filled from the environment), and rotate the committed one: it stays in the Git "
         "history. Prefer service accounts over the deprecated API secret."
     )
+    autofix = (
+        "Replaces the literal by an environment read, "
+        '`os.environ["MIXPANEL_API_SECRET"]` (the variable for each kind of '
+        "credential is set in `credential-env-vars`), importing `os`; a literal "
+        "fallback of an environment or settings read is removed. Unsafe: the variable "
+        "must be set wherever the code runs. Rotate the committed secret anyway: it "
+        "stays in the history."
+    )
+    autofix_safety = Applicability.UNSAFE
     tags = ("privacy", "gdpr", "security")
     security_severity = 8.0
     precision = "high"
@@ -298,7 +354,7 @@ def request_deletion(distinct_ids):
         finder = _Finder(Constants(project))
         seen: set[tuple[str, Span]] = set()
 
-        def report(secrets: list[_Secret], what: str) -> Iterator[Finding]:
+        def report(secrets: list[_Secret], what: str, kind: str) -> Iterator[Finding]:
             for secret in secrets:
                 key = (secret.path, secret.span)
                 if key in seen:
@@ -314,6 +370,9 @@ def request_deletion(distinct_ids):
                         "import or delete the project's data (GDPR Art. 32, 5(1)(f)). Read it "
                         "from the environment or a secret store, and rotate it"
                     ),
+                    fix=_from_environment(
+                        secret, ctx.config.credential_env_vars[kind], Names(project, secret.path)
+                    ),
                 )
 
         for call in project.calls:
@@ -324,10 +383,12 @@ def request_deletion(distinct_ids):
             ):
                 method = sdk.methods[call.method]
                 for argument, value in method.arguments(call.call, "credential"):
-                    label = "API secret" if argument.name == "api_secret" else "API key"
+                    secret = argument.name == "api_secret"
+                    label = "API secret" if secret else "API key"
                     yield from report(
                         finder.literals(value, call.path),
                         f"the Mixpanel {label} (`{argument.name}` of `{call.method}()`)",
+                        "api-secret" if secret else "api-key",
                     )
         for obj in project.objects:
             construction = sdk.objects.get(obj.qualname)
@@ -337,20 +398,27 @@ def request_deletion(distinct_ids):
                 yield from report(
                     finder.literals(construction.argument(obj.call, "secret"), obj.path),
                     "the service-account secret (`secret` of `ServiceAccountCredentials`)",
+                    "service-account-secret",
                 )
             elif obj.kind == "MixpanelUtils":
                 yield from report(
                     finder.literals(construction.argument(obj.call, "api_secret"), obj.path),
                     "the Mixpanel API secret (`api_secret` of `MixpanelUtils`)",
+                    "api-secret",
                 )
                 yield from report(
                     finder.literals(obj.call.keyword("service_account_password"), obj.path),
                     "the service-account password (`service_account_password` of `MixpanelUtils`)",
+                    "service-account-password",
                 )
         for path, module in project.modules.items():
             for site in module.calls:
                 for token in self._bearer_tokens(site.call, path, finder, sdk):
-                    yield from report([token], "the GDPR API bearer token (`Authorization` header)")
+                    yield from report(
+                        [token],
+                        "the GDPR API bearer token (`Authorization` header)",
+                        "gdpr-api-token",
+                    )
 
     def _bearer_tokens(self, call: Expr, path: str, finder: _Finder, sdk: Sdk) -> list[_Secret]:
         """Literal tokens in the Authorization header of a request to the GDPR API."""

@@ -11,7 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.model import Expr, Finding, Level, ProjectModel, SdkObject
+from mixlint.fix.changes import edit_string, fix, remove_argument, replace
+from mixlint.model import (
+    Applicability,
+    Change,
+    Expr,
+    ExprKind,
+    Finding,
+    Fix,
+    Level,
+    ProjectModel,
+    SdkObject,
+)
 from mixlint.sdk import Sdk, load_sdk
 from mixlint.transport import (
     URL_ARGUMENTS,
@@ -30,6 +41,30 @@ from mixlint.transport import (
 def _is_false(expr: Expr | None, constants: Constants, path: str) -> bool:
     found = constants.literal(expr, path)
     return found is not None and found[0].value in (False, 0)
+
+
+def _https(expr: Expr, path: str, constants: Constants, bare: bool) -> Change | None:
+    """``http://`` -> ``https://`` where the URL is written as a literal (an ``api_host``
+    loses the scheme: it takes a bare host)."""
+    found = constants.resolve(expr, path)
+    if found is None:
+        return None
+    target, where = found
+    if target.kind is ExprKind.CONCAT and target.value == "+" and target.args:
+        return _https(target.args[0], where, constants, bare)
+    if target.kind is ExprKind.FSTRING or (
+        target.kind is ExprKind.CONST and isinstance(target.value, str)
+    ):
+        return edit_string(where, target.span, "http://", "" if bare else "https://")
+    return None
+
+
+def _safe_fix(problems: list[tuple[str, Change | None]]) -> Fix | None:
+    """One fix for all the problems of a finding, or none when one of them has no change."""
+    changes = [change for _, change in problems]
+    if None in changes:
+        return None
+    return fix("Verify TLS and use https://", Applicability.SAFE, [c for c in changes if c])
 
 
 def _plain_http_mixpanel(text: str, bare: bool) -> bool:
@@ -68,6 +103,13 @@ class InsecureTransport(Rule):
         "from hand-written requests, and replace mixpanel-celery with the official SDK "
         "(queue the work in your own Celery task that calls `mp.track`)."
     )
+    autofix = (
+        "Removes `verify_cert=False` and `verify=False` (the default verifies "
+        "certificates), sets a `verify_cert` passed by position to `True`, and turns "
+        "`http://` into `https://` in a Mixpanel URL written as a literal. "
+        "mixpanel-celery's trackers have no fix."
+    )
+    autofix_safety = Applicability.SAFE
     tags = ("privacy", "gdpr", "security")
     security_severity = 7.4
     precision = "high"
@@ -186,10 +228,12 @@ mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05", local_flags_config=flags)
                         obj.span,
                         (
                             f"this {obj.kind} sends tracking data without verified TLS "
-                            f"({'; '.join(problems)}): anyone on the network path can read or "
-                            f"alter it (GDPR Art. 32). Keep certificate verification on (trust a "
-                            f"proxy's CA with REQUESTS_CA_BUNDLE) and use https:// endpoints"
+                            f"({'; '.join(problem for problem, _ in problems)}): anyone on the "
+                            f"network path can read or alter it (GDPR Art. 32). Keep certificate "
+                            f"verification on (trust a proxy's CA with REQUESTS_CA_BUNDLE) and "
+                            f"use https:// endpoints"
                         ),
+                        fix=_safe_fix(problems),
                     )
         for call in project.calls:
             if call.kind == "http" and call.call is not None:
@@ -200,10 +244,11 @@ mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05", local_flags_config=flags)
                         call.span,
                         (
                             f"this request to Mixpanel's `{call.method}` endpoint "
-                            f"{' and '.join(problems)}: anyone on the network path can read or "
-                            f"alter the tracking data (GDPR Art. 32). Use https:// and keep "
-                            f"certificate verification on"
+                            f"{' and '.join(problem for problem, _ in problems)}: anyone on the "
+                            f"network path can read or alter the tracking data (GDPR Art. 32). "
+                            f"Use https:// and keep certificate verification on"
                         ),
+                        fix=_safe_fix(problems),
                     )
             elif call.kind == "sender":
                 signature = sender_signature(call.method, sdk)
@@ -218,29 +263,55 @@ mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05", local_flags_config=flags)
                         ),
                     )
 
-    def _construction(self, obj: SdkObject, constants: Constants, sdk: Sdk) -> list[str]:
+    def _construction(
+        self, obj: SdkObject, constants: Constants, sdk: Sdk
+    ) -> list[tuple[str, Change | None]]:
+        """Each problem, with the change that fixes it (None: no automatic fix)."""
         signature = signature_of(obj, sdk)
         if signature is None:
             return []
-        problems: list[str] = []
+        problems: list[tuple[str, Change | None]] = []
         verify = signature.argument(obj.call, "verify_cert")
         if verify is not None and _is_false(verify, constants, obj.path):
-            how = "by keyword" if obj.call.keyword("verify_cert") is not None else "by position"
-            problems.append(f"certificate verification is off: verify_cert={verify.text} {how}")
+            by_keyword = obj.call.keyword("verify_cert") is not None
+            how = "by keyword" if by_keyword else "by position"
+            problems.append(
+                (
+                    f"certificate verification is off: verify_cert={verify.text} {how}",
+                    remove_argument(obj.path, verify.span, "verify_cert")
+                    if by_keyword
+                    else replace(obj.path, verify.span, "True"),
+                )
+            )
         names = ("api_host",) if obj.kind == "FlagsConfig" else (*URL_ARGUMENTS, "api_host")
         for name in names:
             value = signature.argument(obj.call, name)
             text = constants.text(value, obj.path) if value is not None else None
-            if text is not None and _plain_http_mixpanel(text, bare=name == "api_host"):
-                problems.append(f"{name} is plain HTTP: {shown(text)}")
+            bare = name == "api_host"
+            if value is not None and text is not None and _plain_http_mixpanel(text, bare):
+                problems.append(
+                    (
+                        f"{name} is plain HTTP: {shown(text)}",
+                        _https(value, obj.path, constants, bare),
+                    )
+                )
         return problems
 
-    def _request(self, call: Expr, path: str, constants: Constants, sdk: Sdk) -> list[str]:
-        problems: list[str] = []
+    def _request(
+        self, call: Expr, path: str, constants: Constants, sdk: Sdk
+    ) -> list[tuple[str, Change | None]]:
+        problems: list[tuple[str, Change | None]] = []
         url = request_url(call, constants, path, sdk)
         if url is not None and _plain_http_mixpanel(url[1], bare=False):
-            problems.append(f"uses plain HTTP ({shown(url[1])})")
+            problems.append(
+                (f"uses plain HTTP ({shown(url[1])})", _https(url[0], path, constants, False))
+            )
         verify = call.keyword("verify")
         if verify is not None and _is_false(verify, constants, path):
-            problems.append("turns certificate verification off (verify=False)")
+            problems.append(
+                (
+                    "turns certificate verification off (verify=False)",
+                    remove_argument(path, verify.span, "verify"),
+                )
+            )
         return problems

@@ -17,8 +17,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.model import CallerSite, Finding, Level, ProjectModel, Span, TrackingCall, fitting
+from mixlint.exprs import walk
+from mixlint.fix.changes import Names, fix, guard
+from mixlint.model import (
+    Applicability,
+    CallerSite,
+    Expr,
+    ExprKind,
+    Finding,
+    Fix,
+    Level,
+    ProjectModel,
+    Span,
+    TrackingCall,
+    fitting,
+)
 from mixlint.sdk import Sdk, load_sdk
+from mixlint.trace import Trace
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +43,8 @@ class _Leaf:
     path: str
     span: Span
     chain: tuple[str, ...]  # function qualnames from the leaf's callee down to the tracking call
+    function: str  # the function id of the caller it stands in
     runner: str = ""  # what the leaf hands its callee to ("add_task"), if it does not call it
-    function: str = ""  # the function the leaf stands in
 
 
 _WHY = (
@@ -142,7 +157,18 @@ class _Guards:
             if self.sites(site.function, needed):
                 self._leaves(site.function, needed, (_short(site.function), *chain), inner, found)
             else:
-                found.append(_Leaf(site.path, site.span, chain, site.runner, site.function))
+                found.append(_Leaf(site.path, site.span, chain, site.function, site.runner))
+
+
+def _locals(call: Expr | None) -> set[str]:
+    """The local names and parameters a call reads: bound where it stands."""
+    if call is None:
+        return set()
+    return {
+        str(node.value)
+        for node in walk(call)
+        if node.kind is ExprKind.PARAM or (node.kind is ExprKind.NAME and node.origin is not None)
+    }
 
 
 class MissingConsentCheck(Rule):
@@ -180,6 +206,15 @@ class MissingConsentCheck(Rule):
         "call site is covered) or at each reported call site. A project with its own "
         "consent API names its predicates and decorators in `[tool.mixlint.consent]`."
     )
+    autofix = (
+        "Wraps the statement in `if <predicate>:` with the first consent predicate "
+        "written in call form in `[tool.mixlint.consent] predicates` "
+        '(`"has_analytics_consent(user)"`, or '
+        '`"app.consent:has_analytics_consent(user)"` to import it) whose names the '
+        "call can reach. Never guesses one: without such a predicate there is no fix. "
+        "Unsafe: the event is no longer sent without consent."
+    )
+    autofix_safety = Applicability.UNSAFE
     tags = ("privacy", "gdpr", "consent")
     security_severity = 7.5
     precision = "high"
@@ -463,6 +498,19 @@ def delete_account(request):
     )
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
+        trace = Trace(project)
+
+        def consent_fix(path: str, span: Span, function: str, call: Expr | None) -> Fix | None:
+            """The call under ``if <predicate>:`` with the first consent predicate in call
+            form (config) whose names it can reach; no predicate is ever guessed."""
+            names = Names(project, path, function, _locals(call))
+            for predicate in ctx.config.consent.guards:
+                found = names.snippet(predicate)
+                if found is not None:
+                    change = guard(path, span, found.code, found.imports)
+                    return fix(f"Check consent first: {found.code}", Applicability.UNSAFE, [change])
+            return None
+
         guards = _Guards(project)
         at: dict[tuple[str, Span], TrackingCall] = {}
         for call in project.calls:
@@ -478,7 +526,11 @@ def delete_account(request):
                     continue
                 leaves = guards.leaves(function, call.requires)
                 if leaves:
-                    yield from self._leaf_findings(call, leaves, at, reported, project.runners)
+                    for finding, leaf, shown in self._leaf_findings(
+                        call, leaves, at, reported, project.runners
+                    ):
+                        finding.fix = consent_fix(leaf.path, leaf.span, leaf.function, shown.call)
+                        yield trace.explain(finding, shown if shown.kind == "wrapper" else None)
                     continue
                 if call.kind == "wrapper":
                     continue  # only reached through recursion: the SDK call is reported
@@ -487,8 +539,13 @@ def delete_account(request):
                 continue
             reported.add(key)
             recursive = bool(project.callers.get(function))
-            runner = project.runners.get(function, "")
-            yield self.finding(call.path, call.span, self._message(call, recursive, runner))
+            finding = self.finding(
+                call.path,
+                call.span,
+                self._message(call, recursive, project.runners.get(function, "")),
+                fix=consent_fix(call.path, call.span, call.function, call.call),
+            )
+            yield trace.explain(finding, call)
 
     def _leaf_findings(
         self,
@@ -497,7 +554,8 @@ def delete_account(request):
         at: dict[tuple[str, Span], TrackingCall],
         reported: set[tuple[str, Span]],
         runners: dict[str, str],
-    ) -> Iterator[Finding]:
+    ) -> Iterator[tuple[Finding, _Leaf, TrackingCall]]:
+        """Each leaf's finding, the leaf, and the tracking call it stands for."""
         for leaf in leaves:
             key = (leaf.path, leaf.span)
             if key in reported:
@@ -513,7 +571,7 @@ def delete_account(request):
             if leaf.function in runners:
                 where = _short(leaf.function)
                 outermost += f" (`{where}()` is run by {runners[leaf.function]})"
-            yield self.finding(
+            finding = self.finding(
                 leaf.path,
                 leaf.span,
                 f"{start} reaches {_describe(shown)} (via {chain}) without a consent check, "
@@ -521,6 +579,7 @@ def delete_account(request):
                 f"inside `{leaf.chain[0]}()`. {_WHY} Fix: call it only under "
                 f"`if has_analytics_consent(user):` or return early without consent",
             )
+            yield finding, leaf, shown
 
     def _message(self, call: TrackingCall, recursive: bool, runner: str) -> str:
         what = _describe(call)

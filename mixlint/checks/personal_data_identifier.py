@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.model import Finding, Level, ProjectModel
-from mixlint.personal import verdicts_for
+from mixlint.fix.changes import Names, fix, pseudonymiser, replace
+from mixlint.model import Applicability, Finding, Fix, Level, ProjectModel
+from mixlint.personal import Verdict, findings_for
 
 
 class PersonalDataIdentifier(Rule):
@@ -15,7 +16,8 @@ class PersonalDataIdentifier(Rule):
     level = Level.ERROR
     summary = (
         "The distinct_id (or alias, merge or group id) is a direct identifier: an e-mail "
-        "address, phone number, person name or IP address."
+        "address, phone number, person name, username / login / handle (user.username, "
+        'member.handle, a GitHub login, a Discord f"{name}#{tag}") or IP address.'
     )
     why = (
         "Art. 4(1) and Art. 4(5): the distinct_id is on every event and profile, in every export, "
@@ -28,6 +30,15 @@ class PersonalDataIdentifier(Rule):
         "(hmac.new(secret, value, 'sha256') with a secret from configuration). Keep the mapping "
         "to the person in your own database."
     )
+    autofix = (
+        "Wraps the distinct_id in the project's pseudonymiser (the first of "
+        "`pseudonymizers` in config that the file can reach) or, with "
+        "`pseudonymisation-key` configured, in `hmac.new(<key>, value.encode(), "
+        "hashlib.sha256).hexdigest()`, adding the imports. Without either in config "
+        "there is no fix. Unsafe: every user gets a new Mixpanel identity, so events "
+        "sent before are no longer joined to them."
+    )
+    autofix_safety = Applicability.UNSAFE
     tags = ("privacy", "gdpr", "personal-data", "identifier")
     security_severity = 7.0
     precision = "high"
@@ -87,6 +98,35 @@ mp = Mixpanel("PROJECT_TOKEN")
 
 def sync_profile(user):
     mp.people_update({"$distinct_id": user.email, "$set": {"plan": user.plan.name}})
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+async def on_message(message):
+    # A Discord tag ("name#1234") names the member as surely as an e-mail address.
+    name, tag = message.author.name, message.author.discriminator
+    mp.track(f"{name}#{tag}", "Message Sent", {"channel": message.channel.name})
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def push_received(payload):
+    mp.track(payload["sender"]["login"], "Push Received", {"commits": len(payload["commits"])})
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def on_login(request):
+    mp.alias(request.user.username, request.COOKIES["anonymous_id"])
 """,
     )
     valid = (
@@ -156,8 +196,31 @@ def iscrizione(utente):
     # An unkeyed hash is weak pseudonymisation (MX106), reported instead of MX103.
     mp.track(hashlib.sha256(utente.email.encode()).hexdigest(), "Iscrizione")
 """,
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def repository_synced(repo):
+    # A group id that names a repository ("owner/name") is not a person.
+    mp.group_set("repository", repo.full_name, {"stars": repo.stargazers_count})
+""",
     )
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
-        for verdict in verdicts_for(self.id, project, ctx.values):
-            yield self.finding(verdict.path, verdict.span, verdict.message)
+        def pseudonymised(verdict: Verdict) -> Fix | None:
+            """The distinct_id as written, wrapped in a pseudonymiser."""
+            call = verdict.call
+            if call is None:
+                return None
+            wrap = pseudonymiser(Names(project, verdict.path, call.function), ctx.config)
+            if wrap is None:
+                return None
+            return fix(
+                "Pseudonymise the distinct_id",
+                Applicability.UNSAFE,
+                [replace(verdict.path, verdict.span, wrap.code, verdict.span, wrap.imports)],
+            )
+
+        return findings_for(self, project, ctx.values, pseudonymised)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.model import Finding, Level, ProjectModel
-from mixlint.personal import verdicts_for
+from mixlint.fix.changes import DROP_AUTOFIX, drop
+from mixlint.model import Applicability, Finding, Level, ProjectModel
+from mixlint.personal import findings_for
 
 
 class PersonalDataKey(Rule):
@@ -15,7 +16,14 @@ class PersonalDataKey(Rule):
     level = Level.ERROR
     summary = (
         "A property key (event or profile, incl. $email, $phone, $name) names personal data: "
-        "e-mail, phone, name, address, birth date, IP, national ID, IBAN, card, location ..."
+        "e-mail, phone, name, username or handle, the full user-agent string, address, birth "
+        "date, IP, national ID, IBAN, card, location ... Unambiguous words (username, "
+        "nickname, Benutzername) are personal on any object; login, handle, display_name and "
+        "full_name unless their object is a known non-person (repo_full_name, org_login); a "
+        "parsed, coarse user-agent family ($browser, $os) is not. The fields of a dataclass, "
+        "pydantic model, attrs class or Django model of the project that is sent whole "
+        "(asdict(info), info.model_dump(), model_to_dict(order)) are judged as its keys, "
+        "at the call."
     )
     why = (
         "Art. 5(1)(c) (data minimisation) and Art. 4(1): product analytics does not need a "
@@ -29,6 +37,8 @@ class PersonalDataKey(Rule):
         "a plan or segment) or a pseudonymous ID. If the key is a false positive, allow it with "
         "`[tool.mixlint.personal-data] allow-keys = [...]`."
     )
+    autofix = DROP_AUTOFIX
+    autofix_safety = Applicability.UNSAFE
     tags = ("privacy", "gdpr", "personal-data")
     security_severity = 7.5
     precision = "high"
@@ -96,6 +106,45 @@ mp = Mixpanel("PROJECT_TOKEN")
 
 def profilo_aggiornato(utente):
     mp.people_set(str(utente.id), {"data_di_nascita": utente.compleanno.isoformat()})
+""",
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def webhook_received(payload):
+    # A GitHub login is a username: a direct identifier of the person.
+    mp.track(str(payload["sender"]["id"]), "Push", {"login": payload["sender"]["login"]})
+""",
+        """
+from flask import request
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def page_viewed(user_id):
+    # The full user-agent string fingerprints the device, together with the IP.
+    mp.track(user_id, "Page Viewed", {"user_agent": request.headers.get("User-Agent")})
+""",
+        """
+from dataclasses import asdict, dataclass
+
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+@dataclass
+class UserInfo:
+    name: str
+    email: str
+
+
+def signed_up(user_id: str, info: UserInfo):
+    # MX105 too: the whole object is sent; its fields name and email are judged as keys.
+    mp.track(user_id, "Signed Up", asdict(info))
 """,
     )
     valid = (
@@ -171,8 +220,28 @@ mp = Mixpanel("PROJECT_TOKEN")
 def commande(client_id, commande):
     mp.track(str(client_id), "Commande", {"nom_du_produit": commande.produit.nom})
 """,
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def repository_starred(user_id, repo):
+    # A repository's full_name is "owner/name", not a person's name.
+    mp.track(user_id, "Starred", {"repo_full_name": repo.full_name, "last_login": repo.pushed_at})
+""",
+        """
+from flask import request
+from mixpanel import Mixpanel
+
+mp = Mixpanel("PROJECT_TOKEN")
+
+
+def page_viewed(user_id):
+    agent = request.user_agent
+    mp.track(user_id, "Page Viewed", {"$browser": agent.browser, "$os": agent.platform})
+""",
     )
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
-        for verdict in verdicts_for(self.id, project, ctx.values):
-            yield self.finding(verdict.path, verdict.span, verdict.message)
+        return findings_for(self, project, ctx.values, lambda v: drop(v.path, v.prop))

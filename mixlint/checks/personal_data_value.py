@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.model import Finding, Level, ProjectModel
-from mixlint.personal import verdicts_for
+from mixlint.fix.changes import DROP_AUTOFIX, drop
+from mixlint.model import Applicability, Finding, Level, ProjectModel
+from mixlint.personal import findings_for
 
 
 class PersonalDataValue(Rule):
@@ -15,8 +16,10 @@ class PersonalDataValue(Rule):
     level = Level.ERROR
     summary = (
         "A property value carries personal data whatever its key: read from a personal "
-        "attribute (user.email, request.user.get_full_name()), from the client's IP, or a "
-        "literal e-mail, phone, IP, IBAN or card number."
+        "attribute (user.email, request.user.get_full_name(), member.nick, sender['login']), "
+        "the full user-agent string (request.headers['User-Agent'], "
+        "request.user_agent.string), the client's IP or a variable or attribute that names an "
+        "IP (public_ip, self.ip), or a literal e-mail, phone, IP, IBAN or card number."
     )
     why = (
         "Art. 5(1)(c) (data minimisation) and Art. 4(1): a neutral key such as 'contact' or "
@@ -31,6 +34,8 @@ class PersonalDataValue(Rule):
         "pseudonymisation function (`pseudonymizers` in config; hmac.* and functions named "
         "hash/pseudonym/anonymi/mask/redact/tokeni by default) are not flagged."
     )
+    autofix = DROP_AUTOFIX
+    autofix_safety = Applicability.UNSAFE
     tags = ("privacy", "gdpr", "personal-data")
     security_severity = 7.5
     precision = "high"
@@ -180,5 +185,4 @@ def datei_geteilt(nutzer, datei, produkt):
     )
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
-        for verdict in verdicts_for(self.id, project, ctx.values):
-            yield self.finding(verdict.path, verdict.span, verdict.message)
+        return findings_for(self, project, ctx.values, lambda v: drop(v.path, v.prop))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.model import Finding, Level, ProjectModel
-from mixlint.personal import verdicts_for
+from mixlint.fix.changes import DROP_AUTOFIX, drop
+from mixlint.model import Applicability, Finding, Level, ProjectModel
+from mixlint.personal import findings_for
 
 
 class SpecialCategoryData(Rule):
@@ -30,6 +31,8 @@ class SpecialCategoryData(Rule):
         "without a link to the person, or obtain explicit consent for analytics of that data "
         "and document it (Art. 9(2)(a), Art. 35 DPIA)."
     )
+    autofix = DROP_AUTOFIX
+    autofix_safety = Applicability.UNSAFE
     tags = ("privacy", "gdpr", "personal-data", "special-category")
     security_severity = 9.0
     precision = "high"
@@ -142,5 +145,4 @@ def feature_toggled(user, flag):
     )
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
-        for verdict in verdicts_for(self.id, project, ctx.values):
-            yield self.finding(verdict.path, verdict.span, verdict.message)
+        return findings_for(self, project, ctx.values, lambda v: drop(v.path, v.prop))

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
 from mixlint.model import Finding, Level, ProjectModel
-from mixlint.personal import verdicts_for
+from mixlint.personal import findings_for
 
 
 class UnreviewablePayload(Rule):
@@ -15,8 +15,12 @@ class UnreviewablePayload(Rule):
     level = Level.WARNING
     summary = (
         "Properties that cannot be reviewed in code: vars(x), x.__dict__, model_to_dict(x), "
-        "dataclasses.asdict(x), x.dict()/x.model_dump(), request.POST/GET/json/form/args/data, "
-        "or **kwargs forwarded with no visible call site."
+        "dataclasses.asdict(x), x.dict()/x.model_dump() (also returned by a project method "
+        "such as event.to_dict()), request.POST/GET/json/form/args/data, **kwargs forwarded "
+        "with no visible call site, and any other payload part whose keys cannot be seen "
+        "(a record read from a file or a queue): every part the inventory lists as "
+        "unreviewable, unless its keys are judged where they are written (a module's "
+        "constant dict, the call sites of a wrapper)."
     )
     why = (
         "Art. 5(1)(c) (data minimisation) and Art. 25 (data protection by design): when a whole "
@@ -148,5 +152,4 @@ def ordine(utente, ordine):
     )
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
-        for verdict in verdicts_for(self.id, project, ctx.values):
-            yield self.finding(verdict.path, verdict.span, verdict.message)
+        return findings_for(self, project, ctx.values)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.model import Finding, Level, ProjectModel
+from mixlint.model import Applicability, Finding, Level, ProjectModel
 
 
 class UnusedSuppression(Rule):
@@ -31,6 +31,12 @@ class UnusedSuppression(Rule):
         "Remove the suppression, or correct the rule ID. Suppressions always name the rules "
         "they suppress (`# mixlint: ignore[MX101] -- reason`)."
     )
+    autofix = (
+        "Removes the suppression, or only the rule IDs it names in vain (`# noqa: "
+        "MX101, E501` keeps `# noqa: E501`); a comment left empty is removed with the "
+        "space before it."
+    )
+    autofix_safety = Applicability.SAFE
     tags = ("privacy", "gdpr", "maintainability")
     security_severity = 2.0
     invalid = (

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mixlint.checks.base import Rule
-from mixlint.model import FileProblem, Finding, Level
+from mixlint.literals import mask_line
+from mixlint.model import Applicability, FileProblem, Finding, Fix, Level
 from mixlint.modules import UnresolvedImport
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
@@ -53,6 +54,8 @@ class Report:
     tool_version: str
     # imports of project modules that name no file: what they import is not followed
     unresolved: Sequence[UnresolvedImport] = ()
+    fixed: int | None = None  # findings ``--fix`` fixed (None: not a fixing run)
+    unsafe_fixes: bool | None = None  # as configured; None: unsafe fixes are hinted at
 
 
 def render(
@@ -91,6 +94,9 @@ class Summary:
     files_with_findings: int
     suppressed: int
     failed: bool  # an unsuppressed finding is at or above the fail level
+    fixed: int | None  # findings ``--fix`` fixed (None: not a fixing run)
+    fixable: int  # unsuppressed findings with a fix ``--fix`` would make
+    hidden_fixes: int  # unsafe fixes left out (``--unsafe-fixes`` not given)
 
 
 def active(findings: Sequence[Finding]) -> list[Finding]:
@@ -103,6 +109,8 @@ def summarise(report: Report) -> Summary:
     levels = Counter(finding.level for finding in shown)
     rules = Counter(finding.rule_id for finding in shown)
     fail = report.fail_level
+    fixes = [finding.fix for finding in shown if finding.fix is not None]
+    safe = sum(1 for fix in fixes if fix.applicability is Applicability.SAFE)
     return Summary(
         findings=len(shown),
         by_level={level: levels[level] for level in LEVELS},
@@ -110,28 +118,69 @@ def summarise(report: Report) -> Summary:
         files_with_findings=len({finding.path for finding in shown}),
         suppressed=len(report.findings) - len(shown),
         failed=fail is not None and any(f.level.rank >= fail.rank for f in shown),
+        fixed=report.fixed,
+        fixable=len(fixes) if report.unsafe_fixes else safe,
+        hidden_fixes=len(fixes) - safe if report.unsafe_fixes is None else 0,
     )
 
 
 def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word}es" if word.endswith("fix") else f"{count} {word}s"
 
 
 def summary_sentence(summary: Summary) -> str:
     """A ruff-style one-liner.
 
-    "Found 12 findings (9 errors, 3 warnings) in 4 files; 2 suppressed." or "No findings."
+    "Found 12 findings (9 errors, 3 warnings) in 4 files; 2 suppressed." or "No findings.";
+    after ``--fix``: "Found 12 findings: 5 fixed, 7 remaining (4 errors, 3 warnings) in 2
+    files."
     """
     suppressed = f"; {summary.suppressed} suppressed" if summary.suppressed else ""
-    if not summary.findings:
-        return f"No findings{suppressed}."
     levels = ", ".join(
         plural(count, level.value) for level, count in summary.by_level.items() if count
     )
-    return (
-        f"Found {plural(summary.findings, 'finding')} ({levels}) "
-        f"in {plural(summary.files_with_findings, 'file')}{suppressed}."
+    where = f"({levels}) in {plural(summary.files_with_findings, 'file')}"
+    if summary.fixed:
+        total = summary.fixed + summary.findings
+        remaining = f"{summary.findings} remaining" + (f" {where}" if summary.findings else "")
+        return f"Found {plural(total, 'finding')}: {summary.fixed} fixed, {remaining}{suppressed}."
+    if not summary.findings:
+        return f"No findings{suppressed}."
+    return f"Found {plural(summary.findings, 'finding')} {where}{suppressed}."
+
+
+def fixes_sentence(summary: Summary) -> str | None:
+    """What ``--fix`` can still do, as ruff says it; None when nothing."""
+    hidden = summary.hidden_fixes
+    note = (
+        f"{plural(hidden, 'hidden fix')} can be enabled with the `--unsafe-fixes` option"
+        if hidden
+        else ""
     )
+    if summary.fixable:
+        more = f" ({note})" if note else ""
+        return f"[*] {summary.fixable} fixable with the `--fix` option{more}."
+    return f"No fixes available ({note})." if note else None
+
+
+def would_fix_sentence(count: int, hidden: int) -> str:
+    """``--diff``'s summary (on stderr)."""
+    more = f"{plural(hidden, 'additional fix')} available with `--unsafe-fixes`" if hidden else ""
+    if count:
+        return f"Would fix {plural(count, 'finding')}" + (f" ({more})." if more else ".")
+    return f"No findings would be fixed ({more})." if more else "No findings would be fixed."
+
+
+def shown_fix(finding: Finding) -> Fix | None:
+    """The fix a report shows, with its edits; None without edits (not planned, or no
+    longer applicable), or when its new code would show personal data from a literal
+    (masked, it would be wrong)."""
+    fix = finding.fix
+    if fix is None or not fix.edits or any(mask_line(edit.text) != edit.text for edit in fix.edits):
+        return None
+    return fix
 
 
 def unresolved_sentence(report: Report) -> str:

@@ -16,7 +16,21 @@ Shape (``schema_version`` 1; keys are never removed within a schema version)::
           "message": "...",
           "fingerprint": "3f2a...",        # stable across line moves; "" if none
           "suppressed": null,              # null | "inline" | "baseline"
-          "suppression_reason": null       # null | the reason given with the suppression
+          "suppression_reason": null,      # null | the reason given with the suppression
+          "related": [                     # other places that explain it
+            {"path": "app/views.py", "start_line": 14, "start_column": 5,
+             "end_line": 14, "end_column": 40, "message": "the tracking call that sends it"}
+          ],
+          "flows": [[...]],                # wrapper chains: call site -> wrappers -> SDK call,
+                                           # each step shaped like a related location
+          "fix": null | {                  # what `--fix` does (null: no fix, or it no longer
+            "applicability": "unsafe",     # applies); "safe" | "unsafe" (--unsafe-fixes)
+            "message": "Drop the property 'email'",
+            "edits": [                     # text replacements in the files as analysed
+              {"path": "app/views.py", "start_line": 12, "start_column": 36,
+               "end_line": 12, "end_column": 58, "content": ""}
+            ]
+          }
         }
       ],
       "problems": [                        # files that could not be analysed (also MX001)
@@ -31,7 +45,9 @@ Shape (``schema_version`` 1; keys are never removed within a schema version)::
         "by_rule": {"MX101": 5, "MX201": 7},   # unsuppressed, sorted by rule ID
         "problems": 1,
         "fail_level": "warning",           # null: the run never fails on findings
-        "failed": true
+        "failed": true,
+        "fixed": null,                     # findings `--fix` fixed (null: not a fixing run)
+        "fixable": {"safe": 1, "unsafe": 4}  # unsuppressed findings with a fix shown
       }
     }
 """
@@ -42,8 +58,8 @@ import json
 from typing import Any
 
 from mixlint.literals import mask_line
-from mixlint.model import FileProblem, Finding
-from mixlint.report import Report, rules_by_id, summarise
+from mixlint.model import Applicability, FileProblem, Finding, Location, Span
+from mixlint.report import Report, rules_by_id, shown_fix, summarise
 
 SCHEMA_VERSION = 1
 
@@ -75,27 +91,61 @@ def to_dict(report: Report) -> dict[str, Any]:
             "problems": len(report.problems),
             "fail_level": report.fail_level.value if report.fail_level is not None else None,
             "failed": summary.failed,
+            "fixed": report.fixed,
+            "fixable": {
+                applicability.value: sum(
+                    1
+                    for finding in report.findings
+                    if finding.suppressed is None
+                    and (fix := shown_fix(finding)) is not None
+                    and fix.applicability is applicability
+                )
+                for applicability in Applicability
+            },
         },
     }
 
 
-def _finding(finding: Finding, name: str | None) -> dict[str, Any]:
-    span = finding.span
+def _place(path: str, span: Span) -> dict[str, Any]:
     return {
-        "rule": finding.rule_id,
-        "name": name,
-        "level": finding.level.value,
-        "path": finding.path,
+        "path": path,
         "start_line": span.start_line,
         "start_column": span.start_col,
         "end_line": span.end_line,
         "end_column": span.end_col,
+    }
+
+
+def _located(location: Location) -> dict[str, Any]:
+    return {**_place(location.path, location.span), "message": mask_line(location.message)}
+
+
+def _fix(finding: Finding) -> dict[str, Any] | None:
+    fix = shown_fix(finding)
+    if fix is None:
+        return None
+    return {
+        "applicability": fix.applicability.value,
+        "message": mask_line(fix.description),
+        "edits": [{**_place(edit.path, edit.span), "content": edit.text} for edit in fix.edits],
+    }
+
+
+def _finding(finding: Finding, name: str | None) -> dict[str, Any]:
+    return {
+        "rule": finding.rule_id,
+        "name": name,
+        "level": finding.level.value,
+        **_place(finding.path, finding.span),
         "message": mask_line(finding.message),
         "fingerprint": finding.fingerprint,
         "suppressed": finding.suppressed,
         "suppression_reason": (
             mask_line(finding.suppression_reason) if finding.suppressed is not None else None
         ),
+        "related": [_located(item) for item in finding.related],
+        "flows": [[_located(step) for step in flow] for flow in finding.flows],
+        "fix": _fix(finding),
     }
 
 

@@ -16,7 +16,16 @@ metadata) and leaves out what is unset. Choices that matter to consumers:
 * files that could not be analysed are ``toolExecutionNotifications`` of level
   ``error``: SARIF's sign that the result set may be incomplete; so are, of level
   ``warning``, imports of project modules that could not be resolved (what they
-  import is not followed).
+  import is not followed);
+* a finding's related locations (the call that sends a property written before it, the
+  SDK call inside a wrapper) are ``relatedLocations``, linked from the message as SARIF
+  allows (``See [the tracking call that sends it](1).``; literal brackets in such a
+  message are escaped), and the path through a wrapper chain is a ``codeFlow``, so that
+  GitHub code scanning shows it step by step;
+* a finding's fix is a ``fix`` whose ``artifactChanges`` replace regions of the files as
+  they were analysed (``properties.applicability``: ``safe`` or ``unsafe``); a fix whose
+  new code would show personal data from a literal is left out, as masking it would make
+  it wrong.
 """
 
 from __future__ import annotations
@@ -31,9 +40,9 @@ import sarif_om as om
 
 from mixlint.checks.base import Rule
 from mixlint.literals import mask_line
-from mixlint.model import FileProblem, Finding, Level, Span
+from mixlint.model import Edit, FileProblem, Finding, Level, Location, Span
 from mixlint.modules import UnresolvedImport
-from mixlint.report import Report
+from mixlint.report import Report, shown_fix
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/mixlint/mixlint"
@@ -182,13 +191,82 @@ def _result(finding: Finding, rule_index: int) -> om.Result:
         rule_id=finding.rule_id,
         rule_index=rule_index,
         level=finding.level.value,
-        message=om.Message(text=_sentence(mask_line(finding.message))),
+        message=om.Message(text=_linked_message(finding)),
         locations=[_location(finding.path, finding.span)],
+        related_locations=[
+            _location(item.path, item.span, _sentence(mask_line(item.message)), index)
+            for index, item in enumerate(finding.related, start=1)
+        ]
+        or None,
+        code_flows=[_code_flow(flow) for flow in finding.flows] or None,
         partial_fingerprints={FINGERPRINT_KEY: finding.fingerprint}
         if finding.fingerprint
         else None,
         suppressions=suppressions,
+        fixes=_fixes(finding),
     )
+
+
+def _linked_message(finding: Finding) -> str:
+    """The message, then a link to each related location: ``See [the call](1).``"""
+    text = _sentence(mask_line(finding.message))
+    if not finding.related:
+        return text
+    links = ", ".join(
+        f"[{_escaped(mask_line(item.message))}]({index})"
+        for index, item in enumerate(finding.related, start=1)
+    )
+    return f"{_escaped(text)} See {links}."
+
+
+def _escaped(text: str) -> str:
+    """Literal text in a message with embedded links: brackets escaped (SARIF 3.11.6)."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
+def _code_flow(flow: tuple[Location, ...]) -> om.CodeFlow:
+    return om.CodeFlow(
+        thread_flows=[
+            om.ThreadFlow(
+                locations=[
+                    om.ThreadFlowLocation(
+                        location=_location(step.path, step.span, _sentence(mask_line(step.message)))
+                    )
+                    for step in flow
+                ]
+            )
+        ]
+    )
+
+
+def _fixes(finding: Finding) -> list[om.Fix] | None:
+    fix = shown_fix(finding)
+    if fix is None:
+        return None
+    by_path: dict[str, list[Edit]] = {}
+    for edit in fix.edits:
+        by_path.setdefault(edit.path, []).append(edit)
+    return [
+        om.Fix(
+            description=om.Message(text=_sentence(mask_line(fix.description))),
+            artifact_changes=[
+                om.ArtifactChange(
+                    artifact_location=_artifact(path),
+                    replacements=[
+                        om.Replacement(
+                            deleted_region=_region(edit.span),
+                            inserted_content=om.ArtifactContent(text=edit.text)
+                            if edit.text
+                            else None,
+                        )
+                        for edit in edits
+                    ],
+                )
+                for path, edits in by_path.items()
+            ],
+            properties={"applicability": fix.applicability.value},
+        )
+    ]
 
 
 def _notification(problem: FileProblem, index: dict[str, int]) -> om.Notification:
@@ -216,7 +294,23 @@ def _unresolved(item: UnresolvedImport) -> om.Notification:
     )
 
 
-def _location(path: str, span: Span) -> om.Location:
+def _location(
+    path: str, span: Span, message: str | None = None, location_id: int = -1
+) -> om.Location:
+    return om.Location(
+        id=location_id,
+        physical_location=om.PhysicalLocation(
+            artifact_location=_artifact(path), region=_region(span)
+        ),
+        message=om.Message(text=message) if message is not None else None,
+    )
+
+
+def _artifact(path: str) -> om.ArtifactLocation:
+    return om.ArtifactLocation(uri=quote(path, safe="/"), uri_base_id=SRCROOT)
+
+
+def _region(span: Span) -> om.Region:
     # SARIF regions are 1-based with startLine required; a finding without a
     # position (a whole-project finding) points at the start of its file.
     start_line = max(span.start_line, 1)
@@ -225,16 +319,8 @@ def _location(path: str, span: Span) -> om.Location:
     end_col = max(span.end_col, 1)
     if end_line == start_line:
         end_col = max(end_col, start_col)
-    return om.Location(
-        physical_location=om.PhysicalLocation(
-            artifact_location=om.ArtifactLocation(uri=quote(path, safe="/"), uri_base_id=SRCROOT),
-            region=om.Region(
-                start_line=start_line,
-                start_column=start_col,
-                end_line=end_line,
-                end_column=end_col,
-            ),
-        )
+    return om.Region(
+        start_line=start_line, start_column=start_col, end_line=end_line, end_column=end_col
     )
 
 

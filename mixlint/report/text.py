@@ -12,10 +12,11 @@ import unicodedata
 from collections.abc import Callable
 
 from mixlint.literals import mask_line
-from mixlint.model import Finding, Level
+from mixlint.model import Applicability, Finding, Level
 from mixlint.report import (
     Report,
     active,
+    fixes_sentence,
     rules_by_id,
     source_line,
     summarise,
@@ -28,6 +29,7 @@ _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
 _DIM = "\x1b[2m"
 _BLUE = "\x1b[34m"
+_FIXABLE = "\x1b[36m"
 # paint(style, text): ``text`` in an ANSI style, or unchanged without colour.
 _Painter = Callable[[str, str], str]
 
@@ -58,6 +60,9 @@ def render(
     if summary.by_rule and not statistics:
         counts = ", ".join(f"{rule} ({count})" for rule, count in summary.by_rule.items())
         out.append(f"By rule: {counts}.")
+    fixes = fixes_sentence(summary)
+    if fixes is not None:
+        out.append(fixes.replace("[*]", f"[{paint(_FIXABLE, '*')}]", 1))
     unresolved = unresolved_sentence(report)
     if unresolved:
         out.append(unresolved)
@@ -67,9 +72,10 @@ def render(
 def _finding(report: Report, finding: Finding, paint: _Painter) -> list[str]:
     span = finding.span
     style = _LEVEL_STYLE[finding.level]
+    fixable = f"[{paint(_FIXABLE, '*')}] " if _fixable(report, finding) else ""
     header = (
         f"{paint(_BOLD, f'{finding.path}:{span.start_line}:{span.start_col}:')} "
-        f"{paint(style, finding.rule_id)} {mask_line(finding.message)}"
+        f"{paint(style, finding.rule_id)} {fixable}{mask_line(finding.message)}"
     )
     if finding.suppressed is not None:
         reason = f": {mask_line(finding.suppression_reason)}" if finding.suppression_reason else ""
@@ -87,6 +93,16 @@ def _finding(report: Report, finding: Finding, paint: _Painter) -> list[str]:
     lines.append(f"{paint(_BLUE, number + ' |')} {display}".rstrip())
     lines.append(f"{paint(_BLUE, gutter + ' |')} {paint(style, marker)}")
     return lines
+
+
+def _fixable(report: Report, finding: Finding) -> bool:
+    """Whether ``--fix`` (with the run's ``--unsafe-fixes``) would fix it, marked ``[*]``."""
+    fix = finding.fix
+    return (
+        fix is not None
+        and finding.suppressed is None
+        and (fix.applicability is Applicability.SAFE or report.unsafe_fixes is True)
+    )
 
 
 def _mark(raw: str, start_col: int, end_col: int) -> tuple[str, str]:

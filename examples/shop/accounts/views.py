@@ -64,6 +64,7 @@ def update_profile(request):
         mp.track(pseudonymize(user.pk), "Profile Updated", {
             "fields": sorted(form.changed_data),
             "reply_to": user.email,
+            "device": request.META.get("HTTP_USER_AGENT", ""),
         })
         messages.success(request, "Your profile has been saved.")
         return redirect("profile")

@@ -59,4 +59,5 @@ def sync_profile(user):
         "plan": user.profile.plan,
         "newsletter": user.profile.newsletter,
         "signup_date": user.date_joined.date().isoformat(),
+        "username": user.username,
     })
