@@ -271,7 +271,11 @@ class ModuleFinder:
         """The longest module prefix of ``dotted`` and the attributes after it."""
         if dotted.partition(".")[0] not in self.components and not dotted.startswith("."):
             return None, ()  # no file or folder of the project has that name
-        key = (importer, dotted)
+        # What a file imports depends on its folder, but for a first name that may be
+        # the file itself (``mixpanel`` in mixpanel.py).
+        folder, _, name = importer.rpartition("/")
+        itself = not dotted.startswith(".") and name == dotted.partition(".")[0] + ".py"
+        key = (importer if itself else folder, dotted)
         found = self._cut.get(key)
         if found is None:
             found = self._cut[key] = self._longest(importer, dotted)
