@@ -74,6 +74,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from mixlint.model import CallSite, Expr, ExprKind, ModuleSummary, ProjectModel, Span
+from mixlint.modules import Module, ModuleFinder, parent
 
 FACTS_VERSION = 1
 MAX_FILE_BYTES = 10 * 1024 * 1024  # as mixlint.project: larger files are a problem (MX001)
@@ -352,63 +353,29 @@ def _statement_tail(text: str, index: int) -> str:
     return " ".join(parts)
 
 
-# -- the module table ---------------------------------------------------------------
+# -- imports as modules -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ModuleInfo:
-    path: str
-    module: str
-    is_package: bool
-    root: str  # source root ("" for the project root)
+def named_mixpanel(path: str) -> bool:
+    """A file whose path names Mixpanel (``analytics/mixpanel_client.py``) may hold
+    what matters even if its text does not show it: it is read."""
+    return "mixpanel" in path.lower()
 
 
-class ModuleTable:
-    """Every file of the project as Python would import it, parsed or not.
+def import_targets(level: int, module: str, names: tuple[str, ...] | None) -> list[str]:
+    """The dotted names an import statement names (relative ones with their dots): the
+    module, and each ``from`` name under it."""
+    spec = "." * level + module
+    targets = [spec]
+    for name in names or ():
+        if name != "*":
+            targets.append(_join(spec, name))
+    return targets
 
-    ``find`` chooses among same-named modules exactly as ``ProjectIndex.find_module``
-    does, but over all files: what a full parse would resolve to.
-    """
 
-    def __init__(self, infos: Sequence[ModuleInfo]) -> None:
-        self.infos = {info.path: info for info in infos}
-        self.by_module: dict[str, list[ModuleInfo]] = {}
-        for info in infos:
-            self.by_module.setdefault(info.module, []).append(info)
-
-    def find(self, name: str, importer: str) -> ModuleInfo | None:
-        candidates = self.by_module.get(name)
-        if not candidates:
-            return None
-        own = self.infos[importer].root if importer in self.infos else ""
-        for candidate in candidates:
-            if candidate.root == own:
-                return candidate
-        for candidate in candidates:
-            if candidate.root in ("", "src"):
-                return candidate
-        return None
-
-    def cut(self, dotted: str, importer: str) -> tuple[ModuleInfo | None, tuple[str, ...]]:
-        """The longest module prefix of ``dotted`` and the attributes after it."""
-        parts = dotted.split(".")
-        for size in range(len(parts), 0, -1):
-            found = self.find(".".join(parts[:size]), importer)
-            if found is not None:
-                return found, tuple(parts[size:])
-        return None, ()
-
-    def absolute(self, importer: str, level: int, module: str) -> str:
-        """A relative import's target, as ``mixlint.collect`` computes it."""
-        if level == 0:
-            return module
-        info = self.infos.get(importer)
-        package = info.module.split(".") if info is not None and info.module else []
-        if info is not None and not info.is_package and package:
-            package = package[:-1]
-        if level > 1:
-            package = package[: len(package) - (level - 1)]
-        return ".".join(part for part in (".".join(package), module) if part)
+def _join(spec: str, name: str) -> str:
+    """``name`` under the module ``spec`` of an import statement (``..pkg`` or ``.``)."""
+    return spec + name if not spec or spec.endswith(".") else f"{spec}.{name}"
 
 
 # -- relevance ------------------------------------------------------------------------
@@ -546,7 +513,7 @@ class _ModuleRefs:
         self._globals: dict[str, _Refs] = {}
         self._functions: dict[str, _Refs] = {}
         self._classes: dict[str, _Refs] = {}
-        self._callees: list[_Refs] | None = None
+        self._callees: list[tuple[_Refs, _Refs]] | None = None
         # What the cache holds, unpacked when asked for (most of it never is).
         self._packed: tuple[dict[str, Any], dict[str, Any], dict[str, Any]] = ({}, {}, {})
         self.methods: dict[str, list[str]] = {}
@@ -604,14 +571,18 @@ class _ModuleRefs:
             self._classes[qualname] = refs
         return refs
 
-    def callees(self) -> list[_Refs]:
-        """What decides the callee of each call."""
+    def callees(self) -> list[tuple[_Refs, _Refs]]:
+        """What decides the callee of each call, and what its arguments refer to."""
         if self._callees is None:
             self._callees = []
             for site in self.summary.calls:
-                refs = _Refs()
-                refs.add(site.callee, set(), spine=True)
-                self._callees.append(refs)
+                callee = _Refs()
+                callee.add(site.callee, set(), spine=True)
+                arguments = _Refs()
+                seen: set[int] = set()
+                for argument in (*site.call.args, *(value for _, value in site.call.keywords)):
+                    arguments.add(argument, seen)
+                self._callees.append((callee, arguments))
         return self._callees
 
     def bases(self, qualname: str) -> _Refs:
@@ -658,15 +629,16 @@ def module_refs(summary: ModuleSummary) -> RefsData:
 
 
 class References:
-    """The dotted names a file's code refers to, through what its imports bind.
+    """The dotted names a file's code refers to, through what its imports bind, as
+    written (relative ones with their dots): resolved by ``Selector`` (``Uses``).
 
     ``import app.tracking`` binds ``app``: ``app.tracking.Tracker`` refers to
     ``app.tracking.Tracker``; ``from app import tracking as t`` binds ``t``:
     ``t.Tracker`` refers to the same. Read from CPython's syntax tree: names and
     attribute chains in the code, and the names in string annotations (which the
     collector reads as names too); never the text of other strings or comments.
-    ``bindings``: what the import statements themselves bind, (name, target), which
-    another module reads when it imports the name from this one.
+    ``bindings``: what the import statements themselves bind, (name, target; ``*``,
+    the module), which another module reads when it imports the name from this one.
     """
 
     __slots__ = ("bindings", "chains", "stored")
@@ -682,7 +654,7 @@ class References:
         self.stored = stored  # chains that are stored or returned as they are (x = mod)
 
     @classmethod
-    def of(cls, data: bytes, path: str, table: ModuleTable) -> References | None:
+    def of(cls, data: bytes) -> References | None:
         tree = cpython_tree(data)
         if tree is None:
             return None
@@ -715,12 +687,12 @@ class References:
                         bound.setdefault(root, set()).add(root)
                 continue
             if isinstance(node, ast.ImportFrom):
-                base = table.absolute(path, node.level, node.module or "")
+                base = "." * node.level + (node.module or "")
                 for alias in node.names:
                     if alias.name == "*":
                         stars.add(base)
                     else:
-                        target = f"{base}.{alias.name}" if base else alias.name
+                        target = _join(base, alias.name)
                         bound.setdefault(alias.asname or alias.name, set()).add(target)
                 continue
             if isinstance(node, ast.Constant):
@@ -735,35 +707,13 @@ class References:
             found: set[str] = set()
             for chain in chains:
                 root, _, rest = chain.partition(".")
-                targets = bound.get(root) or {f"{star}.{root}" if star else root for star in stars}
+                targets = bound.get(root) or {_join(star, root) for star in stars}
                 found.update(f"{target}.{rest}" if rest else target for target in targets)
             return frozenset(found)
 
-        # A package's own submodule bound by its name (``from . import tracking``) is not
-        # re-exported: ``from pkg import tracking`` elsewhere names the submodule itself.
-        info = table.infos.get(path)
-        own = f"{info.module}." if info is not None and info.is_package else None
-        bindings = [
-            (name, target)
-            for name, targets in bound.items()
-            for target in targets
-            if own is None or target != own + name
-        ]
-        bindings.extend(("*", f"{star}.*") for star in stars)
+        bindings = [(name, target) for name, targets in bound.items() for target in targets]
+        bindings.extend(("*", star) for star in stars)
         return cls(expanded(written), tuple(sorted(bindings)), expanded(stored))
-
-    def reach(self, wanted: AbstractSet[str], bare: AbstractSet[str]) -> bool:
-        """Does the code refer to one of ``wanted`` (dotted names), or to something in it,
-        or store or return one of ``bare`` as it is?"""
-        if not bare.isdisjoint(self.stored):
-            return True
-        for chain in self.chains:
-            end = len(chain)
-            while end > 0:
-                if chain[:end] in wanted:
-                    return True
-                end = chain.rfind(".", 0, end)
-        return False
 
 
 # Where an expression is kept as it is: a module bound to a name there is still used.
@@ -803,6 +753,81 @@ def _string_annotations(annotation: ast.expr | None) -> Iterator[str]:
 
 
 @dataclass(slots=True)
+class _Wanted:
+    """The relevant names a file may use, by (path of their module, name); ``bound``:
+    those that are modules (``from . import tracking``), -> that module's path;
+    ``bare``: modules whose object itself counts where it is stored or returned
+    (``module = tracking``); ``any_name``: modules any name of which counts (``*``)."""
+
+    names: set[tuple[str, str]] = field(default_factory=set)
+    bound: dict[tuple[str, str], str] = field(default_factory=dict)
+    bare: set[str] = field(default_factory=set)
+    any_name: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.names or self.bound or self.bare or self.any_name)
+
+    def matches(self, module: Module | None, attrs: tuple[str, ...], stored: bool) -> bool:
+        """Is ``module.attrs[0].attrs[1]...`` one of them (or something in one)?"""
+        if module is None:
+            return False
+        path = module.path
+        while True:
+            if not attrs:
+                return stored and path in self.bare
+            if path in self.any_name or (path, attrs[0]) in self.names:
+                return True
+            target = self.bound.get((path, attrs[0]))
+            if target is None:
+                return False
+            path, attrs = target, attrs[1:]
+
+
+class Uses:
+    """A file's ``References``, resolved by the project's module finder: what module
+    (and attributes of it) each chain of its code, each value it stores or returns,
+    and each name its import statements bind, stand for."""
+
+    def __init__(self, references: References, path: str, finder: ModuleFinder) -> None:
+        self.path = path
+        self.chains = [finder.cut(path, chain) for chain in references.chains]
+        self.stored = [finder.cut(path, chain) for chain in references.stored]
+        self.bindings = []
+        own = Module(path) if path.endswith("__init__.py") or path == "__init__.py" else None
+        for name, target in references.bindings:
+            module, attrs = finder.cut(path, target)
+            # A package's own submodule bound by its name (``from . import run``) is no
+            # re-export: ``from pkg import run`` elsewhere names the submodule itself.
+            if own is not None and not attrs and module == finder.child(own, name):
+                continue
+            self.bindings.append((name, module, attrs))
+
+    def reach(self, wanted: _Wanted) -> bool:
+        return any(wanted.matches(module, attrs, False) for module, attrs in self.chains) or any(
+            wanted.matches(module, attrs, True) for module, attrs in self.stored
+        )
+
+    def exported(self, wanted: _Wanted) -> Iterator[str]:
+        """The names the file's import statements bind to one of ``wanted`` (``*``: it
+        re-exports a module that holds some)."""
+        for name, module, attrs in self.bindings:
+            if name == "*":
+                if module is not None and not attrs and _holds(module.path, wanted):
+                    yield name
+            elif wanted.matches(module, attrs, True):
+                yield name
+
+
+def _holds(path: str, wanted: _Wanted) -> bool:
+    return (
+        path in wanted.any_name
+        or path in wanted.bare
+        or any(module == path for module, _ in wanted.names)
+        or any(module == path for module, _ in wanted.bound)
+    )
+
+
+@dataclass(slots=True)
 class Round:
     """What one round found: the files to parse next, and why (for ``--debug`` and tests)."""
 
@@ -815,9 +840,10 @@ class Round:
 class Selector:
     """The rounds of the prefilter over one project.
 
-    ``facts``: per file (relative path, in file order); ``table``: every module;
-    ``requests``: the callee names of HTTP requests (``requests.post``, ``post``), whose
-    URL and headers the rules read wherever they are; ``read``: a file's bytes (None:
+    ``facts``: per file (relative path, in file order); ``finder``: how imports name
+    files (``mixlint.modules``), over every file; ``requests``: the callee names of
+    HTTP requests (``requests.post``, ``post``), whose URL and headers the rules read
+    wherever they are; ``read``: a file's bytes (None:
     every file that imports a module leading to relevant names is taken to use them).
     ``references``: what a file refers to (``References``), by path, with the hash of
     the content it was read from: those of the last run, and those this one reads
@@ -829,15 +855,16 @@ class Selector:
     def __init__(
         self,
         facts: Mapping[str, Facts],
-        table: ModuleTable,
+        finder: ModuleFinder,
         requests: Collection[str] = (),
         read: Callable[[str], bytes] | None = None,
     ) -> None:
         self.facts = facts
-        self.table = table
+        self.finder = finder
         self.requests = frozenset(requests)
         self.read = read
         self._references: dict[str, References | None] = {}
+        self._uses: dict[str, Uses | None] = {}
         self.references: dict[str, tuple[str, References | None]] = {}
         self.references_read = False
         self._by_name: dict[str, set[str]] | None = None
@@ -853,8 +880,7 @@ class Selector:
     def select(self) -> set[str]:
         chosen = set()
         for path, facts in self.facts.items():
-            info = self.table.infos.get(path)
-            named = info is not None and "mixpanel" in info.module.lower()
+            named = named_mixpanel(path)
             if facts.flags or named:
                 chosen.add(path)
             if facts.flags & DATA:
@@ -870,7 +896,7 @@ class Selector:
         parsed for nothing otherwise (with all that import from it then)."""
         found = set()
         for path in self._imported(selected, packages=True) - selected:
-            if self.table.infos[path].is_package and not self._imported(
+            if path.endswith("__init__.py") and not self._imported(
                 [path], packages=False
             ).isdisjoint(selected):
                 found.add(path)
@@ -880,35 +906,34 @@ class Selector:
         """The files the import statements of ``importers`` name; ``packages``: with
         the packages above them (importing a module runs its packages' ``__init__``)."""
         found = set()
+        finder = self.finder
         for importer in importers:
             facts = self.facts.get(importer)
-            for level, module, names in facts.imports if facts is not None else ():
-                base = self.table.absolute(importer, level, module)
-                dotted = [base, *(f"{base}.{name}" if base else name for name in names or ())]
-                for name in dotted:
-                    if not packages:
-                        target, _ = self.table.cut(name, importer)
-                        if target is not None:
-                            found.add(target.path)
+            for record in facts.imports if facts is not None else ():
+                for dotted in import_targets(*record):
+                    module, _ = finder.cut(importer, dotted)
+                    if module is None:
                         continue
-                    parts = name.split(".")
-                    for size in range(1, len(parts) + 1):
-                        info = self.table.find(".".join(parts[:size]), importer)
-                        if info is not None:
-                            found.add(info.path)
+                    if not module.namespace:
+                        found.add(module.path)
+                    if not packages:
+                        continue
+                    folder = parent(module.path) if module.package else module.folder
+                    while finder.regular(folder):
+                        found.add(f"{folder}/__init__.py" if folder else "__init__.py")
+                        if not folder:
+                            break
+                        folder = parent(folder)
         return found
 
     def _heads(self, path: str, records: Sequence[Import]) -> frozenset[str]:
-        """The first names of the modules the import statements name (absolute)."""
+        """The first names of the modules the import statements name ("." for a relative
+        import, which may name any file)."""
         found = self._head_cache.get(path)
         if found is None:
             heads = set()
             for level, module, _names in records:
-                base = self.table.absolute(path, level, module) if level else module
-                if base:
-                    heads.add(base.split(".")[0])
-                elif _names:
-                    heads.update(name for name in _names if name != "*")
+                heads.add("." if level else module.split(".")[0])
             found = self._head_cache[path] = frozenset(heads)
         return found
 
@@ -972,79 +997,92 @@ class Selector:
             refs.add(candidate, seen)
         return relevant.reaches(refs, summary)
 
-    def _uses(self, path: str, reached: Iterable[Reached], relevant: _Relevance) -> bool:
+    def _used(self, path: str, reached: Iterable[Reached], relevant: _Relevance) -> bool:
         """Does the file use what its import statements reach? Only by writing a
         relevant name, through whatever the import statements bind: ``Tracker`` after
         ``from app.tracking import Tracker``, ``tracking.Tracker`` after ``from app import
         tracking``, ``app.tracking.Tracker`` after ``import app.tracking``. A file that
         writes none of them cannot use them (and is not parsed), however many it imports.
         """
-        wanted: set[str] = set()
-        bare: set[str] = set()  # modules, used as such only when stored or returned
+        wanted = _Wanted()
         for item in reached:
-            names: Iterable[tuple[ModuleInfo, str]]
             if item.name is not None:
-                names = [(item.module, item.name)]
+                names: Iterable[tuple[str, str]] = [(item.module.path, item.name)]
             else:
                 found = relevant.names_under(item.module)
                 if found is None:
                     return True
                 names = found
-                bare.add(item.module.module)
-            if not relevant.spellings(names, wanted, bare):
+                wanted.bare.add(item.module.path)
+            if not relevant.spellings(names, wanted):
                 return True
-        if not wanted and not bare:
+        if not wanted:
             return False
-        references = self._references_of(path)
-        if references is None or references.reach(wanted, bare):
+        uses = self._uses_of(path)
+        if uses is None or uses.reach(wanted):
             return True
-        return any(
-            (target in wanted or target in bare or name == "*") and self._read_from(path, name)
-            for name, target in references.bindings
-        )
+        return any(self._read_from(path, name) for name in uses.exported(wanted))
 
     def _read_from(self, path: str, name: str) -> bool:
         """Does another file read ``name`` (``*``: any name) from the module at ``path``:
         import it by that name (``from module import name``, or ``*``), or write
         ``module.name`` after importing the module or a package above it?"""
-        info = self.table.infos.get(path)
-        if info is None:
-            return True
         by_name, whole = self._importers()
-        names = by_name.get(info.module, set())
+        names = by_name.get(path, set())
         if name in names or "*" in names or (name == "*" and names):
             return True
-        prefix = f"{info.module}.{name}" if name != "*" else info.module
-        parts = info.module.split(".")
-        for size in range(1, len(parts) + 1):
-            for importer in whole.get(".".join(parts[:size]), ()):
+        wanted = _Wanted()
+        if name == "*":
+            wanted.bare.add(path)
+            wanted.any_name.add(path)
+        else:
+            wanted.names.add((path, name))
+        folder = parent(path)
+        holders = [path]
+        while True:
+            holders.append(f"{folder}/__init__.py" if folder else "__init__.py")
+            holders.append(folder)  # a namespace package
+            if not folder:
+                break
+            folder = parent(folder)
+        for holder in holders:
+            for importer in whole.get(holder, ()):
                 if importer == path:
                     continue
-                references = self._references_of(importer)
-                if references is None or any(
-                    chain == prefix or chain.startswith(prefix + ".")
-                    for chain in references.chains | references.stored
-                ):
+                uses = self._uses_of(importer)
+                if uses is None or uses.reach(wanted):
                     return True
         return False
 
     def _importers(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-        """From every file's import statements: module -> the names imported from it by
-        name; module -> the files that bind it whole (``import a.b`` binds ``a``)."""
+        """From every file's import statements: module (path) -> the names imported from
+        it by name; module -> the files that bind it whole (``import a.b`` binds ``a``)."""
         if self._by_name is None or self._whole is None:
             self._by_name, self._whole = {}, {}
+            finder = self.finder
             for importer, facts in self.facts.items():
                 for level, module, names in facts.imports:
-                    base = self.table.absolute(importer, level, module)
                     if names is None:
-                        self._whole.setdefault(base.split(".")[0], set()).add(importer)
+                        found = finder.find(importer, module.split(".")[0])
+                        if found is not None:
+                            self._whole.setdefault(found.path, set()).add(importer)
                         continue
-                    self._by_name.setdefault(base, set()).update(names)
+                    spec = "." * level + module
+                    base = finder.find(importer, spec)
+                    if base is not None:
+                        self._by_name.setdefault(base.path, set()).update(names)
                     for name in names:
-                        dotted = f"{base}.{name}" if base else name
-                        if self.table.find(dotted, importer) is not None:
-                            self._whole.setdefault(dotted, set()).add(importer)
+                        found = finder.find(importer, _join(spec, name))
+                        if found is not None:
+                            self._whole.setdefault(found.path, set()).add(importer)
         return self._by_name, self._whole
+
+    def _uses_of(self, path: str) -> Uses | None:
+        """What the file's code refers to, resolved (None: CPython cannot read it)."""
+        if path not in self._uses:
+            references = self._references_of(path)
+            self._uses[path] = None if references is None else Uses(references, path, self.finder)
+        return self._uses[path]
 
     def _references_of(self, path: str) -> References | None:
         """What the file's code refers to (None: CPython cannot read it)."""
@@ -1058,7 +1096,7 @@ class Selector:
             found = None
             if self.read is not None:
                 try:
-                    found = References.of(self.read(path), path, self.table)
+                    found = References.of(self.read(path))
                 except OSError:
                     found = None
             if facts is not None:
@@ -1098,42 +1136,45 @@ class Selector:
         needs = _Needs(self, modules)
         for path, expr in self.values_read(modules, model, relevant, direct_only):
             needs.expression(path, expr)
-        found.needed = needs.run()
         # What the resolver reads to find what a call that may reach a relevant name
         # calls: of the unparsed files, only the packages above relevant modules can
         # matter there, as namespaces (``pkg.metrics.client.shared``): any other holds
         # nothing relevant and leads to nothing relevant, or one of its import statements
         # would have reached it. Those the callees name (all at once, down the chain),
         # and those the extractor itself looks into and does not have (a class's
-        # attribute holding ``pkg.metrics.client.shared``).
+        # attribute holding ``pkg.metrics.client.shared``). And a call that hands a
+        # relevant value to a function of another module (``FileWatcher(coder,
+        # analytics=analytics)``) types that function's parameters: its module too.
         namespaces = _Needs(self, modules)
         sites: list[tuple[ModuleSummary, CallSite]] = []
         for summary in modules.values():
-            for site, callee in zip(summary.calls, self.refs(summary).callees(), strict=True):
+            callees = self.refs(summary).callees()
+            for site, (callee, arguments) in zip(summary.calls, callees, strict=True):
                 if relevant.reaches(callee, summary):
                     namespaces.follow(callee, summary)
                     sites.append((summary, site))
+                elif relevant.reaches(arguments, summary):
+                    needs.follow(callee, summary)
+        found.needed = needs.run()
         looked_into = namespaces.run() | (unread(sites) if unread is not None else set())
-        infos = self.table.infos
         found.needed.update(
             path
             for path in looked_into
-            if path in infos and infos[path].is_package and relevant.ancestor(infos[path].module)
+            if path.endswith("__init__.py") and relevant.ancestor(Module(path))
         )
-        # An import can only reach a parsed module through its first name (a package
-        # or module of the project that is parsed): files importing nothing of the sort
-        # are passed over without resolving their imports.
-        heads = {
-            self.table.infos[path].module.split(".")[0]
-            for path in modules
-            if path in self.table.infos
-        }
+        # An absolute import can only reach a parsed module through its first name,
+        # which is a folder or the file on its path (below the root it is found in):
+        # files importing nothing of the sort are passed over without resolving their
+        # imports. A relative one ("." here) may reach anything.
+        heads = {"."}
+        for path in modules:
+            heads.update(path.removesuffix(".py").split("/"))
         for path, facts in self.facts.items():
             if path in parsed or not facts.imports:
                 continue
             if self._heads(path, facts.imports).isdisjoint(heads):
                 continue
-            if self._uses(path, relevant.reached(path, facts.imports), relevant):
+            if self._used(path, relevant.reached(path, facts.imports), relevant):
                 found.candidates.add(path)
         found.needed -= set(parsed)
         found.candidates -= set(parsed)
@@ -1145,7 +1186,7 @@ class Reached(NamedTuple):
     ``module``, imported by its name; or (``name`` None) ``module`` imported whole,
     which exports relevant names or holds modules that do."""
 
-    module: ModuleInfo
+    module: Module
     name: str | None = None
 
 
@@ -1153,7 +1194,7 @@ class _Reach:
     """Does an unparsed file's import statement reach a relevant name? (the check shared
     by a round and by a run that reuses the last one's findings)"""
 
-    table: ModuleTable
+    finder: ModuleFinder
     exporting: AbstractSet[str]
 
     def parsed(self, path: str) -> bool:
@@ -1162,7 +1203,7 @@ class _Reach:
     def exports(self, path: str, name: str) -> bool:
         raise NotImplementedError
 
-    def ancestor(self, module: str) -> bool:
+    def ancestor(self, module: Module) -> bool:
         raise NotImplementedError
 
     def imported_by(self, importer: str, records: Sequence[Import]) -> bool:
@@ -1170,37 +1211,38 @@ class _Reach:
 
     def reached(self, importer: str, records: Sequence[Import]) -> Iterator[Reached]:
         """What the import statements reach that matters (see ``Reached``)."""
-        table = self.table
+        finder = self.finder
         for level, module, names in records:
-            base = table.absolute(importer, level, module)
             if names is None:
                 parts = module.split(".")
                 for size in range(1, len(parts) + 1):
-                    found = table.find(".".join(parts[:size]), importer)
-                    if found is not None and (
-                        found.path in self.exporting or self.ancestor(found.module)
-                    ):
+                    found = finder.find(importer, ".".join(parts[:size]))
+                    if found is not None and (found.path in self.exporting or self.ancestor(found)):
                         yield Reached(found)
                 continue
+            spec = "." * level + module
             for name in names:
-                dotted = base if name == "*" else ".".join(part for part in (base, name) if part)
-                target, attrs = table.cut(dotted, importer)
+                dotted = spec if name == "*" else _join(spec, name)
+                target, attrs = finder.cut(importer, dotted)
                 if target is None or not self.parsed(target.path):
                     continue
                 if not attrs:
-                    if target.path in self.exporting or self.ancestor(target.module):
+                    if target.path in self.exporting or self.ancestor(target):
                         yield Reached(target)
                 elif self.exports(target.path, attrs[0]):
                     yield Reached(target, attrs[0])
 
 
-def _ancestors(table: ModuleTable, exporting: Iterable[str]) -> set[str]:
+def _ancestors(exporting: Iterable[str]) -> set[str]:
+    """The folders above the exporting modules (the packages that hold them)."""
     found = set()
     for path in exporting:
-        info = table.infos.get(path)
-        parts = info.module.split(".") if info is not None else []
-        for size in range(1, len(parts)):
-            found.add(".".join(parts[:size]))
+        folder = parent(path)
+        while folder not in found:
+            found.add(folder)
+            if not folder:
+                break
+            folder = parent(folder)
     return found
 
 
@@ -1215,16 +1257,16 @@ class Exports:
     names: dict[str, frozenset[str]]  # path -> its relevant global names
     stars: frozenset[str]  # exporting modules with ``import *``: any name may be relevant
 
-    def reaches(self, table: ModuleTable, importer: str, records: Sequence[Import]) -> bool:
-        return _StoredReach(self, table).imported_by(importer, records)
+    def reaches(self, finder: ModuleFinder, importer: str, records: Sequence[Import]) -> bool:
+        return _StoredReach(self, finder).imported_by(importer, records)
 
 
 class _StoredReach(_Reach):
-    def __init__(self, exports: Exports, table: ModuleTable) -> None:
-        self.table = table
+    def __init__(self, exports: Exports, finder: ModuleFinder) -> None:
+        self.finder = finder
         self.stored = exports
         self.exporting = exports.exporting
-        self._ancestors = _ancestors(table, exports.exporting)
+        self._ancestors = _ancestors(exports.exporting)
 
     def parsed(self, path: str) -> bool:
         return path in self.stored.parsed
@@ -1232,8 +1274,8 @@ class _StoredReach(_Reach):
     def exports(self, path: str, name: str) -> bool:
         return name in self.stored.names.get(path, ()) or path in self.stored.stars
 
-    def ancestor(self, module: str) -> bool:
-        return module in self._ancestors
+    def ancestor(self, module: Module) -> bool:
+        return module.package and module.folder in self._ancestors
 
 
 class _Relevance(_Reach):
@@ -1243,7 +1285,7 @@ class _Relevance(_Reach):
         self, selector: Selector, modules: Mapping[str, ModuleSummary], model: ProjectModel
     ) -> None:
         self.selector = selector
-        self.table = selector.table
+        self.finder = selector.finder
         self.modules = modules
         self.model = model
         self.relevant: set[Node] = set()
@@ -1285,7 +1327,7 @@ class _Relevance(_Reach):
                 if "." not in qualname:
                     yield ("c", path, qualname)
             for star in summary.globals.get("*", ()):
-                target, attrs = self.table.cut(str(star.value), path)
+                target, attrs = self.finder.cut(path, str(star.value))
                 if target is not None and not attrs and target.path in self.modules:
                     yield ("m", target.path, "")
 
@@ -1314,7 +1356,7 @@ class _Relevance(_Reach):
         if "mixpanel" in dotted.lower():
             yield None
             return
-        target, attrs = self.table.cut(dotted, importer)
+        target, attrs = self.finder.cut(importer, dotted)
         if target is None or target.path not in self.modules:
             return
         if not attrs:
@@ -1345,8 +1387,12 @@ class _Relevance(_Reach):
 
     def run(self) -> None:
         # Relevant in themselves: functions with tracking calls or SDK objects.
+        # A call that ``self.method()`` in a base class makes only for one subclass
+        # (``requires``) is not: the code that calls the base method on that subclass
+        # refers to the subclass (or its factory), which is relevant itself.
         for call in self.model.calls:
-            self.mark_function(call.function)
+            if not call.requires:
+                self.mark_function(call.function)
         for obj in self.model.objects:
             self.mark_function(f"{obj.path}::{obj.function}")
         # A caller of a relevant function is relevant (MX201 follows callers up).
@@ -1355,6 +1401,8 @@ class _Relevance(_Reach):
             if callee_node is None:
                 continue
             for site in sites:
+                if site.requires:
+                    continue
                 caller = _function_node(site.function)
                 if caller is not None:
                     self.dependents.setdefault(callee_node, []).append(caller)
@@ -1405,78 +1453,66 @@ class _Relevance(_Reach):
         """Does what ``refs`` refers to in ``summary`` hold anything relevant?"""
         return any(node is None or node in self.relevant for node in self.resolve(refs, summary))
 
-    def names_under(self, module: ModuleInfo) -> list[tuple[ModuleInfo, str]] | None:
-        """The relevant global names of ``module`` and of the modules below it (None:
-        one of them has an ``import *``, which may bring any name)."""
+    def names_under(self, module: Module) -> list[tuple[str, str]] | None:
+        """The relevant global names of ``module`` and of the modules below it, as (path,
+        name) (None: one of them has an ``import *``, which may bring any name)."""
         if self._names is None:
             self._names = {}
             for kind, path, name in self.relevant:
                 if kind == "g":
                     self._names.setdefault(path, set()).add(name)
-        infos = self.table.infos
-        prefix = module.module + "."
-        found: list[tuple[ModuleInfo, str]] = []
+        prefix = f"{module.folder}/" if module.folder else ""
+        found: list[tuple[str, str]] = []
         for path in self.exporting:
-            info = infos.get(path)
-            if info is None or not (
-                path == module.path or (module.is_package and info.module.startswith(prefix))
-            ):
+            if not (path == module.path or (module.package and path.startswith(prefix))):
                 continue
             if "*" in self.modules[path].globals:
                 return None
-            found.extend((info, name) for name in self._names.get(path, ()))
+            found.extend((path, name) for name in self._names.get(path, ()))
         return found
 
-    def spellings(
-        self, names: Iterable[tuple[ModuleInfo, str]], wanted: set[str], bare: set[str]
-    ) -> bool:
-        """How code writes the relevant ``names`` (module, name) to use them, into
-        ``wanted``: ``pkg.tracking.Tracker``. A name bound to a module (``from . import
-        tracking``) is used through the relevant names of that module
-        (``pkg.tracking.Tracker``), or as the module itself where it is stored or
-        returned (into ``bare``). False: an ``import *`` may bring any name."""
+    def spellings(self, names: Iterable[tuple[str, str]], wanted: _Wanted) -> bool:
+        """Add to ``wanted`` the relevant ``names`` (path, name) a file may use. A name
+        bound to a module (``from . import tracking``) is used through the relevant names
+        of that module (``tracking.Tracker``), or as the module itself where it is stored
+        or returned. False: an ``import *`` may bring any name."""
         pending = list(names)
-        seen: set[tuple[str, str]] = set()
         while pending:
-            module, name = pending.pop()
-            if (module.path, name) in seen:
+            key = pending.pop()
+            if key in wanted.names or key in wanted.bound:
                 continue
-            seen.add((module.path, name))
-            dotted = f"{module.module}.{name}"
-            target = self._module_bound(module, name)
+            target = self._module_bound(*key)
             if target is None:
-                wanted.add(dotted)
+                wanted.names.add(key)
                 continue
-            bare.add(dotted)
+            wanted.bound[key] = target.path
+            wanted.bare.add(target.path)
             below = self.names_under(target)
             if below is None:
                 return False
-            for inner, inner_name in below:
-                # Written through this name, or through the module's own.
-                wanted.add(f"{dotted}{inner.module[len(target.module) :]}.{inner_name}")
-                pending.append((inner, inner_name))
+            pending.extend(below)
         return True
 
-    def _module_bound(self, module: ModuleInfo, name: str) -> ModuleInfo | None:
-        """The module that ``name`` is bound to in ``module`` by import statements only,
-        if it is one (``from . import tracking``, ``import pkg.tracking as tracking``)."""
-        summary = self.modules.get(module.path)
+    def _module_bound(self, path: str, name: str) -> Module | None:
+        """The module that ``name`` is bound to in the module at ``path`` by import
+        statements only, if it is one (``from . import tracking``)."""
+        summary = self.modules.get(path)
         values = summary.globals.get(name, ()) if summary is not None else ()
-        found: ModuleInfo | None = None
+        found: Module | None = None
         for value in values:
             if value.kind is not ExprKind.IMPORT:
                 return None
-            target, attrs = self.table.cut(str(value.value), module.path)
-            if target is None or attrs or (found is not None and found is not target):
+            target, attrs = self.finder.cut(path, str(value.value))
+            if target is None or attrs or (found is not None and found != target):
                 return None
             found = target
         return found
 
-    def ancestor(self, module: str) -> bool:
+    def ancestor(self, module: Module) -> bool:
         """Is ``module`` a package above a relevant module?"""
         if self._ancestors is None:
-            self._ancestors = _ancestors(self.table, self.exporting)
-        return module in self._ancestors
+            self._ancestors = _ancestors(self.exporting)
+        return module.package and module.folder in self._ancestors
 
     def parsed(self, path: str) -> bool:
         return path in self.modules
@@ -1512,7 +1548,7 @@ class _Needs:
 
     def __init__(self, selector: Selector, modules: Mapping[str, ModuleSummary]) -> None:
         self.selector = selector
-        self.table = selector.table
+        self.finder = selector.finder
         self.modules = modules
         self.needed: set[str] = set()
         self.visited: set[tuple[str, str]] = set()
@@ -1552,21 +1588,19 @@ class _Needs:
         names, then each module the attributes go through (``import pkg.sub`` binds
         ``pkg``, and ``pkg.sub.client`` is read from ``pkg``, then from ``pkg.sub``,
         as the resolver does), up to the name read from the last one."""
-        table = self.table
-        target, rest = table.cut(value, importer)
+        finder = self.finder
+        target, rest = finder.cut(importer, value)
         if target is None:
             return
-        chain = (*value.split("."), *attrs)
-        size = len(chain) - len(rest) - len(attrs)
-        while True:
-            if target.path not in self.modules:
-                self.needed.add(target.path)
-                return
-            if size == len(chain):
-                return
-            self.push(target.path, chain[size])
-            size += 1
-            below = table.find(".".join(chain[:size]), importer)
+        names = (*rest, *attrs)
+        for name in (*names, None):
+            if not target.namespace:  # a folder: nothing of it is imported but submodules
+                if target.path not in self.modules:
+                    self.needed.add(target.path)
+                    return
+                if name is not None:
+                    self.push(target.path, name)
+            below = finder.child(target, name) if name is not None else None
             if below is None:
                 return
             target = below

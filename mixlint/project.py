@@ -7,24 +7,22 @@ the run machinery (``mixlint.run`` calls this).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mixlint.config import Config
 from mixlint.extract import Extractor
 from mixlint.model import CallSite, FileProblem, ModuleSummary, ProjectModel
+from mixlint.modules import ModuleFinder
 from mixlint.resolve import ProjectIndex
 from mixlint.sdk import load_sdk
-
-if TYPE_CHECKING:
-    from mixlint.naming import ModuleName
 
 
 def assemble(
     root: Path,
     relatives: Sequence[str],
-    names: dict[str, ModuleName],
+    finder: ModuleFinder,
     summaries: Sequence[ModuleSummary | FileProblem],
     config: Config,
     *,
@@ -35,16 +33,14 @@ def assemble(
     ``direct_only``: the calls classified one by one, without the wrapper fixed point
     (a wrapper's call sites are in ``callers``): what the prefilter's rounds need.
     """
-    model = ProjectModel(root=str(root))
+    model = ProjectModel(root=str(root), finder=finder)
     model.files.extend(relatives)
     for result in summaries:
         if isinstance(result, FileProblem):
             model.problems.append(result)
         else:
             model.modules[result.path] = result
-    index = ProjectIndex(
-        model.modules.values(), {path: name.source_root for path, name in names.items()}, load_sdk()
-    )
+    index = ProjectIndex(model.modules.values(), finder, load_sdk())
     extractor = Extractor(index, load_sdk(), config.wrappers)
     if direct_only:
         model.calls = [
@@ -60,46 +56,40 @@ def assemble(
     model.calls = calls
     model.objects = objects
     model.callers = callers
+    model.runners = extractor.runners
     return model
 
 
-class _Recording(ProjectIndex):
-    """A ``ProjectIndex`` that notes the project files it looks for and does not have."""
+class _Looked(dict[str, ModuleSummary]):
+    """Summaries by path that note the project files asked for and absent."""
 
-    def __init__(
-        self,
-        summaries: Iterable[ModuleSummary],
-        names: Mapping[str, ModuleName],
-        locate: Callable[[str, str], str | None],
-    ) -> None:
-        super().__init__(
-            summaries, {path: name.source_root for path, name in names.items()}, load_sdk()
-        )
-        self.locate = locate
+    def __init__(self, summaries: Iterable[ModuleSummary], files: AbstractSet[str]) -> None:
+        super().__init__((summary.path, summary) for summary in summaries)
+        self.files = files
         self.missing: set[str] = set()
 
-    def find_module(self, name: str, importer: ModuleSummary) -> ModuleSummary | None:
-        found = super().find_module(name, importer)
+    def get(self, path: str, default: ModuleSummary | None = None) -> ModuleSummary | None:  # type: ignore[override]
+        found = super().get(path)
         if found is None:
-            path = self.locate(name, importer.path)
-            if path is not None:
+            if path in self.files:
                 self.missing.add(path)
+            return default
         return found
 
 
 def unread_files(
     summaries: Iterable[ModuleSummary],
-    names: Mapping[str, ModuleName],
+    finder: ModuleFinder,
     config: Config,
     sites: Iterable[tuple[ModuleSummary, CallSite]],
-    locate: Callable[[str, str], str | None],
 ) -> set[str]:
-    """The files the extractor would read to classify ``sites`` and does not have (among
-    ``summaries``): ``locate`` gives the file of a module the importer would import, if
-    the project has one. What the prefilter parses for a call that may reach tracking."""
-    index = _Recording(summaries, names, locate)
+    """The project files the extractor would look into to classify ``sites`` and does
+    not have (among ``summaries``): what the prefilter parses for a call that may reach
+    tracking."""
+    index = ProjectIndex(summaries, finder, load_sdk())
+    looked = index.summaries = _Looked(index.summaries.values(), finder.files)
     extractor = Extractor(index, load_sdk(), config.wrappers)
     for module, site in sites:
         for _ in extractor.classify(module, site):
             pass
-    return index.missing
+    return looked.missing

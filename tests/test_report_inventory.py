@@ -375,6 +375,7 @@ def test_json() -> None:
                 },
             },
         },
+        "unresolved_imports": [],
     }
 
 

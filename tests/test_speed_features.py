@@ -342,12 +342,28 @@ COMMANDS = {
         from toolkit.privacy import hashed_email
         from toolkit.profiles import traits_of
         from toolkit.tracker import Tracker
+        from toolkit.watcher import Watcher
 
 
         def welcome(user):
             tracker = Tracker()
             tracker.command(hashed_email(user.email), "welcome", {"plan": user.plan})
             tracker.profile(user.account_id, traits_of(user))
+
+
+        def watch(user, folder):
+            watcher = Watcher(folder, tracker=Tracker())
+            watcher.changed(user, folder)
+    """,
+    "toolkit/watcher.py": """
+        class Watcher:
+            def __init__(self, folder, tracker=None):
+                self.folder = folder
+                self.tracker = tracker
+
+            def changed(self, user, path):
+                if self.tracker is not None:
+                    self.tracker.command(user.account_id, "file changed", {"suffix": path.suffix})
     """,
     "toolkit/privacy.py": """
         import hashlib
@@ -584,6 +600,12 @@ def test_only_what_the_rules_read_is_followed(made: dict[str, Path]) -> None:
     }
     for needed in ("toolkit/privacy.py", "toolkit/profiles.py", "toolkit/gdpr/credentials.py"):
         assert reasons[needed].startswith("needed"), needed
+    # The tracker handed to Watcher() types its parameter: Watcher.changed() sends.
+    assert reasons["toolkit/watcher.py"].startswith("needed")
+    assert any(
+        f[0] == "MX201" and f[1] == "toolkit/onboarding.py" and "Watcher.changed()" in f[4]
+        for f in findings
+    )
     # The packages a chain of attributes goes through, to the tracker: its own
     # (toolkit.tracker.Tracker in a function) and a class attribute's
     # (toolkit.metrics.client.shared).
@@ -705,9 +727,9 @@ def test_what_candidates_refer_to_is_read_once(
     read: list[str] = []
     real = References.of
 
-    def spy(data: bytes, path: str, table: object) -> References | None:
-        read.append(path)
-        return real(data, path, table)  # type: ignore[arg-type]
+    def spy(data: bytes) -> References | None:
+        read.append(data.decode())
+        return real(data)
 
     monkeypatch.setattr(References, "of", spy)
     assert located(root, options) == expected
@@ -1172,16 +1194,9 @@ def module_name(path: Path, root: Path) -> ModuleName:
     while (folder / "__init__.py").exists() and folder != root.parent:
         parts.insert(0, folder.name)
         if folder == root:
-            folder = folder.parent
             break
         folder = folder.parent
-    try:
-        source_root = folder.relative_to(root).as_posix()
-    except ValueError:
-        source_root = ""
-    return ModuleName(
-        ".".join(parts), path.name == "__init__.py", "" if source_root == "." else source_root
-    )
+    return ModuleName(".".join(parts), path.name == "__init__.py")
 
 
 def test_path_names_are_those_of_the_project_module(tmp_path: Path) -> None:

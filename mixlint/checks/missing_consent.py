@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.extract import walk
+from mixlint.exprs import walk
 from mixlint.fix.changes import Names, fix, guard
 from mixlint.model import (
     Applicability,
+    CallerSite,
     Expr,
     ExprKind,
     Finding,
@@ -29,6 +30,7 @@ from mixlint.model import (
     ProjectModel,
     Span,
     TrackingCall,
+    fitting,
 )
 from mixlint.sdk import Sdk, load_sdk
 from mixlint.trace import Trace
@@ -42,6 +44,7 @@ class _Leaf:
     span: Span
     chain: tuple[str, ...]  # function qualnames from the leaf's callee down to the tracking call
     function: str  # the function id of the caller it stands in
+    runner: str = ""  # what the leaf hands its callee to ("add_task"), if it does not call it
 
 
 _WHY = (
@@ -77,25 +80,34 @@ def _erases(call: TrackingCall, sdk: Sdk) -> bool:
 
 
 class _Guards:
-    """Is a function guarded through its callers? With cycle protection and memoisation."""
+    """Is a function guarded through its callers? With cycle protection and memoisation.
+
+    ``requires``: the code in question runs only when the object is this subclass
+    (reached through ``self`` in a base class): only the call sites whose object may be
+    one count (``fitting``).
+    """
 
     def __init__(self, project: ProjectModel) -> None:
         self.callers = project.callers
-        self._memo: dict[str, bool] = {}
+        self._memo: dict[tuple[str, str], bool] = {}
 
-    def function_guarded(self, function: str) -> bool:
-        result = self._guarded(function, frozenset())
+    def sites(self, function: str, requires: str) -> list[CallerSite]:
+        return fitting(self.callers.get(function, []), requires)
+
+    def function_guarded(self, function: str, requires: str = "") -> bool:
+        result = self._guarded(function, requires, frozenset())
         return bool(result)
 
-    def _guarded(self, function: str, active: frozenset[str]) -> bool | None:
+    def _guarded(self, function: str, requires: str, active: frozenset[str]) -> bool | None:
         """True / False, or None when every path runs back into ``active`` (a cycle)."""
-        if function in self._memo:
-            return self._memo[function]
+        key = (function, requires)
+        if key in self._memo:
+            return self._memo[key]
         if function in active:
             return None
-        sites = self.callers.get(function, [])
+        sites = self.sites(function, requires)
         if not sites:
-            self._memo[function] = False
+            self._memo[key] = False
             return False
         inner = active | {function}
         results: list[bool] = []
@@ -104,7 +116,7 @@ class _Guards:
             if site.guarded:
                 results.append(True)
                 continue
-            above = self._guarded(site.function, inner)
+            above = self._guarded(site.function, site.requires or requires, inner)
             if above is None:
                 cyclic = True
                 continue
@@ -116,30 +128,36 @@ class _Guards:
             return None if active else False
         verdict = all(results)
         if not cyclic or not verdict:
-            self._memo[function] = verdict
+            self._memo[key] = verdict
         return verdict
 
-    def leaves(self, function: str) -> list[_Leaf]:
+    def leaves(self, function: str, requires: str = "") -> list[_Leaf]:
         """The unguarded outermost call sites through which ``function`` is reached."""
         found: list[_Leaf] = []
-        self._leaves(function, (_short(function),), frozenset(), found)
+        self._leaves(function, requires, (_short(function),), frozenset(), found)
         return found
 
     def _leaves(
-        self, function: str, chain: tuple[str, ...], active: frozenset[str], found: list[_Leaf]
+        self,
+        function: str,
+        requires: str,
+        chain: tuple[str, ...],
+        active: frozenset[str],
+        found: list[_Leaf],
     ) -> None:
         if function in active:
             return
         inner = active | {function}
-        for site in self.callers.get(function, []):
-            if site.guarded or self.function_guarded(site.function):
+        for site in self.sites(function, requires):
+            needed = site.requires or requires
+            if site.guarded or self.function_guarded(site.function, needed):
                 continue
             if site.function in inner:
                 continue  # a recursive call: its entry points are found on the other paths
-            if self.callers.get(site.function):
-                self._leaves(site.function, (_short(site.function), *chain), inner, found)
+            if self.sites(site.function, needed):
+                self._leaves(site.function, needed, (_short(site.function), *chain), inner, found)
             else:
-                found.append(_Leaf(site.path, site.span, chain, site.function))
+                found.append(_Leaf(site.path, site.span, chain, site.function, site.runner))
 
 
 def _locals(call: Expr | None) -> set[str]:
@@ -503,12 +521,14 @@ def delete_account(request):
             if call.guarded or _erases(call, sdk):
                 continue
             function = call.function
-            if project.callers.get(function):
-                if guards.function_guarded(function):
+            if guards.sites(function, call.requires):
+                if guards.function_guarded(function, call.requires):
                     continue
-                leaves = guards.leaves(function)
+                leaves = guards.leaves(function, call.requires)
                 if leaves:
-                    for finding, leaf, shown in self._leaf_findings(call, leaves, at, reported):
+                    for finding, leaf, shown in self._leaf_findings(
+                        call, leaves, at, reported, project.runners
+                    ):
                         finding.fix = consent_fix(leaf.path, leaf.span, leaf.function, shown.call)
                         yield trace.explain(finding, shown if shown.kind == "wrapper" else None)
                     continue
@@ -522,7 +542,7 @@ def delete_account(request):
             finding = self.finding(
                 call.path,
                 call.span,
-                self._message(call, recursive),
+                self._message(call, recursive, project.runners.get(function, "")),
                 fix=consent_fix(call.path, call.span, call.function, call.call),
             )
             yield trace.explain(finding, call)
@@ -533,6 +553,7 @@ def delete_account(request):
         leaves: list[_Leaf],
         at: dict[tuple[str, Span], TrackingCall],
         reported: set[tuple[str, Span]],
+        runners: dict[str, str],
     ) -> Iterator[tuple[Finding, _Leaf, TrackingCall]]:
         """Each leaf's finding, the leaf, and the tracking call it stands for."""
         for leaf in leaves:
@@ -543,22 +564,31 @@ def delete_account(request):
             # The wrapper call site is a tracking call itself: its event is the caller's.
             shown = at.get(key, call)
             chain = " -> ".join(f"{name}()" for name in leaf.chain)
+            start = "this call"
+            if leaf.runner:
+                start = f"this call hands `{leaf.chain[0]}()` to `{leaf.runner}`, which runs it and"
+            outermost = "it is the outermost caller on this path"
+            if leaf.function in runners:
+                where = _short(leaf.function)
+                outermost += f" (`{where}()` is run by {runners[leaf.function]})"
             finding = self.finding(
                 leaf.path,
                 leaf.span,
-                f"this call reaches {_describe(shown)} (via {chain}) without a consent check, "
-                f"and it is the outermost caller on this path, so the check belongs here or "
+                f"{start} reaches {_describe(shown)} (via {chain}) without a consent check, "
+                f"and {outermost}, so the check belongs here or "
                 f"inside `{leaf.chain[0]}()`. {_WHY} Fix: call it only under "
                 f"`if has_analytics_consent(user):` or return early without consent",
             )
             yield finding, leaf, shown
 
-    def _message(self, call: TrackingCall, recursive: bool) -> str:
+    def _message(self, call: TrackingCall, recursive: bool, runner: str) -> str:
         what = _describe(call)
         if call.wrapper_chain:
             what += f" (via {' -> '.join(f'{name}()' for name in call.wrapper_chain)})"
         where = _short(call.function)
         callers = "is only called recursively" if recursive else "is not called anywhere"
+        if runner and not recursive:
+            callers = f"is run by {runner} and not called anywhere else"
         if where == "<module>":
             place = "at module level is not guarded by a consent check"
         else:
