@@ -380,7 +380,10 @@ def _join(spec: str, name: str) -> str:
 
 # -- relevance ------------------------------------------------------------------------
 
-_SEED_STRINGS = ("mixpanel", "data-deletions", "/api/app/data-", "people_delete")
+# Strings whose value matters beyond their own file: Mixpanel hosts (an HTTP request
+# or a consumer configured from a constant) and the deletion API. Not any text that
+# mentions Mixpanel (a help_text, a docstring-like label).
+_SEED_STRINGS = ("mixpanel.com", "data-deletions", "/api/app/data-", "people_delete")
 
 Node = tuple[str, str, str]  # ("g" global | "f" function | "c" class | "m" module, path, name)
 
