@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from mixlint.consent import ConsentMatcher
+from mixlint.consent import ConsentMatcher, missing, present
 from mixlint.literals import mask
 from mixlint.model import (
     NO_SPAN,
+    Binding,
     CallSite,
     ClassField,
     ClassSummary,
@@ -91,6 +92,13 @@ class _Scope:
 class _Guard:
     guarded: bool = False
     reason: str = ""
+    present: tuple[str, ...] = ()  # binding targets that exist here (``if self.mp:``)
+
+    def where(self, targets: tuple[str, ...]) -> _Guard:
+        """This guard where ``targets`` exist too (guard form 7, judged later)."""
+        if self.guarded or not targets:
+            return self
+        return _Guard(False, "", tuple(dict.fromkeys((*self.present, *targets))))
 
 
 class Collector:
@@ -118,6 +126,7 @@ class Collector:
         self.functions: dict[str, FunctionSummary] = {}
         self.calls: list[CallSite] = []
         self.strings: list[Expr] = []
+        self.bindings: list[Binding] = []
         self._returns: list[Expr] = []
 
     # -- positions and text ------------------------------------------------
@@ -299,6 +308,9 @@ class Collector:
                 body_guard = _Guard(True, f"conditional expression on {test.text}")
             elif self.consent.absent(test):
                 else_guard = _Guard(True, f"conditional expression on {test.text}")
+            else:
+                body_guard = guard.where(_targets(present(test)))
+                else_guard = guard.where(_targets(missing(test)))
             body = self.expr(node.body, scope, body_guard, sub)
             orelse = self.expr(node.orelse, scope, else_guard, sub)
             return self.make(ExprKind.COND, node, base=test, args=(body, orelse))
@@ -331,6 +343,9 @@ class Collector:
         leaves_without_consent = operator == "or" and self.consent.absent(left)
         if (operator == "and" and self.consent.requires(left)) or leaves_without_consent:
             right_guard = _Guard(True, f"short-circuit on {left.text}")
+        else:
+            # `self.mp and self.mp.track(...)`
+            right_guard = guard.where(_targets((present if operator == "and" else missing)(left)))
         right = self.expr(node.right, scope, right_guard, depth)
         operands: list[Expr] = []
         for operand in (left, right):
@@ -381,16 +396,31 @@ class Collector:
             ExprKind.CALL, node, base=callee, args=tuple(args), keywords=tuple(keywords)
         )
         if not (callee.kind is ExprKind.NAME and callee.value in _INERT_CALLEES):
-            self.calls.append(CallSite(result, scope.qualname, guard.guarded, guard.reason))
+            self.calls.append(
+                CallSite(result, scope.qualname, guard.guarded, guard.reason, guard.present)
+            )
         return result
 
     # -- statements --------------------------------------------------------
 
     def bind_target(
-        self, target: cst.BaseExpression, value: Expr, scope: _Scope, guard: _Guard
+        self,
+        target: cst.BaseExpression,
+        value: Expr,
+        scope: _Scope,
+        guard: _Guard,
+        *,
+        binds: bool = True,
     ) -> None:
+        """``target = value`` (``binds``: False for an annotation without a value)."""
         if isinstance(target, cst.Name):
             self.bind(target.value, value, scope)
+            if scope.class_name is not None:
+                self.record_binding(
+                    f"{scope.class_name}.{target.value}", target, value, scope, guard, binds
+                )
+            elif scope.parent is None or target.value in scope.globals_declared:
+                self.record_binding(target.value, target, value, scope, guard, binds)
         elif isinstance(target, (cst.Tuple, cst.List)):
             values: tuple[Expr, ...] | None = None
             if value.kind is ExprKind.SEQ and len(value.args) == len(target.elements):
@@ -401,22 +431,49 @@ class Collector:
                     if values is not None
                     else self.make(ExprKind.ITER, element.value, base=value)
                 )
-                self.bind_target(element.value, element_value, scope, guard)
+                self.bind_target(element.value, element_value, scope, guard, binds=binds)
         elif isinstance(target, cst.Attribute):
-            self.bind_attribute(target, value, scope, guard)
+            self.bind_attribute(target, value, scope, guard, binds)
         elif isinstance(target, cst.Subscript):
             self.extend_dict(target, value, scope, guard)
         elif isinstance(target, cst.StarredElement):
             self.bind_target(
-                target.value, self.make(ExprKind.ITER, target, base=value), scope, guard
+                target.value,
+                self.make(ExprKind.ITER, target, base=value),
+                scope,
+                guard,
+                binds=binds,
             )
 
+    def record_binding(
+        self,
+        name: str,
+        target: cst.BaseExpression,
+        value: Expr,
+        scope: _Scope,
+        guard: _Guard,
+        binds: bool,
+    ) -> None:
+        """Guard form 7 reads every binding of an attribute or global: is it None, or made
+        with consent (on a guarded path, or in a function named for opting in)?"""
+        if not binds:
+            return
+        function = scope.qualname.rsplit(".", 1)[-1]
+        opted_in = scope.class_name is None and self.consent.opts_in(function)
+        none = value.kind is ExprKind.CONST and value.value is None
+        self.bindings.append(
+            Binding(name, self.span(target), scope.qualname, guard.guarded or opted_in, none)
+        )
+
     def bind_attribute(
-        self, target: cst.Attribute, value: Expr, scope: _Scope, guard: _Guard
+        self, target: cst.Attribute, value: Expr, scope: _Scope, guard: _Guard, binds: bool
     ) -> None:
         owner = self.expr(target.value, scope, guard)
         class_name = _self_class(owner)
         if class_name is not None:
+            self.record_binding(
+                f"{class_name}.{target.attr.value}", target, value, scope, guard, binds
+            )
             self.class_attrs.setdefault(f"{class_name}.{target.attr.value}", []).append(value)
 
     def extend_dict(self, target: cst.Subscript, value: Expr, scope: _Scope, guard: _Guard) -> None:
@@ -487,21 +544,24 @@ class Collector:
         for statement in body:
             self.statement(statement, scope, current)
             if not current.guarded and isinstance(statement, cst.If):
-                reason = self.early_exit(statement, scope)
-                if reason:
-                    current = _Guard(True, reason)
+                current = self.early_exit(statement, scope, current)
 
-    def early_exit(self, node: cst.If, scope: _Scope) -> str:
+    def early_exit(self, node: cst.If, scope: _Scope, guard: _Guard) -> _Guard:
+        """What guards the statements after ``node``: ``guard``, or more when ``node``
+        leaves without consent (``if not consent: return``) or without an object
+        (``if not self.mp: return``)."""
         test = self.test_expr(node.test, scope)
-        if self.consent.absent(test) and _leaves(node.body):
-            return f"early exit on {test.text} (line {test.span.start_line})"
-        if (
-            self.consent.requires(test)
-            and isinstance(node.orelse, cst.Else)
-            and _leaves(node.orelse.body)
-        ):
-            return f"early exit on {test.text} (line {test.span.start_line})"
-        return ""
+        reason = f"early exit on {test.text} (line {test.span.start_line})"
+        leaves_else = isinstance(node.orelse, cst.Else) and _leaves(node.orelse.body)
+        if _leaves(node.body):
+            if self.consent.absent(test):
+                return _Guard(True, reason)
+            return guard.where(_targets(missing(test)))
+        if leaves_else:
+            if self.consent.requires(test):
+                return _Guard(True, reason)
+            return guard.where(_targets(present(test)))
+        return guard
 
     def test_expr(self, node: cst.BaseExpression, scope: _Scope) -> Expr:
         # Re-reading a test must not record its calls twice.
@@ -566,6 +626,9 @@ class Collector:
                 body_guard = _Guard(True, f"{keyword} {test.text} ({where})")
             elif self.consent.absent(test):
                 else_guard = _Guard(True, f"else of {keyword} {test.text} ({where})")
+            else:
+                body_guard = guard.where(_targets(present(test)))
+                else_guard = guard.where(_targets(missing(test)))
         self.statements(node.body.body, scope, body_guard)
         orelse = node.orelse
         if isinstance(orelse, cst.If):
@@ -588,7 +651,7 @@ class Collector:
                 value = self.make(
                     ExprKind.PARAM, node.target, value=_dotted(node.target), annotation=annotation
                 )
-            self.bind_target(node.target, value, scope, guard)
+            self.bind_target(node.target, value, scope, guard, binds=node.value is not None)
             if scope.class_name is not None and isinstance(node.target, cst.Name):
                 self.class_attrs.setdefault(f"{scope.class_name}.{node.target.value}", []).append(
                     value
@@ -753,6 +816,25 @@ def _leaves(body: cst.BaseSuite) -> bool:
     return False
 
 
+def _targets(objects: tuple[Expr, ...]) -> tuple[str, ...]:
+    """The binding targets (``Binding.target``) of objects a test requires: ``self.mp`` ->
+    "Class.mp", a module global (or a local holding one) -> its name."""
+    found: list[str] = []
+    for expr in objects:
+        target = expr
+        while target.kind is ExprKind.NAME and target.origin is not None:
+            if target.origin.kind not in (ExprKind.NAME, ExprKind.ATTR):
+                break
+            target = target.origin
+        if target.kind is ExprKind.NAME and target.origin is None:
+            found.append(str(target.value))
+        elif target.kind is ExprKind.ATTR and target.base is not None:
+            class_name = _self_class(target.base)
+            if class_name is not None:
+                found.append(class_name + "." + str(target.value))
+    return tuple(found)
+
+
 def _self_class(owner: Expr) -> str | None:
     if owner.kind is ExprKind.NAME and owner.origin is not None:
         annotation = owner.origin.annotation or ""
@@ -850,6 +932,7 @@ def summarize(
         strings=tuple(collector.strings),
         lines=tuple(source_lines(source)),
         classes=collector.classes,
+        bindings=tuple(collector.bindings),
     )
 
 

@@ -11,7 +11,7 @@ the caller's arguments.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from mixlint.config import WrapperDecl
@@ -27,9 +27,12 @@ from mixlint.model import (
     Property,
     Resolution,
     SdkObject,
+    Span,
     TrackingCall,
+    consent_sites,
     keyword_span,
 )
+from mixlint.presence import Presence
 from mixlint.resolve import ProjectIndex, Sym, SymKind, object_id
 from mixlint.sdk import Sdk, Signature
 
@@ -305,10 +308,18 @@ class _Located:
 
 
 class Extractor:
-    def __init__(self, index: ProjectIndex, sdk: Sdk, declared: list[WrapperDecl]) -> None:
+    def __init__(
+        self,
+        index: ProjectIndex,
+        sdk: Sdk,
+        declared: list[WrapperDecl],
+        test_code: Callable[[str], bool],
+    ) -> None:
+        """``test_code(path)``: whether a file is test code (``Config.is_test_code``)."""
         self.index = index
         self.sdk = sdk
         self.declared = declared
+        self.test_code = test_code
         self.objects: list[SdkObject] = []
         self.callers: dict[str, list[CallerSite]] = {}
         self._targets: list[tuple[ModuleSummary, CallSite, Sym, str | None]] = []
@@ -318,6 +329,7 @@ class Extractor:
         for module in self.index.summaries.values():
             for site in module.calls:
                 direct.extend(self.classify(module, site))
+        direct = self.with_present_clients(direct)
         calls = [self.through_callers(call) for call in self.wrappers(direct)]
         calls.sort(key=lambda c: (c.path.split("/"), c.span, c.method, c.wrapper_chain))
         self.objects.sort(key=lambda o: (o.path.split("/"), o.span))
@@ -325,7 +337,7 @@ class Extractor:
 
     def guarded_by_callers(self, function: str, active: frozenset[str] = frozenset()) -> bool:
         """Consent guard form 6: the function has call sites and every one is guarded."""
-        sites = self.callers.get(function)
+        sites = consent_sites(self.callers.get(function, []))
         if not sites or function in active:
             return False
         inner = active | {function}
@@ -336,6 +348,41 @@ class Extractor:
             return call
         reason = f"every call site of {_short(call.function)} is guarded"
         return replace(call, guarded=True, guard_reason=reason)
+
+    def with_present_clients(self, direct: list[_Located]) -> list[_Located]:
+        """Guard form 7 (``if self.mp:`` where the client exists only with consent) applied
+        to the call sites, the direct calls and the wrapper call sites found so far: it
+        needs the call graph (form 6 for the functions that create the client)."""
+        presence = Presence(self.index, self.guarded_by_callers)
+        reasons: dict[tuple[str, Span], str] = {}
+        for module in self.index.summaries.values():
+            for site in module.calls:
+                if site.present and not site.guarded:
+                    reason = presence.with_consent(module, site.present)
+                    if reason:
+                        reasons[module.path, site.call.span] = reason
+        if not reasons:
+            return direct
+        for function, sites in self.callers.items():
+            self.callers[function] = [
+                replace(site, guarded=True, guard_reason=reasons[site.path, site.span])
+                if (site.path, site.span) in reasons
+                else site
+                for site in sites
+            ]
+        self._targets = [
+            (module, _guarded_site(site, reasons.get((module.path, site.call.span))), target, task)
+            for module, site, target, task in self._targets
+        ]
+        return [
+            replace(
+                item,
+                call=replace(item.call, guarded=True, guard_reason=reasons[key]),
+            )
+            if (key := (item.call.path, item.call.span)) in reasons
+            else item
+            for item in direct
+        ]
 
     # -- direct calls
 
@@ -411,6 +458,7 @@ class Extractor:
                 function_id(module.path, site.function),
                 site.guarded,
                 site.guard_reason,
+                self.test_code(module.path),
             )
         )
 
@@ -740,6 +788,10 @@ class Extractor:
             else "",
             via=inner.via or (f"{inner.path}:{inner.span.start_line}",),
         )
+
+
+def _guarded_site(site: CallSite, reason: str | None) -> CallSite:
+    return site if reason is None else replace(site, guarded=True, guard_reason=reason)
 
 
 def _declared_call(

@@ -156,11 +156,26 @@ class CallSite:
     function: str  # qualified name of the enclosing function ("<module>" at top level)
     guarded: bool  # by a consent check inside its own function
     guard_reason: str = ""
+    # What exists wherever it runs (``if self.mp:``), as ``Binding.target``: guard form 7
+    # when each exists only with consent (judged over the project by ``mixlint.presence``).
+    present: tuple[str, ...] = ()
 
     @property
     def callee(self) -> Expr:
         assert self.call.base is not None
         return self.call.base
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A value bound to an attribute of ``self``, a class attribute or a module global:
+    what guard form 7 reads (a client created only after opt-in, set to None on opt-out)."""
+
+    target: str  # "Class.attr" (an attribute of the class's instances) or a global's name
+    span: Span
+    function: str  # qualname of the function that binds it ("<module>", or the class's)
+    guarded: bool  # on a consent-guarded path, or in a function named for opting in
+    none: bool  # the value bound is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +225,7 @@ class ModuleSummary:
     strings: tuple[Expr, ...] = ()  # string constants naming Mixpanel hosts or endpoints
     lines: tuple[str, ...] = ()  # source lines (for reports and inline suppressions)
     classes: dict[str, ClassSummary] = field(default_factory=dict)  # by qualname
+    bindings: tuple[Binding, ...] = ()  # to attributes of self, class attributes, globals
 
 
 class Resolution(str, Enum):
@@ -302,6 +318,13 @@ class CallerSite:
     function: str  # function id of the caller ("path::qualname")
     guarded: bool
     guard_reason: str
+    test: bool = False  # in test code: no call site for consent (``consent_sites``)
+
+
+def consent_sites(sites: list[CallerSite]) -> list[CallerSite]:
+    """The call sites that count for consent through callers (guard form 6): test code
+    is not production traffic, so a function called only from tests has none."""
+    return [site for site in sites if not site.test]
 
 
 @dataclass(slots=True)

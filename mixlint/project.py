@@ -45,7 +45,7 @@ def assemble(
     index = ProjectIndex(
         model.modules.values(), {path: name.source_root for path, name in names.items()}, load_sdk()
     )
-    extractor = Extractor(index, load_sdk(), config.wrappers)
+    extractor = Extractor(index, load_sdk(), config.wrappers, config.is_test_code)
     if direct_only:
         model.calls = [
             located.call

@@ -1,19 +1,39 @@
 """MX201 missing-consent-check: a tracking call that no consent check guards.
 
-A tracking call is guarded when the collector saw a consent guard around it in
-its own function (``TrackingCall.guarded``), or when its enclosing function has
-call sites in the project and every one of them is guarded, recursively. A
-function without call sites (a view, a signal receiver, an entry point, module
-level code) must check consent itself.
+A tracking call is guarded when the collector saw a consent guard around it in its own
+function (``TrackingCall.guarded``: forms 1-5, and 7 once the model knows which clients
+exist only with consent), or when its enclosing function has call sites in the project
+and every one of them is guarded, recursively (form 6). A function without call sites
+(a view, a signal receiver, an entry point, module level code, a function called only
+from tests) must check consent itself. Test code is never a call site and never gets
+an MX201 finding; a call about no one (constant distinct_id, no value from a person:
+``mixlint.subject``) needs no consent, and neither does a call site that makes only
+such calls.
 
-When a call inside a function with callers is not guarded, the finding goes to
-the unguarded *leaf* call sites (the outermost callers that have no guarded
-path), not to the inner SDK call: that is where the consent check belongs.
+Where an unguarded SDK call is reported (one root cause, one finding), walking up from
+the function that sends (``F``, the innermost project function around the SDK call):
+
+* ``F`` has no call sites: the SDK call itself.
+* No path into ``F`` passes a consent check anywhere (none of its call sites, none of
+  theirs, up to the entry points): the check belongs in ``F``. One finding at the SDK
+  call, counting the unguarded outermost call sites ("none of its 62 call sites checks
+  consent") and listing each as a related location.
+* Some paths check consent and others do not: the project has a convention, kept by
+  some callers and missed by others. Each unguarded call site of ``F`` is judged the
+  same way one level up, as the call inside its own function ``G``: reported once at
+  that call when no path into ``G`` checks consent (with ``G``'s unguarded call sites
+  related), or, where ``G`` has no call sites, at that call as the outermost caller.
+
+So a wrapper ``A`` called by a wrapper ``B`` called from 70 unguarded places gets one
+finding, at the SDK call in ``A``, with 70 related locations; if 69 of ``B``'s call
+sites check consent, the one that does not is reported; if ``A`` is also called with a
+check from elsewhere, the call of ``A`` inside ``B`` is reported once, with ``B``'s 70
+call sites related.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from mixlint.checks.base import CheckContext, Rule
@@ -21,17 +41,24 @@ from mixlint.extract import walk
 from mixlint.fix.changes import Names, fix, guard
 from mixlint.model import (
     Applicability,
+    CallerSite,
     Expr,
     ExprKind,
     Finding,
     Fix,
     Level,
+    Location,
     ProjectModel,
     Span,
     TrackingCall,
+    consent_sites,
 )
 from mixlint.sdk import Sdk, load_sdk
+from mixlint.subject import Subjects
 from mixlint.trace import Trace
+
+# How many of the functions the unguarded call sites go through a message names.
+_SHOWN_HEADS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +70,30 @@ class _Leaf:
     chain: tuple[str, ...]  # function qualnames from the leaf's callee down to the tracking call
     function: str  # the function id of the caller it stands in
 
+    def related(self) -> Location:
+        return Location(
+            self.path, self.span, f"a call of {self.chain[0]}() without a consent check"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """Where a finding goes: a tracking call inside ``function`` (its id)."""
+
+    path: str
+    span: Span
+    function: str
+    shown: TrackingCall  # the tracking call that stands for it (its event, its chain)
+    chain: tuple[str, ...]  # the functions it calls down to the SDK call (): the SDK call
+
 
 _WHY = (
     "Mixpanel's SDK has no opt-out of its own, so without the check users who refused "
     "analytics are tracked all the same (GDPR Art. 6/7, ePrivacy Art. 5(3))."
+)
+_FIX = (
+    "Fix: wrap it in `if has_analytics_consent(user):`, return early without consent, or "
+    "use a consent decorator"
 )
 
 
@@ -67,6 +114,10 @@ def _describe(call: TrackingCall) -> str:
     return what
 
 
+def _via(chain: tuple[str, ...]) -> str:
+    return " -> ".join(f"{name}()" for name in chain)
+
+
 def _erases(call: TrackingCall, sdk: Sdk) -> bool:
     """``people_delete`` / ``group_delete`` honour erasure (Art. 17): they need no consent,
     and a user who withdrew consent is exactly whose profile must go."""
@@ -77,15 +128,28 @@ def _erases(call: TrackingCall, sdk: Sdk) -> bool:
 
 
 class _Guards:
-    """Is a function guarded through its callers? With cycle protection and memoisation."""
+    """Consent through callers, with cycle protection and memoisation.
 
-    def __init__(self, project: ProjectModel) -> None:
+    A call site *needs consent* unless it is guarded itself or makes only calls about no
+    one (``needless``); a function is guarded when it has call sites and each either needs
+    no consent or stands in a guarded function.
+    """
+
+    def __init__(self, project: ProjectModel, needless: set[tuple[str, Span]]) -> None:
         self.callers = project.callers
+        self.needless = needless
         self._memo: dict[str, bool] = {}
+        self._checked: dict[str, bool] = {}
+
+    def sites(self, function: str) -> list[CallerSite]:
+        """The call sites of ``function`` that count (not in test code)."""
+        return consent_sites(self.callers.get(function, []))
+
+    def needs_consent(self, site: CallerSite) -> bool:
+        return not site.guarded and (site.path, site.span) not in self.needless
 
     def function_guarded(self, function: str) -> bool:
-        result = self._guarded(function, frozenset())
-        return bool(result)
+        return bool(self._guarded(function, frozenset()))
 
     def _guarded(self, function: str, active: frozenset[str]) -> bool | None:
         """True / False, or None when every path runs back into ``active`` (a cycle)."""
@@ -93,7 +157,7 @@ class _Guards:
             return self._memo[function]
         if function in active:
             return None
-        sites = self.callers.get(function, [])
+        sites = self.sites(function)
         if not sites:
             self._memo[function] = False
             return False
@@ -101,7 +165,7 @@ class _Guards:
         results: list[bool] = []
         cyclic = False
         for site in sites:
-            if site.guarded:
+            if not self.needs_consent(site):
                 results.append(True)
                 continue
             above = self._guarded(site.function, inner)
@@ -119,27 +183,63 @@ class _Guards:
             self._memo[function] = verdict
         return verdict
 
+    def checked_above(self, function: str) -> bool:
+        """Whether some path into ``function`` passes a consent check (a convention the
+        project keeps elsewhere)."""
+        return bool(self._checked_above(function, frozenset()))
+
+    def _checked_above(self, function: str, active: frozenset[str]) -> bool | None:
+        """True / False, or None when the paths not yet seen run back into ``active``."""
+        if function in self._checked:
+            return self._checked[function]
+        if function in active:
+            return None
+        inner = active | {function}
+        cyclic = False
+        for site in self.sites(function):
+            above = True if site.guarded else self._checked_above(site.function, inner)
+            if above:
+                self._checked[function] = True
+                return True
+            cyclic = cyclic or above is None
+        if cyclic and active:
+            return None
+        self._checked[function] = False
+        return False
+
+    def unguarded(self, function: str) -> list[CallerSite]:
+        """The call sites of ``function`` that need consent and have none from above."""
+        return [
+            site
+            for site in self.sites(function)
+            if self.needs_consent(site) and not self.function_guarded(site.function)
+        ]
+
     def leaves(self, function: str) -> list[_Leaf]:
         """The unguarded outermost call sites through which ``function`` is reached."""
-        found: list[_Leaf] = []
+        found: dict[tuple[str, Span], _Leaf] = {}
         self._leaves(function, (_short(function),), frozenset(), found)
-        return found
+        return sorted(found.values(), key=lambda leaf: (leaf.path.split("/"), leaf.span))
 
     def _leaves(
-        self, function: str, chain: tuple[str, ...], active: frozenset[str], found: list[_Leaf]
+        self,
+        function: str,
+        chain: tuple[str, ...],
+        active: frozenset[str],
+        found: dict[tuple[str, Span], _Leaf],
     ) -> None:
         if function in active:
             return
         inner = active | {function}
-        for site in self.callers.get(function, []):
-            if site.guarded or self.function_guarded(site.function):
-                continue
+        for site in self.unguarded(function):
             if site.function in inner:
                 continue  # a recursive call: its entry points are found on the other paths
-            if self.callers.get(site.function):
+            if self.sites(site.function):
                 self._leaves(site.function, (_short(site.function), *chain), inner, found)
             else:
-                found.append(_Leaf(site.path, site.span, chain, site.function))
+                found.setdefault(
+                    (site.path, site.span), _Leaf(site.path, site.span, chain, site.function)
+                )
 
 
 def _locals(call: Expr | None) -> set[str]:
@@ -480,93 +580,167 @@ def delete_account(request):
     )
 
     def check(self, project: ProjectModel, ctx: CheckContext) -> Iterator[Finding]:
-        trace = Trace(project)
+        return _Placement(self, project, ctx).findings()
 
-        def consent_fix(path: str, span: Span, function: str, call: Expr | None) -> Fix | None:
-            """The call under ``if <predicate>:`` with the first consent predicate in call
-            form (config) whose names it can reach; no predicate is ever guessed."""
-            names = Names(project, path, function, _locals(call))
-            for predicate in ctx.config.consent.guards:
-                found = names.snippet(predicate)
-                if found is not None:
-                    change = guard(path, span, found.code, found.imports)
-                    return fix(f"Check consent first: {found.code}", Applicability.UNSAFE, [change])
-            return None
 
-        guards = _Guards(project)
-        at: dict[tuple[str, Span], TrackingCall] = {}
+class _Placement:
+    """One run of MX201 over a project: where each root cause is reported."""
+
+    def __init__(self, rule: MissingConsentCheck, project: ProjectModel, ctx: CheckContext):
+        self.rule = rule
+        self.project = project
+        self.ctx = ctx
+        self.trace = Trace(project)
+        self.sdk = load_sdk()
+        subjects = Subjects(project, ctx.values)
+        self.no_one = {id(call) for call in project.calls if subjects.about_no_one(call)}
+        # The tracking calls each call site makes (a wrapper's call site: one per SDK call).
+        self.at: dict[tuple[str, Span], list[TrackingCall]] = {}
         for call in project.calls:
-            at.setdefault((call.path, call.span), call)
-        reported: set[tuple[str, Span]] = set()
-        sdk = load_sdk()
-        for call in project.calls:
-            if call.guarded or _erases(call, sdk):
+            self.at.setdefault((call.path, call.span), []).append(call)
+        needless = {
+            key for key, calls in self.at.items() if all(id(call) in self.no_one for call in calls)
+        }
+        self.guards = _Guards(project, needless)
+        self.reported: set[tuple[str, Span]] = set()
+
+    def findings(self) -> Iterator[Finding]:
+        for call in self.project.calls:
+            if (
+                call.kind == "wrapper"  # reported through the SDK call it reaches
+                or call.guarded
+                or _erases(call, self.sdk)
+                or id(call) in self.no_one
+                or self.ctx.config.is_test_code(call.path)
+            ):
                 continue
             function = call.function
-            if project.callers.get(function):
-                if guards.function_guarded(function):
-                    continue
-                leaves = guards.leaves(function)
-                if leaves:
-                    for finding, leaf, shown in self._leaf_findings(call, leaves, at, reported):
-                        finding.fix = consent_fix(leaf.path, leaf.span, leaf.function, shown.call)
-                        yield trace.explain(finding, shown if shown.kind == "wrapper" else None)
-                    continue
-                if call.kind == "wrapper":
-                    continue  # only reached through recursion: the SDK call is reported
-            key = (call.path, call.span)
-            if key in reported:
-                continue
-            reported.add(key)
-            recursive = bool(project.callers.get(function))
-            finding = self.finding(
-                call.path,
-                call.span,
-                self._message(call, recursive),
-                fix=consent_fix(call.path, call.span, call.function, call.call),
-            )
-            yield trace.explain(finding, call)
+            place = _Place(call.path, call.span, function, call, ())
+            if not self.guards.sites(function):
+                yield from self._once(place, self._uncalled(call))
+            elif not self.guards.function_guarded(function):
+                yield from self._placed(place, frozenset())
 
-    def _leaf_findings(
-        self,
-        call: TrackingCall,
-        leaves: list[_Leaf],
-        at: dict[tuple[str, Span], TrackingCall],
-        reported: set[tuple[str, Span]],
-    ) -> Iterator[tuple[Finding, _Leaf, TrackingCall]]:
-        """Each leaf's finding, the leaf, and the tracking call it stands for."""
-        for leaf in leaves:
-            key = (leaf.path, leaf.span)
-            if key in reported:
-                continue
-            reported.add(key)
-            # The wrapper call site is a tracking call itself: its event is the caller's.
-            shown = at.get(key, call)
-            chain = " -> ".join(f"{name}()" for name in leaf.chain)
-            finding = self.finding(
-                leaf.path,
-                leaf.span,
-                f"this call reaches {_describe(shown)} (via {chain}) without a consent check, "
-                f"and it is the outermost caller on this path, so the check belongs here or "
-                f"inside `{leaf.chain[0]}()`. {_WHY} Fix: call it only under "
-                f"`if has_analytics_consent(user):` or return early without consent",
-            )
-            yield finding, leaf, shown
+    def _placed(self, place: _Place, active: frozenset[str]) -> Iterator[Finding]:
+        """The findings for the unguarded ``place``, whose function has call sites."""
+        function = place.function
+        leaves = self.guards.leaves(function)
+        if not leaves:
+            if not place.chain:  # an SDK call reached only through recursion
+                yield from self._once(place, self._uncalled(place.shown))
+            return
+        if not self.guards.checked_above(function):
+            yield from self._once(place, self._unchecked(place, leaves), leaves)
+            return
+        inner = active | {function}
+        for site in self.guards.unguarded(function):
+            if site.function in inner:
+                continue  # recursion: its entry points are found on the other paths
+            shown = self._shown(site, place.shown)
+            chain = (_short(function), *place.chain)
+            above = _Place(site.path, site.span, site.function, shown, chain)
+            if self.guards.sites(site.function):
+                yield from self._placed(above, inner)
+            else:
+                yield from self._once(above, self._outermost(above))
 
-    def _message(self, call: TrackingCall, recursive: bool) -> str:
+    def _once(self, place: _Place, message: str, leaves: Sequence[_Leaf] = ()) -> Iterator[Finding]:
+        """The finding at ``place`` (once), its fix, related locations and flows."""
+        key = (place.path, place.span)
+        if key in self.reported:
+            return
+        self.reported.add(key)
+        # What stands for the place when it makes no tracking call of its own (a call of a
+        # function that sends without being a wrapper) is the SDK call: not shown there.
+        here = (place.shown.path, place.shown.span) == key
+        finding = self.rule.finding(
+            place.path,
+            place.span,
+            message,
+            fix=self._fix(place, place.shown.call if here else None),
+            related=tuple(leaf.related() for leaf in leaves),
+        )
+        yield self.trace.explain(finding, place.shown if here else None)
+
+    def _shown(self, site: CallerSite, inner: TrackingCall) -> TrackingCall:
+        """The tracking call made at ``site`` that reaches ``inner``'s SDK call (its event is
+        the caller's), else ``inner``."""
+        calls = self.at.get((site.path, site.span), [])
+        wanted = inner.via or (f"{inner.path}:{inner.span.start_line}",)
+        for call in calls:
+            if set(wanted) & set(call.via):
+                return call
+        return calls[0] if calls else inner
+
+    def _fix(self, place: _Place, call: Expr | None) -> Fix | None:
+        """The call under ``if <predicate>:`` with the first consent predicate in call form
+        (config) whose names it can reach; no predicate is ever guessed."""
+        names = Names(self.project, place.path, place.function, _locals(call))
+        for predicate in self.ctx.config.consent.guards:
+            found = names.snippet(predicate)
+            if found is not None:
+                change = guard(place.path, place.span, found.code, found.imports)
+                return fix(f"Check consent first: {found.code}", Applicability.UNSAFE, [change])
+        return None
+
+    # -- messages
+
+    def _uncalled(self, call: TrackingCall) -> str:
+        """A call in a function that nothing (outside tests, recursion) calls."""
         what = _describe(call)
         if call.wrapper_chain:
-            what += f" (via {' -> '.join(f'{name}()' for name in call.wrapper_chain)})"
+            what += f" (via {_via(call.wrapper_chain)})"
         where = _short(call.function)
-        callers = "is only called recursively" if recursive else "is not called anywhere"
         if where == "<module>":
-            place = "at module level is not guarded by a consent check"
+            return f"{what} at module level is not guarded by a consent check. {_WHY} {_FIX}"
+        every = self.project.callers.get(call.function, [])
+        if any(not site.test for site in every):
+            callers = "is only called recursively"
+        elif every:
+            callers = "is called only from test code"
         else:
-            place = (
-                f"in `{where}()` is not guarded by a consent check, and `{where}()` {callers} "
-                f"in the project, so it must check consent itself"
-            )
+            callers = "is not called anywhere"
         return (
-            f"{what} {place}. {_WHY} Fix: wrap it in `if has_analytics_consent(user):`, "
-            f"return early without consent, or use a consent decorator"
+            f"{what} in `{where}()` is not guarded by a consent check, and `{where}()` "
+            f"{callers} in the project, so it must check consent itself. {_WHY} {_FIX}"
+        )
+
+    def _unchecked(self, place: _Place, leaves: list[_Leaf]) -> str:
+        """No path into the function checks consent: the check belongs in it."""
+        where = _short(place.function)
+        what = _describe(place.shown)
+        if place.chain:
+            what += f" (via {_via(place.chain)})"
+        direct = all(len(leaf.chain) == 1 for leaf in leaves)
+        if len(leaves) == 1:
+            sites = "its only call site" if direct else "the only call site that reaches it"
+            count = f"{sites} does not check consent either"
+        else:
+            sites = "its" if direct else "the"
+            reach = "" if direct else " that reach it"
+            heads = list(dict.fromkeys(leaf.chain[0] for leaf in leaves))
+            through = ""
+            if not direct:
+                named = ", ".join(f"`{head}()`" for head in heads[:_SHOWN_HEADS])
+                more = len(heads) - _SHOWN_HEADS
+                through = f" (through {named}{f' and {more} more' if more > 0 else ''})"
+            count = f"none of {sites} {len(leaves)} call sites{reach}{through} checks consent"
+        advice = (
+            "check consent here (or at that call site)"
+            if len(leaves) == 1
+            else "check consent here, once for all of them, rather than at each call site"
+        )
+        return (
+            f"{what} in `{where}()` is not guarded by a consent check, and {count}: {advice}. "
+            f"{_WHY} {_FIX}"
+        )
+
+    def _outermost(self, place: _Place) -> str:
+        """An unguarded call site where other paths to the same call check consent."""
+        return (
+            f"this call reaches {_describe(place.shown)} (via {_via(place.chain)}) without a "
+            f"consent check, while other paths to `{place.chain[0]}()` check consent, and it "
+            f"is the outermost caller on this path, so the check belongs here. {_WHY} "
+            f"Fix: call it only under `if has_analytics_consent(user):` or return early "
+            f"without consent"
         )
