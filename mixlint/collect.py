@@ -317,7 +317,7 @@ class Collector:
         if isinstance(node, cst.NamedExpr):
             assigned = self.expr(node.value, scope, guard, sub)
             if isinstance(node.target, cst.Name):
-                self.bind(node.target.value, assigned, scope)
+                self.define(node.target.value, node.target, assigned, scope, guard)
             return assigned
         if isinstance(node, cst.Await):
             return self.expr(node.expression, scope, guard, sub)
@@ -414,13 +414,7 @@ class Collector:
     ) -> None:
         """``target = value`` (``binds``: False for an annotation without a value)."""
         if isinstance(target, cst.Name):
-            self.bind(target.value, value, scope)
-            if scope.class_name is not None:
-                self.record_binding(
-                    f"{scope.class_name}.{target.value}", target, value, scope, guard, binds
-                )
-            elif scope.parent is None or target.value in scope.globals_declared:
-                self.record_binding(target.value, target, value, scope, guard, binds)
+            self.define(target.value, target, value, scope, guard, binds)
         elif isinstance(target, (cst.Tuple, cst.List)):
             values: tuple[Expr, ...] | None = None
             if value.kind is ExprKind.SEQ and len(value.args) == len(target.elements):
@@ -445,10 +439,27 @@ class Collector:
                 binds=binds,
             )
 
+    def define(
+        self,
+        name: str,
+        node: cst.CSTNode,
+        value: Expr,
+        scope: _Scope,
+        guard: _Guard,
+        binds: bool = True,
+    ) -> None:
+        """``name`` bound to ``value`` by an assignment, import, ``def`` or ``class``;
+        recorded for guard form 7 when it is a module global or a class attribute."""
+        self.bind(name, value, scope)
+        if scope.class_name is not None:
+            self.record_binding(f"{scope.class_name}.{name}", node, value, scope, guard, binds)
+        elif scope.parent is None or name in scope.globals_declared:
+            self.record_binding(name, node, value, scope, guard, binds)
+
     def record_binding(
         self,
         name: str,
-        target: cst.BaseExpression,
+        target: cst.CSTNode,
         value: Expr,
         scope: _Scope,
         guard: _Guard,
@@ -671,14 +682,12 @@ class Collector:
             for alias in node.names:
                 full = _dotted(alias.name)
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    self.bind(
-                        alias.asname.name.value,
-                        self.make(ExprKind.IMPORT, alias, value=full),
-                        scope,
-                    )
+                    imported = self.make(ExprKind.IMPORT, alias, value=full)
+                    self.define(alias.asname.name.value, alias, imported, scope, guard)
                 else:
                     top = full.split(".")[0]
-                    self.bind(top, self.make(ExprKind.IMPORT, alias, value=top), scope)
+                    imported = self.make(ExprKind.IMPORT, alias, value=top)
+                    self.define(top, alias, imported, scope, guard)
         elif isinstance(node, cst.ImportFrom):
             base = self.module_for(node)
             if isinstance(node.names, cst.ImportStar):
@@ -694,7 +703,8 @@ class Collector:
                     else name
                 )
                 qualified = f"{base}.{name}" if base else name
-                self.bind(local, self.make(ExprKind.IMPORT, alias, value=qualified), scope)
+                imported = self.make(ExprKind.IMPORT, alias, value=qualified)
+                self.define(local, alias, imported, scope, guard)
         elif isinstance(node, cst.Global):
             scope.globals_declared.update(name.name.value for name in node.names)
         elif isinstance(node, (cst.Raise, cst.Assert, cst.Del)):
@@ -747,9 +757,8 @@ class Collector:
             consent_decorated=consent_decorated,
             return_annotation=_annotation(node.returns.annotation) if node.returns else None,
         )
-        self.bind(
-            node.name.value, self.make(ExprKind.OTHER, node.name, value=f"def:{qualname}"), scope
-        )
+        defined = self.make(ExprKind.OTHER, node.name, value=f"def:{qualname}")
+        self.define(node.name.value, node.name, defined, scope, _Guard())
 
     def class_def(self, node: cst.ClassDef, scope: _Scope) -> None:
         prefix = "" if scope.qualname == MODULE else scope.qualname + "."
@@ -767,9 +776,8 @@ class Collector:
                 self.class_attrs.setdefault(f"{qualname}.{name}", [])
                 if value not in self.class_attrs[f"{qualname}.{name}"]:
                     self.class_attrs[f"{qualname}.{name}"].append(value)
-        self.bind(
-            node.name.value, self.make(ExprKind.OTHER, node.name, value=f"class:{qualname}"), scope
-        )
+        defined = self.make(ExprKind.OTHER, node.name, value=f"class:{qualname}")
+        self.define(node.name.value, node.name, defined, scope, _Guard())
 
     def class_fields(self, node: cst.ClassDef, class_scope: _Scope) -> tuple[ClassField, ...]:
         """The names a class body binds by (annotated) assignment, with what it binds."""

@@ -33,6 +33,7 @@ call sites related.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -711,20 +712,29 @@ class _Placement:
         what = _describe(place.shown)
         if place.chain:
             what += f" (via {_via(place.chain)})"
-        direct = all(len(leaf.chain) == 1 for leaf in leaves)
+        # "its N call sites" when they are all of its call sites; else they are found above
+        # it, or some of its call sites send nothing about a person.
+        every = len(leaves) == len(self.guards.sites(place.function)) and all(
+            len(leaf.chain) == 1 for leaf in leaves
+        )
+        heads = [
+            head
+            for head, _ in Counter(
+                leaf.chain[0] for leaf in leaves if len(leaf.chain) > 1
+            ).most_common()
+        ]
+        through = ""
+        if heads:
+            named = ", ".join(f"`{head}()`" for head in heads[:_SHOWN_HEADS])
+            more = len(heads) - _SHOWN_HEADS
+            through = f" (through {named}{f' and {more} more' if more > 0 else ''})"
         if len(leaves) == 1:
-            sites = "its only call site" if direct else "the only call site that reaches it"
-            count = f"{sites} does not check consent either"
+            sites = "its only call site" if every else "the one call site that reaches it"
+            count = f"{sites}{through} does not check consent either"
+        elif every:
+            count = f"none of its {len(leaves)} call sites checks consent"
         else:
-            sites = "its" if direct else "the"
-            reach = "" if direct else " that reach it"
-            heads = list(dict.fromkeys(leaf.chain[0] for leaf in leaves))
-            through = ""
-            if not direct:
-                named = ", ".join(f"`{head}()`" for head in heads[:_SHOWN_HEADS])
-                more = len(heads) - _SHOWN_HEADS
-                through = f" (through {named}{f' and {more} more' if more > 0 else ''})"
-            count = f"none of {sites} {len(leaves)} call sites{reach}{through} checks consent"
+            count = f"none of the {len(leaves)} call sites that reach it{through} checks consent"
         advice = (
             "check consent here (or at that call site)"
             if len(leaves) == 1
