@@ -265,11 +265,16 @@ class MissingConsentCheck(Rule):
         "predicate; an earlier `if not consent: return/raise/continue/break`; a local "
         "variable assigned from a consent predicate; `consent and mp.track(...)` or "
         "`mp.track(...) if consent else None`; a consent decorator such as "
-        "`@requires_consent`; or a wrapper whose every call site in the project is guarded. "
-        "When a wrapper has unguarded call sites, each of them is reported (not the SDK "
-        "call inside the wrapper). A function that nothing in the project calls (a view, a "
-        "signal receiver, a task entry point) must check consent itself. Deletions "
-        "(`people_delete`, `group_delete`) honour erasure and need no consent check."
+        "`@requires_consent`; a wrapper whose every call site in the project is guarded; or "
+        "`if self.mp:` where the client exists only with consent (created under an opt-in "
+        "check or in a function such as `enable_analytics()`, set to None otherwise). One "
+        "root cause, one finding: when no call site of a wrapper checks consent, the SDK "
+        "call inside it is reported once, with the call sites as related locations; when "
+        "some do and others do not, each call site that does not is reported. A function "
+        "that nothing in the project calls (a view, a signal receiver, a task entry point) "
+        "must check consent itself. Test code is no call site and gets no MX201. A call about "
+        "no one (a constant distinct_id and no value from a person, as a bot's counters) and "
+        "deletions (`people_delete`, `group_delete`, which honour erasure) need no consent."
     )
     why = (
         "Analytics tracking is not necessary for the service, so its lawful basis is "
@@ -286,8 +291,10 @@ class MissingConsentCheck(Rule):
         "`if has_analytics_consent(user):`, leave early with "
         "`if not has_analytics_consent(user): return`, or decorate the view or task with "
         "your consent decorator. For a wrapper, put the check inside the wrapper (then every "
-        "call site is covered) or at each reported call site. A project with its own "
-        "consent API names its predicates and decorators in `[tool.mixlint.consent]`."
+        "call site is covered) or at each reported call site. A CLI can create its client "
+        "only after the user opts in and drop it on opt-out, and send only `if self.mp:`. "
+        "A project with its own consent API names its predicates and decorators in "
+        "`[tool.mixlint.consent]`."
     )
     autofix = (
         "Wraps the statement in `if <predicate>:` with the first consent predicate "
@@ -392,7 +399,8 @@ def cancel_order(request, order):
     order.cancel()
     track_event(request.user, "Order Cancelled", {"order_id": order.number})
 """,
-        # the wrapper's check covers one of its calls: the other is reported at the call site
+        # the wrapper's check covers one of its calls; its only call site does not check
+        # either, so the other call is reported inside the wrapper, where the check belongs
         """
 from mixpanel import Mixpanel
 
@@ -417,6 +425,59 @@ from mixpanel import Mixpanel
 
 mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05")
 mp.track(sys.argv[1], "Import Finished", {"rows": int(sys.argv[2])})
+""",
+        # no call site of the wrapper checks consent: one finding, at the SDK call inside it,
+        # with the three call sites as related locations
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05")
+
+
+def track_search(user, category, results):
+    mp.track(str(user.pk), "Searched", {"category": category, "results": results})
+
+
+def search(request):
+    products = find_products(request.GET.get("q", ""))
+    track_search(request.user, "all", len(products))
+
+
+def category_page(request, slug):
+    products = find_products(category=slug)
+    track_search(request.user, slug, len(products))
+
+
+def bestsellers(request):
+    products = find_bestsellers()
+    track_search(request.user, "bestsellers", len(products))
+""",
+        # `if self.mp:` checks nothing when the client is created whatever the user chose
+        """
+from mixpanel import Mixpanel
+
+
+class Telemetry:
+    def __init__(self, settings):
+        self.install_id = settings.install_id
+        self.mp = Mixpanel(settings.mixpanel_token)
+
+    def disable(self):
+        self.mp = None
+
+    def track(self, event, **properties):
+        if self.mp:
+            self.mp.track(self.install_id, event, properties)
+""",
+        # a constant distinct_id does not make a member's data anonymous
+        """
+from mixpanel import Mixpanel
+
+mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05")
+
+
+def on_member_join(member):
+    mp.track("community-bot", "Member Joined", {"member": member.id, "joined": member.joined_at})
 """,
     )
     valid = (
@@ -577,6 +638,56 @@ def delete_account(request):
     user = request.user
     mp.people_delete(str(user.pk), meta={"$ignore_alias": True})
     user.delete()
+""",
+        # 7. a client that exists only with consent: created after the user opts in,
+        # dropped on opt-out, and every send asks whether it exists
+        """
+from mixpanel import Consumer, Mixpanel
+
+
+def _client(token):
+    return Mixpanel(token, consumer=Consumer(api_host="api-eu.mixpanel.com"))
+
+
+class Telemetry:
+    def __init__(self, settings):
+        self.settings = settings
+        self.mp = None
+        if settings.analytics_opt_in:
+            self.mp = _client(settings.mixpanel_token)
+
+    def enable_analytics(self):
+        self.settings.analytics_opt_in = True
+        self.mp = _client(self.settings.mixpanel_token)
+
+    def disable_analytics(self):
+        self.settings.analytics_opt_in = False
+        self.mp = None
+
+    def track(self, event, **properties):
+        if self.mp:
+            self.mp.track(self.settings.install_id, event, properties)
+
+    def identify(self, version):
+        if not self.mp:
+            return
+        self.mp.people_set(self.settings.install_id, {"version": version})
+""",
+        # a call about no one: a bot's counters under a constant distinct_id
+        """
+from mixpanel import Mixpanel
+
+BOT_ID = "community-counter"
+mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05")
+
+
+def count_members(guild):
+    humans = [member for member in guild.members if not member.bot]
+    mp.track(BOT_ID, "Members Counted", {"members": guild.member_count, "humans": len(humans)})
+
+
+def repository_stats(repo):
+    mp.people_set(BOT_ID, {"stars": repo.stargazers_count, "forks": repo.forks_count})
 """,
     )
 
