@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from mixlint.config import WrapperDecl
 from mixlint.flow import KEEPING_STRING_METHODS
@@ -354,33 +355,26 @@ class Extractor:
         to the call sites, the direct calls and the wrapper call sites found so far: it
         needs the call graph (form 6 for the functions that create the client)."""
         presence = Presence(self.index, self.guarded_by_callers)
-        reasons: dict[tuple[str, Span], str] = {}
+        # (path, span) -> (guarded, how; or why not)
+        verdicts: dict[tuple[str, Span], tuple[bool, str]] = {}
         for module in self.index.summaries.values():
             for site in module.calls:
                 if site.present and not site.guarded:
-                    reason = presence.with_consent(module, site.present)
-                    if reason:
-                        reasons[module.path, site.call.span] = reason
-        if not reasons:
+                    verdict = presence.with_consent(module, site.present)
+                    if verdict[1]:
+                        verdicts[module.path, site.call.span] = verdict
+        if not verdicts:
             return direct
         for function, sites in self.callers.items():
             self.callers[function] = [
-                replace(site, guarded=True, guard_reason=reasons[site.path, site.span])
-                if (site.path, site.span) in reasons
-                else site
-                for site in sites
+                _judged(site, verdicts.get((site.path, site.span))) for site in sites
             ]
         self._targets = [
-            (module, _guarded_site(site, reasons.get((module.path, site.call.span))), target, task)
+            (module, _judged(site, verdicts.get((module.path, site.call.span))), target, task)
             for module, site, target, task in self._targets
         ]
         return [
-            replace(
-                item,
-                call=replace(item.call, guarded=True, guard_reason=reasons[key]),
-            )
-            if (key := (item.call.path, item.call.span)) in reasons
-            else item
+            replace(item, call=_judged(item.call, verdicts.get((item.call.path, item.call.span))))
             for item in direct
         ]
 
@@ -790,8 +784,15 @@ class Extractor:
         )
 
 
-def _guarded_site(site: CallSite, reason: str | None) -> CallSite:
-    return site if reason is None else replace(site, guarded=True, guard_reason=reason)
+_Judged = TypeVar("_Judged", CallSite, CallerSite, TrackingCall)
+
+
+def _judged(item: _Judged, verdict: tuple[bool, str] | None) -> _Judged:
+    """``item`` with guard form 7's verdict: guarded, and how; or why not."""
+    if verdict is None:
+        return item
+    guarded, reason = verdict
+    return replace(item, guarded=guarded, guard_reason=reason)
 
 
 def _declared_call(

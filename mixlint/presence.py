@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from mixlint.model import Binding, ModuleSummary
+from mixlint.model import NO_SPAN, Binding, ModuleSummary
 from mixlint.resolve import ProjectIndex, SymKind
 
 # (path, class qualname)
@@ -34,7 +34,8 @@ class Presence:
         self._bindings: dict[tuple[str, str], list[Binding]] = {}
         self._parents: dict[_Class, list[_Class]] = {}
         self._children: dict[_Class, list[_Class]] = {}
-        self._verdicts: dict[tuple[str, str], bool] = {}
+        # (path, target) -> the first binding made without consent (path, binding), or None
+        self._verdicts: dict[tuple[str, str], tuple[str, Binding] | None] = {}
         for module in index.summaries.values():
             for binding in module.bindings:
                 self._bindings.setdefault((module.path, binding.target), []).append(binding)
@@ -49,26 +50,41 @@ class Presence:
                             (module.path, name)
                         )
 
-    def with_consent(self, module: ModuleSummary, targets: tuple[str, ...]) -> str:
-        """How one of ``targets`` (``Binding.target`` in ``module``) exists only with
-        consent, as a guard reason; "" when none does."""
+    def with_consent(self, module: ModuleSummary, targets: tuple[str, ...]) -> tuple[bool, str]:
+        """Whether one of ``targets`` (``Binding.target`` in ``module``) exists only with
+        consent, and how (a guard reason), or why the first of them does not ("" when
+        nothing binds it)."""
+        why_not = ""
         for target in targets:
             key = (module.path, target)
             if key not in self._verdicts:
-                self._verdicts[key] = self._judge(module.path, target)
-            if self._verdicts[key]:
-                shown = f"self.{target.rsplit('.', 1)[1]}" if "." in target else target
-                return f"{shown} exists only with consent (it is None until the user opts in)"
-        return ""
+                self._verdicts[key] = self._without_consent(module.path, target)
+            shown = f"self.{target.rsplit('.', 1)[1]}" if "." in target else target
+            found = self._verdicts[key]
+            if found is None:
+                return True, f"{shown} exists only with consent (it is None until the user opts in)"
+            where, binding = found
+            if not why_not and binding.span.start_line > 0:
+                why_not = (
+                    f"testing `{shown}` checks no consent: it is also set without consent "
+                    f"{_place(binding)}, {where}:{binding.span.start_line}"
+                )
+        return False, why_not
 
-    def _judge(self, path: str, target: str) -> bool:
+    def _without_consent(self, path: str, target: str) -> tuple[str, Binding] | None:
+        """The first binding of ``target`` that is neither None nor made with consent;
+        None when there is none (and something binds it)."""
         bindings = list(self._bindings_of(path, target))
-        return bool(bindings) and all(
-            binding.none
-            or binding.guarded
-            or self.reached_with_consent(f"{where}::{binding.function}")
-            for where, binding in bindings
-        )
+        if not bindings:
+            return path, Binding(target, NO_SPAN, "", False, False)
+        for where, binding in bindings:
+            if not (
+                binding.none
+                or binding.guarded
+                or self.reached_with_consent(f"{where}::{binding.function}")
+            ):
+                return where, binding
+        return None
 
     def _bindings_of(self, path: str, target: str) -> Iterator[tuple[str, Binding]]:
         if "." not in target:
@@ -91,3 +107,11 @@ class Presence:
                         found.add(linked)
                         todo.append(linked)
         return found
+
+
+def _place(binding: Binding) -> str:
+    if binding.function == "<module>":
+        return "at module level"
+    if binding.target.rpartition(".")[0] == binding.function:
+        return f"in the body of class `{binding.function}`"
+    return f"in `{binding.function}()`"

@@ -268,3 +268,15 @@ def test_a_client_created_without_consent_guards_nothing(tmp_path: Path) -> None
         ("notes_cli/telemetry.py", 31, 13),  # none of track()'s 2 call sites checks consent
         ("notes_cli/telemetry.py", 36, 9),  # nor identify()'s one
     ]
+    crash, track, _ = findings_of(run(root, MX201), "MX201")
+    assert crash.message.startswith(
+        '`track()` of event "Crashed" in `report_crash()` is not guarded by a consent check '
+        "(testing `_client` checks no consent: it is also set without consent at module "
+        "level, notes_cli/crash.py:3), and `report_crash()` is not called anywhere"
+    )
+    assert track.message.startswith(
+        "`track()` of event event in `Telemetry.track()` is not guarded by a consent check "
+        "(testing `self.mp` checks no consent: it is also set without consent in "
+        "`Telemetry.reconnect()`, notes_cli/telemetry.py:39), and none of its 2 call sites "
+        "checks consent"
+    )

@@ -115,6 +115,13 @@ def _describe(call: TrackingCall) -> str:
     return what
 
 
+def _not_guarded(call: TrackingCall) -> str:
+    """ "is not guarded by a consent check", and why a test that looks like one is not
+    (guard form 7: ``if self.mp:`` where the client is also created without consent)."""
+    why = f" ({call.guard_reason})" if call.guard_reason and not call.guarded else ""
+    return f"is not guarded by a consent check{why}"
+
+
 def _via(chain: tuple[str, ...]) -> str:
     return " -> ".join(f"{name}()" for name in chain)
 
@@ -804,7 +811,7 @@ class _Placement:
             what += f" (via {_via(call.wrapper_chain)})"
         where = _short(call.function)
         if where == "<module>":
-            return f"{what} at module level is not guarded by a consent check. {_WHY} {_FIX}"
+            return f"{what} at module level {_not_guarded(call)}. {_WHY} {_FIX}"
         every = self.project.callers.get(call.function, [])
         if any(not site.test for site in every):
             callers = "is only called recursively"
@@ -813,8 +820,8 @@ class _Placement:
         else:
             callers = "is not called anywhere"
         return (
-            f"{what} in `{where}()` is not guarded by a consent check, and `{where}()` "
-            f"{callers} in the project, so it must check consent itself. {_WHY} {_FIX}"
+            f"{what} in `{where}()` {_not_guarded(call)}, and `{where}()` {callers} in the "
+            f"project, so it must check consent itself. {_WHY} {_FIX}"
         )
 
     def _unchecked(self, place: _Place, leaves: list[_Leaf]) -> str:
@@ -852,7 +859,7 @@ class _Placement:
             else "check consent here, once for all of them, rather than at each call site"
         )
         return (
-            f"{what} in `{where}()` is not guarded by a consent check, and {count}: {advice}. "
+            f"{what} in `{where}()` {_not_guarded(place.shown)}, and {count}: {advice}. "
             f"{_WHY} {_FIX}"
         )
 
