@@ -36,11 +36,15 @@ class Subjects:
 
     def about_no_one(self, call: TrackingCall) -> bool:
         """The call sends only constant ids and values that come from no person."""
-        module = self.project.modules.get(call.path)
-        if module is None or not call.distinct_ids:
+        if not call.distinct_ids:
             return False
-        if not all(self._constant(expr, module, 0) for expr in call.distinct_ids):
-            return False
+        # An id written in the wrapper (``BOT_ID`` there) is a name of the wrapper's module.
+        wrapper = call.via[0].rpartition(":")[0] if call.via else call.path
+        for index, expr in enumerate(call.distinct_ids):
+            inherited = index < len(call.inherited_ids) and call.inherited_ids[index]
+            module = self.project.modules.get(wrapper if inherited else call.path)
+            if module is None or not self._constant(expr, module, 0):
+                return False
         payloads: tuple[Payload | None, ...] = (call.properties, call.meta, call.context)
         return not any(
             payload is not None and (payload.opaque or self._from_person(payload.expr, 0))

@@ -55,6 +55,14 @@ BOT = {
         def on_message(message):
             mp.track(BOT_ID, "Message Posted", {"author": message.author.id, "words": 3})
         """,
+    "bot/jobs.py": """
+        from bot.stats import record
+
+
+        def nightly(repo):
+            # BOT_ID is the distinct_id record() writes: a constant of bot/stats.py.
+            record("Open Issues", repo.open_issues_count)
+        """,
 }
 
 
