@@ -330,9 +330,13 @@ def check(
             fail(str(error))
         model = result.model
     if fmt in ("json", "sarif"):
+        from mixlint.cache import Cache
         from mixlint.fix.edits import plan_edits
+        from mixlint.run.options import default_cache_dir
 
-        plan_edits(root, result.findings, result.lines)
+        folder = options.cache_dir or default_cache_dir(root)
+        cache = Cache.open(folder, config) if options.cache else None
+        plan_edits(root, result.findings, result.lines, cache)
     if write_baseline is not None:
         try:
             record_baseline(

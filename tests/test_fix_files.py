@@ -4,6 +4,9 @@ was analysed is left alone, and overlapping fixes are made one round after anoth
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -369,3 +372,45 @@ def test_every_kind_of_change_keeps_the_layout_around_it() -> None:
     assert apply_changes(source, changes[2:]) == source.replace(
         "    verify=False,\n", '    verify=False,\n    residency="eu",\n'
     )
+
+
+# A run served from the cache reports fixes without libcst: the edits are cached by the
+# fix and the content of its file, and made again when that content changes.
+_EDITS_OF_A_RUN = """\
+import json, sys
+from mixlint.cli import main
+try:
+    main(["check", sys.argv[1], "--format", "json", "--exit-zero", "--jobs", "1"],
+         standalone_mode=False)
+except SystemExit:
+    pass
+print("libcst imported:", "libcst" in sys.modules, file=sys.stderr)
+"""
+
+
+def _edits_of_a_run(root: Path) -> tuple[list[object], str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _EDITS_OF_A_RUN, str(root)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(done.stdout)
+    edits = [(f["rule"], f["fix"]["edits"]) for f in report["findings"] if f.get("fix")]
+    return edits, done.stderr.strip()
+
+
+def test_planned_edits_are_cached_by_the_content_of_their_file(tmp_path: Path) -> None:
+    root = write(tmp_path / "checkout", {"views.py": crlf(VIEWS)})
+    first, imported = _edits_of_a_run(root)
+    assert imported == "libcst imported: True"
+    assert first and all(edits for _, edits in first)
+    again, imported = _edits_of_a_run(root)
+    assert (again, imported) == (first, "libcst imported: False")
+    views = root / "views.py"
+    views.write_bytes(b"# moved down one line\r\n" + views.read_bytes())
+    moved, imported = _edits_of_a_run(root)
+    assert imported == "libcst imported: True"
+    assert [rule for rule, _ in moved] == [rule for rule, _ in first]
+    for (_, before), (_, after) in zip(first, moved, strict=True):
+        assert [e["start_line"] + 1 for e in before] == [e["start_line"] for e in after]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -57,6 +59,24 @@ def test_a_child_killed_by_a_signal_crashed(children: list[int]) -> None:
         Outcome.CRASHED
     )
     assert_reaped(children)
+
+
+def test_a_crash_prints_nothing_even_with_faulthandler_on() -> None:
+    # The parent reports the outcome; the child's dump of mixlint's frames would
+    # land in the user's terminal (and in pytest's output, which enables it too).
+    crash = (
+        "import os, signal\n"
+        "from mixlint.killable import in_child\n"
+        "print(in_child(lambda: os.kill(os.getpid(), signal.SIGSEGV), lambda _: b'', 10))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-X", "faulthandler", "-c", crash],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "Outcome.CRASHED\n", "")
 
 
 @pytest.mark.parametrize("slow", ["analyse", "send"])

@@ -195,24 +195,38 @@ def test_docs_config_snippet_is_valid(tmp_path: Path) -> None:
     assert process.returncode == 0, process.stdout + process.stderr
 
 
-def test_hook_fails_on_a_violation_and_passes_once_fixed(
-    tmp_path: Path, precommit_env: dict[str, str], hook_repo: tuple[Path, str]
-) -> None:
-    hook_path, commit = hook_repo
+@pytest.fixture
+def violating_project(tmp_path: Path, precommit_env: dict[str, str]) -> Path:
+    """A git repository with VIOLATING staged as app.py."""
     project = tmp_path / "project"
     init_repo(project, precommit_env)
     (project / "app.py").write_text(VIOLATING, encoding="utf-8")
     git("add", "app.py", cwd=project, env=precommit_env)
+    return project
 
+
+# Long: it builds a second hook environment (5 s of CPU, and downloads) to run the
+# same hook as the test below, through pre-commit's own way of trying a repository.
+@pytest.mark.long
+def test_try_repo_fails_on_a_violation(
+    violating_project: Path, precommit_env: dict[str, str], hook_repo: tuple[Path, str]
+) -> None:
+    hook_path, _ = hook_repo
     # pre-commit try-repo: the way to try a hook repository (it builds the
     # hook's environment in a store of its own, thrown away afterwards).
     tried = pre_commit("try-repo", str(hook_path), "mixlint", "--all-files",
-                       cwd=project, env=precommit_env)  # fmt: skip
+                       cwd=violating_project, env=precommit_env)  # fmt: skip
     output = tried.stdout + tried.stderr
     assert tried.returncode == 1, output
     assert re.search(r"^mixlint\.+Failed$", output, re.MULTILINE), output
     assert re.search(r"app\.py:\d+.*\bMX\d{3}\b", output), output
 
+
+def test_hook_fails_on_a_violation_and_passes_once_fixed(
+    violating_project: Path, precommit_env: dict[str, str], hook_repo: tuple[Path, str]
+) -> None:
+    hook_path, commit = hook_repo
+    project = violating_project
     # A .pre-commit-config.yaml as users write it (README.md), at
     # this snapshot; `args` reach `mixlint check` before the file names. Its
     # environment is built once in PRE_COMMIT_HOME and reused by both runs.

@@ -592,8 +592,9 @@ def test_larger_than_10_mb_is_mx001(tmp_path: Path) -> None:
     assert code == 1
 
 
-def test_dict_literal_with_10000_keys(tmp_path: Path) -> None:
-    keys = ", ".join(f'"field_{i}": row[{i}]' for i in range(9_999))
+@pytest.mark.parametrize("size", [2_000, pytest.param(10_000, marks=pytest.mark.long)])
+def test_dict_literal_with_thousands_of_keys(tmp_path: Path, size: int) -> None:
+    keys = ", ".join(f'"field_{i}": row[{i}]' for i in range(size - 1))
     source = APP.replace('{"email": user.email}', "{" + keys + ', "email": user.email}')
     root = make_project(tmp_path, {"app.py": source})
     column = source.splitlines()[7].index('"email"') + 1
@@ -603,27 +604,35 @@ def test_dict_literal_with_10000_keys(tmp_path: Path) -> None:
 
 
 DEEP = 1000
+_TRACKING = 'from mixpanel import Mixpanel\nmp = Mixpanel("t")\n'
+# Each shape nested DEEP levels deep. Redundant parentheses add no depth to libcst's
+# tree; every other shape is too deep to analyse. Some cost libcst's parser seconds and
+# gigabytes (calls 2.3 GB, dicts 1.6 GB, lists 1 GB): by default a cheap one stands for
+# them all, and MIXLINT_LONG_TESTS=1 runs every shape.
+DEEPLY_NESTED = {
+    "parens.py": _TRACKING + "x = " + "(" * DEEP + "1" + ")" * DEEP + "\n",
+    "calls.py": _TRACKING + "x = " + "f(" * DEEP + "1" + ")" * DEEP + "\n",
+    "lists.py": _TRACKING + "x = " + "[" * DEEP + "]" * DEEP + "\n",
+    "binop.py": _TRACKING + "x = " + " + ".join(["'a'"] * DEEP) + "\n",
+    "attrs.py": _TRACKING + "x = y" + ".a" * DEEP + "\n",
+    "lambdas.py": _TRACKING + "f = " + "lambda: " * DEEP + "1\n",
+    "nots.py": _TRACKING + "x = " + "not " * DEEP + "y\n",
+    "unary.py": _TRACKING + "x = " + "-" * DEEP + "1\n",
+    "subscripts.py": _TRACKING + "x = y" + "[0]" * DEEP + "\n",
+    "calls_chain.py": _TRACKING + "x = y" + ".a()" * DEEP + "\n",
+    "dict_nest.py": _TRACKING + "x = " + "{'a': " * DEEP + "1" + "}" * DEEP + "\n",
+}
 
 
-def deeply_nested() -> dict[str, str]:
-    tracking = 'from mixpanel import Mixpanel\nmp = Mixpanel("t")\n'
-    return {
-        "parens.py": tracking + "x = " + "(" * DEEP + "1" + ")" * DEEP + "\n",
-        "calls.py": tracking + "x = " + "f(" * DEEP + "1" + ")" * DEEP + "\n",
-        "lists.py": tracking + "x = " + "[" * DEEP + "]" * DEEP + "\n",
-        "binop.py": tracking + "x = " + " + ".join(["'a'"] * DEEP) + "\n",
-        "attrs.py": tracking + "x = y" + ".a" * DEEP + "\n",
-        "lambdas.py": tracking + "f = " + "lambda: " * DEEP + "1\n",
-        "nots.py": tracking + "x = " + "not " * DEEP + "y\n",
-        "unary.py": tracking + "x = " + "-" * DEEP + "1\n",
-        "subscripts.py": tracking + "x = y" + "[0]" * DEEP + "\n",
-        "calls_chain.py": tracking + "x = y" + ".a()" * DEEP + "\n",
-        "dict_nest.py": tracking + "x = " + "{'a': " * DEEP + "1" + "}" * DEEP + "\n",
-    }
-
-
-def test_expressions_nested_1000_levels_deep(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app.py": APP, **deeply_nested()})
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        pytest.param(("parens.py", "binop.py"), id="parens-and-sum"),
+        pytest.param(tuple(DEEPLY_NESTED), id="every-shape", marks=pytest.mark.long),
+    ],
+)
+def test_expressions_nested_1000_levels_deep(tmp_path: Path, shapes: tuple[str, ...]) -> None:
+    root = make_project(tmp_path, {"app.py": APP, **{name: DEEPLY_NESTED[name] for name in shapes}})
     proc = mixlint(
         "check", ".", "--no-cache", "--select", "MX001,MX101", "--format", "json",
         "--timeout", "600", cwd=root,
@@ -632,7 +641,7 @@ def test_expressions_nested_1000_levels_deep(tmp_path: Path) -> None:
     # analysed is MX001, never skipped; every other file is analysed.
     assert proc.stderr == ""
     report = json.loads(proc.stdout)
-    too_deep = sorted(set(deeply_nested()) - {"parens.py"})
+    too_deep = sorted(set(shapes) - {"parens.py"})
     assert mx001_of(report) == [
         mx001(name, 1, 1, "file is nested too deeply to analyse") for name in too_deep
     ]
@@ -1459,30 +1468,49 @@ def test_the_pathological_files_are_below_or_above_the_isolation_size() -> None:
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 @pytest.mark.parametrize(
-    ("source", "problem"),
+    ("source", "timeout", "problem"),
     [
-        (PATHOLOGICAL, "analysis timed out after 1s"),
-        (LONG_SUM, "analysis timed out after 1s"),
-        (DEEP_CALLS, "the parser crashed"),
+        # Half a second: the child parsing the big literal grows by some 600 MB a
+        # second, on top of what it shares with this process.
+        (PATHOLOGICAL, "0.5", "analysis timed out after 0.5s"),
+        (LONG_SUM, "1", "analysis timed out after 1s"),
+        (DEEP_CALLS, "1", "the parser crashed"),
     ],
     ids=["big-literal", "long-sum", "deep-calls"],
 )
 def test_a_pathological_file_cannot_stall_or_crash_the_run(
-    tmp_path: Path, jobs: str, source: str, problem: str
+    tmp_path: Path, jobs: str, source: str, timeout: str, problem: str
 ) -> None:
     from mixlint.run import options as run_options
 
     files = {"app.py": APP, **EVENTS}
-    _, clean = check_json(make_project(tmp_path / "clean", files), "--timeout", "1")
+    _, clean = check_json(make_project(tmp_path / "clean", files), "--timeout", timeout)
     root = make_project(tmp_path / "slow", {**files, "slow.py": source})
     started = time.monotonic()
-    code, report = check_json(root, "--timeout", "1", "--jobs", jobs)
+    code, report = check_json(root, "--timeout", timeout, "--jobs", jobs)
     assert time.monotonic() - started < 10
     assert run_options.LAST_STATS.parallel is (jobs == "2")
     assert mx001_of(report) == [mx001("slow.py", 1, 1, problem)]
     assert [f for f in findings(report) if f[1] != "slow.py"] == findings(clean)
     assert APP_MX101 in positions(report)
     assert code == 1
+
+
+def test_a_parser_crash_prints_nothing_with_faulthandler_on(tmp_path: Path) -> None:
+    # The user's faulthandler (PYTHONFAULTHANDLER, -X faulthandler) is for mixlint's
+    # own crashes: the parser's, in the child, is the finding, not a dump of frames.
+    root = make_project(tmp_path, {"app.py": APP, "slow.py": DEEP_CALLS})
+    proc = subprocess.run(
+        [sys.executable, "-m", "mixlint.cli", "check", ".", "--no-cache", "--format", "json",
+         "--select", "MX001,MX101"],
+        cwd=root, capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT,
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"}, check=False,
+    )  # fmt: skip
+    assert proc.stderr == ""
+    report = json.loads(proc.stdout)
+    assert mx001_of(report) == [mx001("slow.py", 1, 1, "the parser crashed")]
+    assert positions(report) == [APP_MX101, ("MX001", "slow.py", 1, 1, 1, 1)]
+    assert proc.returncode == 1
 
 
 def test_ordinary_code_is_not_isolated_and_deep_or_broken_code_is() -> None:
@@ -1499,18 +1527,30 @@ def test_ordinary_code_is_not_isolated_and_deep_or_broken_code_is() -> None:
     assert _maybe_deep(b"def broken(:\n")
 
 
+def with_comment_lines(count: int) -> str:
+    """APP with ``count`` generated comment lines before its function: its MX101 is
+    ``count`` lines further down (BIG_MX101 for BIG)."""
+    comments = "".join(f"# generated line {i}\n" for i in range(count))
+    return APP.replace("\n\ndef signup", "\n" + comments + "\ndef signup")
+
+
+# Above the size that a 5 s limit analyses in a child (80 KB); no larger, for what its
+# analysis costs (the JSON report plans fixes on the whole file: 20,000 lines took 5 s).
+BIG = with_comment_lines(5_000)
+BIG_MX101 = ("MX101", "big.py", 5_008, 41, 5_008, 48)
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_big_file_within_the_limit_is_analysed_in_a_child(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
 ) -> None:
-    comments = "".join(f"# generated line {i}\n" for i in range(20_000))
-    big = APP.replace("\n\ndef signup", "\n" + comments + "\ndef signup")
+    big = BIG
     assert len(big) > isolation_threshold(5)
     root = make_project(tmp_path, {"app.py": APP, **EVENTS, "big.py": big})
     children = count_children(monkeypatch, tmp_path / "children.log")
     code, report = check_json(root, "--timeout", "5", "--jobs", jobs)
     assert children() == 1
-    assert ("MX101", "big.py", 20_008, 41, 20_008, 48) in positions(report)
+    assert BIG_MX101 in positions(report)
     # What the same file gives analysed in this process (no child under a long limit).
     assert len(big) < isolation_threshold(600)
     assert check_json(root, "--timeout", "600", "--jobs", jobs) == (code, report)
@@ -1525,13 +1565,12 @@ def test_a_file_the_child_cannot_answer_for_is_analysed_in_process(
     # that what happens (here, its findings) is what happens there.
     from mixlint import killable
 
-    comments = "".join(f"# generated line {i}\n" for i in range(20_000))
-    big = APP.replace("\n\ndef signup", "\n" + comments + "\ndef signup")
-    root = make_project(tmp_path, {"app.py": APP, "big.py": big})
+    assert len(BIG) > isolation_threshold(5)
+    root = make_project(tmp_path, {"app.py": APP, "big.py": BIG})
     expected = check_json(root, "--timeout", "600")
     monkeypatch.setattr(killable, "in_child", lambda *_: killable.Outcome.FAILED)
     assert check_json(root, "--timeout", "5") == expected
-    assert ("MX101", "big.py", 20_008, 41, 20_008, 48) in positions(expected[1])
+    assert BIG_MX101 in positions(expected[1])
 
 
 def test_a_summary_made_in_a_child_is_cached_and_a_time_out_is_not(
@@ -1539,9 +1578,12 @@ def test_a_summary_made_in_a_child_is_cached_and_a_time_out_is_not(
 ) -> None:
     from mixlint.run import options as run_options
 
-    comments = "".join(f"# generated line {i}\n" for i in range(20_000))
-    big = APP.replace("\n\ndef signup", "\n" + comments + "\ndef signup")
-    root = make_project(tmp_path, {"app.py": APP, "big.py": big, "slow.py": PATHOLOGICAL})
+    # Large enough to be analysed in a child under a 1 s limit, small enough to take a
+    # tenth of it there (20,000 lines took 0.2 s of CPU: over 1 s on a loaded machine).
+    big = with_comment_lines(2_000)
+    assert len(big) > isolation_threshold(1)
+    # LONG_SUM times out in 40 MB; PATHOLOGICAL's child grows by 700 MB a second.
+    root = make_project(tmp_path, {"app.py": APP, "big.py": big, "slow.py": LONG_SUM})
     children = count_children(monkeypatch, tmp_path / "children.log")
 
     def run(timeout: str) -> list[Finding]:
