@@ -172,16 +172,16 @@ OPT_IN_CLI = {
                 self.mp = _client()
 
             def disable_analytics(self):
+                self.mp = None
                 self.settings.analytics_opt_in = False
                 save_settings(self.settings)
-                self.mp = None
 
             def track(self, event, **properties):
-                if self.mp:
-                    self.mp.track(self.settings.install_id, event, properties)
+                if self.mp is not None:
+                    self.mp.track(self.settings.install_id, event, {**properties, "cli": "notes"})
 
             def identify(self, version):
-                if not self.mp:
+                if self.mp is None:
                     return
                 self.mp.people_set(self.settings.install_id, {"version": version})
         """,
