@@ -442,6 +442,7 @@ mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05")
 
 
 def track_search(user, category, results):
+    # None of its three call sites checks consent: reported once, here.
     mp.track(str(user.pk), "Searched", {"category": category, "results": results})
 
 
@@ -467,6 +468,7 @@ from mixpanel import Mixpanel
 class Telemetry:
     def __init__(self, settings):
         self.install_id = settings.install_id
+        # Created whatever the user chose: `if self.mp:` below checks no consent.
         self.mp = Mixpanel(settings.mixpanel_token)
 
     def disable(self):
@@ -484,6 +486,7 @@ mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05")
 
 
 def on_member_join(member):
+    # A constant distinct_id, but the event is about the member.
     mp.track("community-bot", "Member Joined", {"member": member.id, "joined": member.joined_at})
 """,
     )
@@ -657,6 +660,7 @@ def _client(token):
 
 
 class Telemetry:
+    # The client exists only once the user opts in; it is dropped on opt-out.
     def __init__(self, settings):
         self.settings = settings
         self.mp = None
@@ -689,6 +693,7 @@ mp = Mixpanel("3f9a1c7e5b2d48a09c6e1f4b7a2d8c05")
 
 
 def count_members(guild):
+    # Counts under the bot's own distinct_id: no person to ask for consent.
     humans = [member for member in guild.members if not member.bot]
     mp.track(BOT_ID, "Members Counted", {"members": guild.member_count, "humans": len(humans)})
 
