@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from mixlint.consent import ConsentMatcher, missing, present
+from mixlint.consent import ConsentMatcher, binding_targets, missing, present, self_class
 from mixlint.literals import mask
 from mixlint.model import (
     NO_SPAN,
@@ -309,8 +309,8 @@ class Collector:
             elif self.consent.absent(test):
                 else_guard = _Guard(True, f"conditional expression on {test.text}")
             else:
-                body_guard = guard.where(_targets(present(test)))
-                else_guard = guard.where(_targets(missing(test)))
+                body_guard = guard.where(binding_targets(present(test)))
+                else_guard = guard.where(binding_targets(missing(test)))
             body = self.expr(node.body, scope, body_guard, sub)
             orelse = self.expr(node.orelse, scope, else_guard, sub)
             return self.make(ExprKind.COND, node, base=test, args=(body, orelse))
@@ -345,7 +345,9 @@ class Collector:
             right_guard = _Guard(True, f"short-circuit on {left.text}")
         else:
             # `self.mp and self.mp.track(...)`
-            right_guard = guard.where(_targets((present if operator == "and" else missing)(left)))
+            right_guard = guard.where(
+                binding_targets((present if operator == "and" else missing)(left))
+            )
         right = self.expr(node.right, scope, right_guard, depth)
         operands: list[Expr] = []
         for operand in (left, right):
@@ -480,7 +482,7 @@ class Collector:
         self, target: cst.Attribute, value: Expr, scope: _Scope, guard: _Guard, binds: bool
     ) -> None:
         owner = self.expr(target.value, scope, guard)
-        class_name = _self_class(owner)
+        class_name = self_class(owner)
         if class_name is not None:
             self.record_binding(
                 f"{class_name}.{target.attr.value}", target, value, scope, guard, binds
@@ -567,11 +569,11 @@ class Collector:
         if _leaves(node.body):
             if self.consent.absent(test):
                 return _Guard(True, reason)
-            return guard.where(_targets(missing(test)))
+            return guard.where(binding_targets(missing(test)))
         if leaves_else:
             if self.consent.requires(test):
                 return _Guard(True, reason)
-            return guard.where(_targets(present(test)))
+            return guard.where(binding_targets(present(test)))
         return guard
 
     def test_expr(self, node: cst.BaseExpression, scope: _Scope) -> Expr:
@@ -638,8 +640,8 @@ class Collector:
             elif self.consent.absent(test):
                 else_guard = _Guard(True, f"else of {keyword} {test.text} ({where})")
             else:
-                body_guard = guard.where(_targets(present(test)))
-                else_guard = guard.where(_targets(missing(test)))
+                body_guard = guard.where(binding_targets(present(test)))
+                else_guard = guard.where(binding_targets(missing(test)))
         self.statements(node.body.body, scope, body_guard)
         orelse = node.orelse
         if isinstance(orelse, cst.If):
@@ -822,33 +824,6 @@ def _leaves(body: cst.BaseSuite) -> bool:
             if name in _LEAVING_CALLS:
                 return True
     return False
-
-
-def _targets(objects: tuple[Expr, ...]) -> tuple[str, ...]:
-    """The binding targets (``Binding.target``) of objects a test requires: ``self.mp`` ->
-    "Class.mp", a module global (or a local holding one) -> its name."""
-    found: list[str] = []
-    for expr in objects:
-        target = expr
-        while target.kind is ExprKind.NAME and target.origin is not None:
-            if target.origin.kind not in (ExprKind.NAME, ExprKind.ATTR):
-                break
-            target = target.origin
-        if target.kind is ExprKind.NAME and target.origin is None:
-            found.append(str(target.value))
-        elif target.kind is ExprKind.ATTR and target.base is not None:
-            class_name = _self_class(target.base)
-            if class_name is not None:
-                found.append(class_name + "." + str(target.value))
-    return tuple(found)
-
-
-def _self_class(owner: Expr) -> str | None:
-    if owner.kind is ExprKind.NAME and owner.origin is not None:
-        annotation = owner.origin.annotation or ""
-        if owner.origin.kind is ExprKind.PARAM and annotation.startswith("<self>"):
-            return annotation[len("<self>") :]
-    return None
 
 
 def _with_annotation(value: Expr, annotation: str) -> Expr:

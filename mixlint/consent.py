@@ -158,3 +158,31 @@ def _compared_to_none(expr: Expr, operators: tuple[str, ...]) -> bool:
         and expr.args[0].kind is ExprKind.CONST
         and expr.args[0].value is None
     )
+
+
+def binding_targets(objects: tuple[Expr, ...]) -> tuple[str, ...]:
+    """The binding targets (``Binding.target``) of objects a test requires: ``self.mp`` ->
+    "Class.mp", a module global (or a local holding one) -> its name."""
+    found: list[str] = []
+    for expr in objects:
+        target = expr
+        while target.kind is ExprKind.NAME and target.origin is not None:
+            if target.origin.kind not in (ExprKind.NAME, ExprKind.ATTR):
+                break
+            target = target.origin
+        if target.kind is ExprKind.NAME and target.origin is None:
+            found.append(str(target.value))
+        elif target.kind is ExprKind.ATTR and target.base is not None:
+            class_name = self_class(target.base)
+            if class_name is not None:
+                found.append(class_name + "." + str(target.value))
+    return tuple(found)
+
+
+def self_class(owner: Expr) -> str | None:
+    """The class of ``self`` when ``owner`` is a method's first parameter."""
+    if owner.kind is ExprKind.NAME and owner.origin is not None:
+        annotation = owner.origin.annotation or ""
+        if owner.origin.kind is ExprKind.PARAM and annotation.startswith("<self>"):
+            return annotation[len("<self>") :]
+    return None

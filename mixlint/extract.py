@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from mixlint.config import WrapperDecl
+from mixlint.consent import binding_targets
 from mixlint.flow import KEEPING_STRING_METHODS
 from mixlint.model import (
     CallerSite,
@@ -360,7 +361,9 @@ class Extractor:
         for module in self.index.summaries.values():
             for site in module.calls:
                 if site.present and not site.guarded:
-                    verdict = presence.with_consent(module, site.present)
+                    callee = site.callee
+                    sender = binding_targets((callee.base,)) if callee.base is not None else ()
+                    verdict = presence.with_consent(module, site.present, sender)
                     if verdict[1]:
                         verdicts[module.path, site.call.span] = verdict
         if not verdicts:

@@ -50,10 +50,12 @@ class Presence:
                             (module.path, name)
                         )
 
-    def with_consent(self, module: ModuleSummary, targets: tuple[str, ...]) -> tuple[bool, str]:
+    def with_consent(
+        self, module: ModuleSummary, targets: tuple[str, ...], sender: tuple[str, ...]
+    ) -> tuple[bool, str]:
         """Whether one of ``targets`` (``Binding.target`` in ``module``) exists only with
-        consent, and how (a guard reason), or why the first of them does not ("" when
-        nothing binds it)."""
+        consent, and how (a guard reason), or why not when it is the client that sends
+        (``sender``: ``self.mp`` of ``self.mp.track(...)``); "" for anything else."""
         why_not = ""
         for target in targets:
             key = (module.path, target)
@@ -64,7 +66,7 @@ class Presence:
             if found is None:
                 return True, f"{shown} exists only with consent (it is None until the user opts in)"
             where, binding = found
-            if not why_not and binding.span.start_line > 0:
+            if not why_not and target in sender and binding.span.start_line > 0:
                 why_not = (
                     f"testing `{shown}` checks no consent: it is also set without consent "
                     f"{_place(binding)}, {where}:{binding.span.start_line}"

@@ -288,3 +288,34 @@ def test_a_client_created_without_consent_guards_nothing(tmp_path: Path) -> None
         "`Telemetry.reconnect()`, notes_cli/telemetry.py:39), and none of its 2 call sites "
         "checks consent"
     )
+
+
+def test_only_the_sending_client_explains_its_test(tmp_path: Path) -> None:
+    """`if not self._enabled: return` tests a deployment switch, not the client: the
+    finding says nothing about it (it says why `self.mp` checks nothing only when `self.mp`
+    is what sends)."""
+    root = write_project(
+        tmp_path,
+        {
+            "usage/__init__.py": "",
+            "usage/client.py": """
+            from mixpanel import Consumer, Mixpanel
+
+
+            class IngestClient:
+                def __init__(self, token, enabled):
+                    self._enabled = enabled
+                    self._sdk = Mixpanel(token, consumer=Consumer(api_host="api-eu.mixpanel.com"))
+
+                def track(self, distinct_id, event, properties):
+                    if not self._enabled:
+                        return
+                    self._sdk.track(distinct_id, event, properties)
+            """,
+        },
+    )
+    (finding,) = findings_of(run(root, MX201), "MX201")
+    assert finding.message.startswith(
+        "`track()` of event event in `IngestClient.track()` is not guarded by a consent "
+        "check, and `IngestClient.track()` is not called anywhere in the project"
+    )
