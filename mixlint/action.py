@@ -115,7 +115,7 @@ def run(paths: list[str], *, config_file: str | None, fail_on: str | None, sarif
     report = Report(
         root=Path(model.root), findings=result.findings, problems=model.problems,
         rules=all_rules(), lines=result.lines, files_analysed=len(model.files),
-        fail_level=fail_level, tool_version=__version__,
+        fail_level=fail_level, tool_version=__version__, unresolved=model.unresolved,
     )  # fmt: skip
     report = rebase(report, Path.cwd())
 
@@ -187,6 +187,7 @@ def rebase(report: Report, workspace: Path) -> Report:
         root=workspace,
         findings=findings,
         problems=[dataclasses.replace(p, path=moved(p.path)) for p in report.problems],
+        unresolved=[dataclasses.replace(u, path=moved(u.path)) for u in report.unresolved],
         lines={moved(path): lines for path, lines in report.lines.items()},
     )
 

@@ -100,7 +100,7 @@ for _class in (
 class _Unpickler(pickle.Unpickler):
     """Only mixlint's plain-data classes (and nothing that runs code) may be loaded."""
 
-    _ALLOWED = frozenset({"mixlint.model", "mixlint.prefilter"})
+    _ALLOWED = frozenset({"mixlint.model", "mixlint.modules", "mixlint.prefilter"})
 
     def find_class(self, module: str, name: str) -> Any:
         if module in self._ALLOWED and not name.startswith("_"):

@@ -356,6 +356,7 @@ def check(
         files_analysed=len(model.files),
         fail_level=fail_level,
         tool_version=__version__,
+        unresolved=model.unresolved,
         fixed=fixed if config.fix else None,
         unsafe_fixes=config.unsafe_fixes,
     )

@@ -72,6 +72,23 @@ _INERT_CALLEES = frozenset(
 # Python's line breaks; str.splitlines() also splits at form feeds and other
 # characters that are not line breaks in source code.
 _LINE_BREAK = re.compile(r"\r\n?|\n")
+# Decorators that only wrap or describe a function: a later ``def`` of the same name
+# still replaces it. Any other decorator may have registered it (``@app.route``).
+_PLAIN_DECORATORS = frozenset(
+    {
+        "abstractmethod",
+        "cache",
+        "cached_property",
+        "classmethod",
+        "final",
+        "lru_cache",
+        "overload",
+        "override",
+        "property",
+        "staticmethod",
+        "wraps",
+    }
+)
 _LEAVING_CALLS = frozenset({"abort", "exit", "_exit", "fail"})
 _MUTATING_METHODS = frozenset({"update", "setdefault", "__setitem__"})
 _HOST_MARKERS = ("mixpanel.com", "data-deletions", "/engage", "/track", "/import", "/groups")
@@ -86,6 +103,13 @@ class _Scope:
     globals_declared: set[str] = field(default_factory=set)
     parent: _Scope | None = None
     class_name: str | None = None  # set while walking a class body
+
+
+@dataclass(frozen=True, slots=True)
+class _Definition:
+    block: int  # id() of the statement list the ``def`` stands in
+    span: Span  # the whole ``def``
+    registers: bool  # a decorator that may keep the function (``@app.route``)
 
 
 @dataclass(slots=True)
@@ -128,6 +152,9 @@ class Collector:
         self.strings: list[Expr] = []
         self.bindings: list[Binding] = []
         self._returns: list[Expr] = []
+        self._block = 0  # id() of the statement list being walked
+        self._definitions: dict[str, _Definition] = {}  # qualname -> its latest ``def``
+        self._read_definitions: set[str] = set()  # defs whose name was read since
 
     # -- positions and text ------------------------------------------------
 
@@ -167,6 +194,8 @@ class Collector:
             if current.class_name is None or current is scope:
                 bound = current.bindings.get(name)
                 if bound is not None:
+                    if bound.kind is ExprKind.OTHER and isinstance(bound.value, str):
+                        self._read_definitions.add(bound.value.partition(":")[2])
                     return bound
             current = current.parent
         return None
@@ -178,18 +207,11 @@ class Collector:
             return
         scope.bindings[name] = value
 
-    def module_for(self, relative: cst.ImportFrom) -> str:
-        dots = len(relative.relative)
-        package_parts = self.module_name.split(".") if self.module_name else []
-        if not self.is_package and package_parts:
-            package_parts = package_parts[:-1]
-        if dots > 1:
-            package_parts = package_parts[: len(package_parts) - (dots - 1)]
-        base = ".".join(package_parts)
-        target = _dotted(relative.module) if relative.module is not None else ""
-        if dots == 0:
-            return target
-        return ".".join(part for part in (base, target) if part)
+    @staticmethod
+    def module_for(node: cst.ImportFrom) -> str:
+        """The module a ``from`` import names, its leading dots kept (``..config``):
+        ``mixlint.modules`` resolves it from the importing file's folder."""
+        return "." * len(node.relative) + (_dotted(node.module) if node.module is not None else "")
 
     # -- expressions -------------------------------------------------------
 
@@ -322,7 +344,7 @@ class Collector:
         if isinstance(node, cst.Await):
             return self.expr(node.expression, scope, guard, sub)
         if isinstance(node, cst.Lambda):
-            return self.make(ExprKind.LAMBDA, node)
+            return self.lambda_(node, scope, guard, sub)
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
             return self.comprehension(node, scope, guard, sub)
         if isinstance(node, cst.StarredElement):
@@ -334,6 +356,29 @@ class Collector:
             if isinstance(child, cst.BaseExpression)
         )
         return self.make(ExprKind.OTHER, node, args=children)
+
+    def lambda_(self, node: cst.Lambda, scope: _Scope, guard: _Guard, depth: int) -> Expr:
+        """A lambda's body is walked for its calls, which belong to the enclosing function
+        (``on_commit(lambda: track.delay(user.pk))``); its parameters are opaque values."""
+        inner = _Scope(
+            scope.qualname, dict(scope.bindings), set(scope.globals_declared), scope.parent
+        )
+        params = node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.default is not None:
+                self.expr(param.default, scope, guard, depth)
+        every: tuple[object, ...] = (
+            *params.posonly_params,
+            *params.params,
+            *params.kwonly_params,
+            params.star_arg,
+            params.star_kwarg,
+        )
+        for each in every:
+            if isinstance(each, cst.Param):
+                inner.bindings[each.name.value] = self.make(ExprKind.OTHER, each.name)
+        body = self.expr(node.body, inner, guard, depth)
+        return self.make(ExprKind.LAMBDA, node, args=(body,))
 
     def boolop(self, node: cst.BooleanOperation, scope: _Scope, guard: _Guard, depth: int) -> Expr:
         operator = "and" if isinstance(node.operator, cst.And) else "or"
@@ -554,10 +599,13 @@ class Collector:
     ) -> None:
         """Walk a block in order; a consent early-exit guards everything after it."""
         current = guard
+        outer, self._block = self._block, id(body)
         for statement in body:
             self.statement(statement, scope, current)
+            self._block = id(body)
             if not current.guarded and isinstance(statement, cst.If):
                 current = self.early_exit(statement, scope, current)
+        self._block = outer
 
     def early_exit(self, node: cst.If, scope: _Scope, guard: _Guard) -> _Guard:
         """What guards the statements after ``node``: ``guard``, or more when ``node``
@@ -704,7 +752,7 @@ class Collector:
                     if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
                     else name
                 )
-                qualified = f"{base}.{name}" if base else name
+                qualified = f"{base}.{name}" if base.strip(".") else base + name
                 imported = self.make(ExprKind.IMPORT, alias, value=qualified)
                 self.define(local, alias, imported, scope, guard)
         elif isinstance(node, cst.Global):
@@ -721,6 +769,7 @@ class Collector:
         function_scope = _Scope(qualname, parent=scope)
         decorators = tuple(self.expr(d.decorator, scope, _Guard()) for d in node.decorators)
         decorator_names = {d.chain()[-1] for d in decorators if d.chain()}
+        self.shadow(qualname, node)
         is_method = class_name is not None and "staticmethod" not in decorator_names
         params: list[Parameter] = []
         all_params = [
@@ -737,10 +786,19 @@ class Collector:
             if is_method and index == 0 and kind == "positional" and class_name is not None:
                 annotation = f"<self>{class_name}"
             name = param.name.value
-            params.append(Parameter(name, kind, annotation, param.default is not None))  # type: ignore[arg-type]
-            function_scope.bindings[name] = self.make(
-                ExprKind.PARAM, param.name, value=name, annotation=annotation
+            made = self.make(ExprKind.PARAM, param.name, value=name, annotation=annotation)
+            default = self.test_expr(param.default, scope) if param.default is not None else None
+            params.append(
+                Parameter(
+                    name,
+                    kind,  # type: ignore[arg-type]
+                    annotation,
+                    default is not None,
+                    made.span,
+                    default,
+                )
             )
+            function_scope.bindings[name] = made
         consent_decorated = any(self.consent.is_decorator(d) for d in decorators)
         guard = _Guard(True, "consent decorator") if consent_decorated else _Guard()
         saved_returns = self._returns
@@ -761,6 +819,41 @@ class Collector:
         )
         defined = self.make(ExprKind.OTHER, node.name, value=f"def:{qualname}")
         self.define(node.name.value, node.name, defined, scope, _Guard())
+        registers = not decorator_names <= _PLAIN_DECORATORS
+        self._definitions[qualname] = _Definition(self._block, self.span(node), registers)
+        self._read_definitions.discard(qualname)
+
+    def shadow(self, qualname: str, node: cst.FunctionDef) -> None:
+        """A ``def`` that replaces an earlier one of the same name in the same block makes
+        the earlier one dead code: what it would call is dropped (catalog: no calls, no
+        findings). Not when the earlier one was read in between (``register(f)``, a
+        ``@f.setter``) or handed to a decorator that may keep it (``@app.route``)."""
+        earlier = self._definitions.get(qualname)
+        if (
+            earlier is None
+            or earlier.block != self._block
+            or earlier.registers
+            or qualname in self._read_definitions
+        ):
+            return
+        prefix = qualname + "."
+        span = earlier.span
+
+        def inside(other: Span) -> bool:
+            return span.start_line <= other.start_line and other.end_line <= span.end_line
+
+        def dead(function: str) -> bool:
+            return function == qualname or function.startswith(prefix)
+
+        self.calls = [site for site in self.calls if not dead(site.function)]
+        self.bindings = [binding for binding in self.bindings if not dead(binding.function)]
+        for name in [name for name in self.functions if name.startswith(prefix)]:
+            del self.functions[name]
+        for name in [name for name in self.class_bases if name.startswith(prefix)]:
+            del self.class_bases[name]
+        for values in self.class_attrs.values():
+            values[:] = [value for value in values if not inside(value.span)]
+        self.strings = [string for string in self.strings if not inside(string.span)]
 
     def class_def(self, node: cst.ClassDef, scope: _Scope) -> None:
         prefix = "" if scope.qualname == MODULE else scope.qualname + "."

@@ -11,12 +11,14 @@ the caller's arguments.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from mixlint.config import WrapperDecl
 from mixlint.consent import binding_targets
+from mixlint.expand import Expander
+from mixlint.exprs import follow, substitute, walk
 from mixlint.flow import KEEPING_STRING_METHODS
 from mixlint.model import (
     CallerSite,
@@ -35,7 +37,17 @@ from mixlint.model import (
     keyword_span,
 )
 from mixlint.presence import Presence
-from mixlint.resolve import ProjectIndex, Sym, SymKind, object_id
+from mixlint.resolve import (
+    Dispatch,
+    Invocation,
+    ProjectIndex,
+    Sym,
+    SymKind,
+    alternatives,
+    bind_arguments,
+    class_id,
+    object_id,
+)
 from mixlint.sdk import Sdk, Signature
 
 MAX_WRAPPER_DEPTH = 8
@@ -44,6 +56,31 @@ _HEURISTIC_NAME = re.compile(r"(?i)(mixpanel|^mp$|^_mp$|^mp_client$)")
 # Beyond string methods, a dict's `.get()` and `.copy()` and `str.format` keep a value.
 _KEEPING_METHODS = KEEPING_STRING_METHODS | {"get", "copy", "format"}
 _KEEPING_FUNCTIONS = frozenset({"str", "dict", "json.dumps", "copy", "deepcopy"})
+# Functions whose result is computed from their arguments alone (``len(items)``); a
+# parameter reaching a payload through them makes a wrapper. Any other function may
+# return other data (``load_customers(path)``).
+_DERIVING_FUNCTIONS = _KEEPING_FUNCTIONS | {
+    "abs",
+    "all",
+    "any",
+    "bool",
+    "enumerate",
+    "float",
+    "frozenset",
+    "int",
+    "len",
+    "list",
+    "max",
+    "min",
+    "repr",
+    "reversed",
+    "round",
+    "set",
+    "sorted",
+    "sum",
+    "tuple",
+    "zip",
+}
 _PROFILE_OPERATIONS = ("$set", "$set_once", "$add", "$append", "$union", "$remove", "$unset")
 
 
@@ -52,16 +89,6 @@ def function_id(path: str, qualname: str) -> str:
 
 
 # -- payloads -------------------------------------------------------------------
-
-
-def follow(expr: Expr | None, depth: int = 0) -> Expr | None:
-    """Through local names to the expression they hold."""
-    while (
-        expr is not None and expr.kind is ExprKind.NAME and expr.origin is not None and depth < 30
-    ):
-        expr = expr.origin
-        depth += 1
-    return expr
 
 
 def payload(expr: Expr | None) -> Payload | None:
@@ -128,9 +155,16 @@ def _collect_properties(
 
 
 def flowing_params(
-    expr: Expr | None, params: frozenset[str], depth: int = 0, seen: set[int] | None = None
+    expr: Expr | None,
+    params: frozenset[str],
+    derived: bool = False,
+    depth: int = 0,
+    seen: set[int] | None = None,
 ) -> set[str]:
-    """Parameters whose value reaches ``expr`` unchanged (catalog: 'flows unchanged')."""
+    """Parameters whose value reaches ``expr`` unchanged (catalog: 'flows unchanged');
+    with ``derived``, also through derived values (``event.name``, ``len(items)``, a
+    comprehension over ``props.items()``), which is how a parameter reaching the event
+    name or a property makes a wrapper."""
     if expr is None or depth > 30:
         return set()
     # Expressions share subtrees (a local used twice): each is visited once.
@@ -140,161 +174,52 @@ def flowing_params(
     seen.add(id(expr))
     kind = expr.kind
     sub = depth + 1
+
+    def each(parts: Iterable[Expr | None]) -> set[str]:
+        found: set[str] = set()
+        for part in parts:
+            found |= flowing_params(part, params, derived, sub, seen)
+        return found
+
     if kind is ExprKind.PARAM:
         return {str(expr.value)} if expr.value in params else set()
     if kind is ExprKind.NAME:
-        return flowing_params(expr.origin, params, sub, seen) if expr.origin is not None else set()
-    if kind is ExprKind.SUBSCRIPT:
-        return flowing_params(expr.base, params, sub, seen)
+        return each((expr.origin,))
+    if kind in (ExprKind.SUBSCRIPT, ExprKind.ITER, ExprKind.STARRED):
+        # An element of a parameter is the caller's data as much as the parameter.
+        return each((expr.base,))
     if kind is ExprKind.CALL and expr.base is not None:
         callee = expr.base
+        arguments = (*expr.args, *(value for _, value in expr.keywords))
+        if derived and callee.kind is ExprKind.ATTR:
+            # A method of the value (``props.items()``, ``event.to_dict()``); the
+            # arguments of another object's method are not what it returns.
+            return each((callee.base,))
+        if derived and ".".join(callee.chain()) in _DERIVING_FUNCTIONS:
+            return each(arguments)
+        if derived and callee.kind in (ExprKind.NAME, ExprKind.PARAM):
+            # A callable the caller gives, called with what the caller gives
+            # (``event = event_factory(*args, **kwargs)``): its result is the caller's.
+            handed = flowing_params(callee, params, derived, sub, seen)
+            return handed | each(arguments) if handed else handed
         if callee.kind is ExprKind.ATTR and callee.value in _KEEPING_METHODS:
-            found = flowing_params(callee.base, params, sub, seen)
-            if callee.value == "format":
-                for arg in expr.args:
-                    found |= flowing_params(arg, params, sub, seen)
-            return found
+            return each((callee.base, *(expr.args if callee.value == "format" else ())))
         if ".".join(callee.chain()) in _KEEPING_FUNCTIONS:
-            found = set()
-            for arg in expr.args:
-                found |= flowing_params(arg, params, sub, seen)
-            for _, value in expr.keywords:
-                found |= flowing_params(value, params, sub, seen)
-            return found
+            return each(arguments)
         return set()
     if kind in (ExprKind.FSTRING, ExprKind.CONCAT, ExprKind.COND, ExprKind.BOOLOP, ExprKind.SEQ):
-        found = set()
-        for part in expr.args:
-            found |= flowing_params(part, params, sub, seen)
-        return found
-    if kind is ExprKind.STARRED:
-        return flowing_params(expr.base, params, sub, seen)
+        return each(expr.args)
     if kind is ExprKind.DICT:
-        found = set()
-        for _, value in expr.items:
-            found |= flowing_params(value, params, sub, seen)
-        return found
+        return each(value for _, value in expr.items)
+    if derived and kind is ExprKind.ATTR:
+        return each((expr.base,))
+    if derived and kind in (ExprKind.OTHER, ExprKind.NOT, ExprKind.COMPARE):
+        return each((expr.base, *expr.args))
     return set()
-
-
-def substitute(
-    expr: Expr | None,
-    mapping: dict[str, Expr],
-    inserted: set[int],
-    depth: int = 0,
-    memo: dict[int, Expr] | None = None,
-) -> Expr | None:
-    """Replace a wrapper's parameters by a caller's arguments."""
-    if expr is None or depth > 40:
-        return expr
-    memo = {} if memo is None else memo
-    done = memo.get(id(expr))
-    if done is not None:
-        return done
-    result = _substitute(expr, mapping, inserted, depth, memo)
-    memo[id(expr)] = result
-    return result
-
-
-def _substitute(
-    expr: Expr, mapping: dict[str, Expr], inserted: set[int], depth: int, memo: dict[int, Expr]
-) -> Expr:
-    param = expr if expr.kind is ExprKind.PARAM else expr.origin
-    if (
-        expr.kind in (ExprKind.PARAM, ExprKind.NAME)
-        and param is not None
-        and param.kind is ExprKind.PARAM
-        and param.value in mapping
-    ):
-        replacement = mapping[str(param.value)]
-        inserted.add(id(replacement))
-        return replacement
-    sub = depth + 1
-    base = substitute(expr.base, mapping, inserted, sub, memo)
-    origin = substitute(expr.origin, mapping, inserted, sub, memo)
-    args = tuple(substitute(a, mapping, inserted, sub, memo) or a for a in expr.args)
-    keywords = tuple(
-        (k, substitute(v, mapping, inserted, sub, memo) or v) for k, v in expr.keywords
-    )
-    items = tuple(
-        (
-            substitute(k, mapping, inserted, sub, memo) if k is not None else None,
-            substitute(v, mapping, inserted, sub, memo) or v,
-        )
-        for k, v in expr.items
-    )
-    unchanged = (
-        base is expr.base
-        and origin is expr.origin
-        and all(new is old for new, old in zip(args, expr.args, strict=True))
-        and all(new[1] is old[1] for new, old in zip(keywords, expr.keywords, strict=True))
-        and all(
-            new[0] is old[0] and new[1] is old[1]
-            for new, old in zip(items, expr.items, strict=True)
-        )
-    )
-    if unchanged:
-        return expr
-    return replace(expr, base=base, origin=origin, args=args, keywords=keywords, items=items)
 
 
 def _contains(expr: Expr | None, ids: set[int]) -> bool:
     return expr is not None and any(id(node) in ids for node in walk(expr))
-
-
-def bind_arguments(
-    function: FunctionSummary, call: Expr, celery_method: str | None
-) -> dict[str, Expr]:
-    """Parameter name -> the caller's argument expression."""
-    args: tuple[Expr, ...] = call.args
-    keywords: tuple[tuple[str | None, Expr], ...] = call.keywords
-    if celery_method == "apply_async":
-        packed_args = follow(call.keyword("args") or (call.args[0] if call.args else None))
-        packed_kwargs = follow(
-            call.keyword("kwargs") or (call.args[1] if len(call.args) > 1 else None)
-        )
-        args = (
-            packed_args.args if packed_args is not None and packed_args.kind is ExprKind.SEQ else ()
-        )
-        keywords = (
-            tuple(
-                (str(k.value), v)
-                for k, v in packed_kwargs.items
-                if k is not None and k.kind is ExprKind.CONST
-            )
-            if packed_kwargs is not None and packed_kwargs.kind is ExprKind.DICT
-            else ()
-        )
-    mapping: dict[str, Expr] = {}
-    positional = [p for p in function.params if p.kind == "positional"]
-    rest: list[Expr] = []
-    for index, arg in enumerate(args):
-        if arg.kind is ExprKind.STARRED:
-            break
-        if index < len(positional):
-            mapping[positional[index].name] = arg
-        else:
-            rest.append(arg)
-    names = {p.name for p in function.params}
-    extra: list[tuple[Expr | None, Expr]] = []
-    for keyword, value in keywords:
-        if keyword is not None and keyword in names:
-            mapping[keyword] = value
-        elif keyword is None:
-            extra.append((None, value))
-        else:
-            extra.append(
-                (
-                    Expr(ExprKind.CONST, keyword, keyword_span(keyword, value.span), value=keyword),
-                    value,
-                )
-            )
-    for param in function.params:
-        if param.kind == "var_positional":
-            mapping[param.name] = Expr(ExprKind.SEQ, "", call.span, args=tuple(rest))
-        elif param.kind == "var_keyword":
-            mapping[param.name] = Expr(ExprKind.DICT, call.text, call.span, items=tuple(extra))
-    return mapping
 
 
 # -- extraction ---------------------------------------------------------------------
@@ -302,11 +227,20 @@ def bind_arguments(
 
 @dataclass(slots=True)
 class _Located:
-    """A tracking call and the module and function it stands in."""
+    """A tracking call and the module and function it stands in.
+
+    ``function`` is whose parameters may make it a wrapper: the function it stands in,
+    or (a copy lifted out of a closure) the enclosing function, whose parameters the
+    closure uses; ``hidden`` are the names the closures in between bind themselves.
+    ``requires``: reached through ``self`` in a base class, the call runs only when
+    ``self`` is this subclass ("path::Class").
+    """
 
     call: TrackingCall
     module: ModuleSummary
     function: FunctionSummary | None
+    hidden: frozenset[str] = frozenset()
+    requires: str = ""
 
 
 class Extractor:
@@ -324,7 +258,9 @@ class Extractor:
         self.test_code = test_code
         self.objects: list[SdkObject] = []
         self.callers: dict[str, list[CallerSite]] = {}
-        self._targets: list[tuple[ModuleSummary, CallSite, Sym, str | None]] = []
+        self.runners: dict[str, str] = {}  # function id -> what runs it (by its decorator)
+        self.expander = Expander(index)
+        self._targets: list[tuple[ModuleSummary, CallSite, Invocation]] = []
 
     def run(self) -> tuple[list[TrackingCall], list[SdkObject], dict[str, list[CallerSite]]]:
         direct: list[_Located] = []
@@ -333,20 +269,32 @@ class Extractor:
                 direct.extend(self.classify(module, site))
         direct = self.with_present_clients(direct)
         calls = [self.through_callers(call) for call in self.wrappers(direct)]
+        for module in self.index.summaries.values():
+            for function in module.functions.values():
+                registered = self.index.runners.registered(function.decorators)
+                if registered is not None:
+                    self.runners[function_id(module.path, function.qualname)] = registered[0]
         calls.sort(key=lambda c: (c.path.split("/"), c.span, c.method, c.wrapper_chain))
         self.objects.sort(key=lambda o: (o.path.split("/"), o.span))
         return calls, self.objects, self.callers
 
-    def guarded_by_callers(self, function: str, active: frozenset[str] = frozenset()) -> bool:
-        """Consent guard form 6: the function has call sites and every one is guarded."""
-        sites = consent_sites(self.callers.get(function, []))
+    def guarded_by_callers(
+        self, function: str, requires: str = "", active: frozenset[str] = frozenset()
+    ) -> bool:
+        """Consent guard form 6: the function has call sites and every one is guarded (of
+        code that runs only for the subclass ``requires``: every one whose object may be
+        one); call sites in test code do not count."""
+        sites = consent_sites(self.callers.get(function, []), requires)
         if not sites or function in active:
             return False
         inner = active | {function}
-        return all(site.guarded or self.guarded_by_callers(site.function, inner) for site in sites)
+        return all(
+            site.guarded or self.guarded_by_callers(site.function, site.requires or requires, inner)
+            for site in sites
+        )
 
     def through_callers(self, call: TrackingCall) -> TrackingCall:
-        if call.guarded or not self.guarded_by_callers(call.function):
+        if call.guarded or not self.guarded_by_callers(call.function, call.requires):
             return call
         reason = f"every call site of {_short(call.function)} is guarded"
         return replace(call, guarded=True, guard_reason=reason)
@@ -373,8 +321,8 @@ class Extractor:
                 _judged(site, verdicts.get((site.path, site.span))) for site in sites
             ]
         self._targets = [
-            (module, _judged(site, verdicts.get((module.path, site.call.span))), target, task)
-            for module, site, target, task in self._targets
+            (module, _judged(site, verdicts.get((module.path, site.call.span))), invocation)
+            for module, site, invocation in self._targets
         ]
         return [
             replace(item, call=_judged(item.call, verdicts.get((item.call.path, item.call.span))))
@@ -387,12 +335,12 @@ class Extractor:
         callee = site.callee
         function = module.functions.get(site.function)
         callee_sym = self.index.symbol(callee, module)
-        if callee_sym.kind is SymKind.EXTERNAL and callee_sym.name in self.sdk.objects:
-            self.record_object(module, site, callee_sym.name)
-        if callee_sym.kind is SymKind.FUNCTION or (
-            callee.kind is ExprKind.ATTR and callee.value in ("delay", "apply_async", "s")
-        ):
-            self.record_target(module, site, callee_sym)
+        for alternative in alternatives(callee_sym):
+            if alternative.kind is SymKind.EXTERNAL and alternative.name in self.sdk.objects:
+                self.record_object(module, site, alternative.name)
+                break
+        for invocation in self.index.invocations(module, site):
+            self.record_target(module, site, invocation)
         tracking = self.tracking(module, site, callee_sym)
         if tracking is not None:
             yield _Located(tracking, module, function)
@@ -436,18 +384,13 @@ class Extractor:
             return "sdk"
         return f"custom:{expr.text}"
 
-    def record_target(self, module: ModuleSummary, site: CallSite, callee_sym: Sym) -> None:
-        celery: str | None = None
-        target = callee_sym
-        if target.kind is not SymKind.FUNCTION and site.callee.kind is ExprKind.ATTR:
-            celery = str(site.callee.value)
-            target = self.index.symbol(site.callee.base, module)
-        found = self.index.function(target)
+    def record_target(self, module: ModuleSummary, site: CallSite, invocation: Invocation) -> None:
+        found = self.index.function(invocation.target)
         if found is None:
             return
         summary, target_module = found
         fid = function_id(target_module.path, summary.qualname)
-        self._targets.append((module, site, target, celery))
+        self._targets.append((module, site, invocation))
         self.callers.setdefault(fid, []).append(
             CallerSite(
                 module.path,
@@ -455,9 +398,22 @@ class Extractor:
                 function_id(module.path, site.function),
                 site.guarded,
                 site.guard_reason,
+                invocation.runner,
+                self.receiver(module, invocation),
+                invocation.target.requires,
                 self.test_code(module.path),
             )
         )
+
+    def receiver(self, module: ModuleSummary, invocation: Invocation) -> tuple[str, ...]:
+        """The classes (with their bases) of the object a method is called on, when it is
+        constructed from a known project class."""
+        if invocation.receiver is None:
+            return ()
+        sym = self.index.symbol(invocation.receiver, module)
+        if sym.kind is not SymKind.OBJECT or sym.dispatch is not Dispatch.EXACT:
+            return ()
+        return tuple(class_id(cls) for cls in self.index.lineage(sym))
 
     def tracking(
         self, module: ModuleSummary, site: CallSite, callee_sym: Sym
@@ -465,43 +421,43 @@ class Extractor:
         callee = site.callee
         method = str(callee.value) if callee.kind is ExprKind.ATTR else ""
         base_sym = self.index.symbol(callee.base, module) if callee.kind is ExprKind.ATTR else None
+        bases = alternatives(base_sym) if base_sym is not None else ()
         if base_sym is not None and method in self.sdk.methods:
-            if base_sym.kind is SymKind.CLIENT:
+            client = next((sym for sym in bases if sym.kind is SymKind.CLIENT), None)
+            if client is not None:
                 return self.sdk_call(
                     module,
                     site,
                     self.sdk.methods[method],
                     "sdk",
-                    base_sym.resolution or Resolution.IMPORT,
-                    base_sym.obj,
+                    client.resolution or Resolution.IMPORT,
+                    client.obj,
                 )
             if base_sym.kind is SymKind.UNKNOWN and self.looks_like_client(callee.base):
                 return self.sdk_call(
                     module, site, self.sdk.methods[method], "sdk", Resolution.HEURISTIC, None
                 )
-        if (
-            base_sym is not None
-            and base_sym.kind is SymKind.FLAGS
-            and method in self.sdk.flag_methods
-        ):
+        flags = next((sym for sym in bases if sym.kind is SymKind.FLAGS), None)
+        if flags is not None and method in self.sdk.flag_methods:
             return self.sdk_call(
                 module,
                 site,
                 self.sdk.flag_methods[method],
                 "flags",
-                base_sym.resolution or Resolution.IMPORT,
-                base_sym.obj,
+                flags.resolution or Resolution.IMPORT,
+                flags.obj,
             )
-        sender = self.sender(callee, callee_sym, base_sym, method)
+        sender = self.sender(callee_sym, bases, method)
         if sender is not None:
             name, signature = sender
             return self.sdk_call(module, site, signature, "sender", Resolution.SENDER, None, name)
-        if (
-            callee_sym.kind is SymKind.EXTERNAL
+        if any(
+            sym.kind is SymKind.EXTERNAL
             and (
-                callee_sym.name in self.sdk.http_clients
-                or callee_sym.name.rsplit(".", 1)[-1] in self.sdk.http_methods
+                sym.name in self.sdk.http_clients
+                or sym.name.rsplit(".", 1)[-1] in self.sdk.http_methods
             )
+            for sym in alternatives(callee_sym)
         ) or (method in self.sdk.http_methods and base_sym is not None):
             return self.http_call(module, site)
         return None
@@ -512,25 +468,25 @@ class Extractor:
         return any(_HEURISTIC_NAME.search(part) for part in expr.chain())
 
     def sender(
-        self, callee: Expr, callee_sym: Sym, base_sym: Sym | None, method: str
+        self, callee_sym: Sym, bases: tuple[Sym, ...], method: str
     ) -> tuple[str, Signature] | None:
         senders = self.sdk.senders
-        if callee_sym.kind is SymKind.EXTERNAL and callee_sym.name in senders:
-            signature = senders[callee_sym.name]
-            if not signature.client:
-                return callee_sym.name, signature
-        if base_sym is None:
-            return None
-        owner = base_sym.name if base_sym.kind in (SymKind.EXTERNAL, SymKind.INSTANCE) else ""
-        owner_signature = senders.get(owner)
-        if owner_signature is None or not owner_signature.client:
-            return None
-        module = owner.rsplit(".", 1)[0]
-        named = senders.get(f"{module}.{method}")
-        if named is not None and not named.client:
-            return f"{module}.{method}", named
-        if method in ("run", "delay", "apply_async"):
-            return owner, owner_signature
+        for sym in alternatives(callee_sym):
+            if sym.kind is SymKind.EXTERNAL and sym.name in senders:
+                signature = senders[sym.name]
+                if not signature.client:
+                    return sym.name, signature
+        for base in bases:
+            owner = base.name if base.kind in (SymKind.EXTERNAL, SymKind.INSTANCE) else ""
+            owner_signature = senders.get(owner)
+            if owner_signature is None or not owner_signature.client:
+                continue
+            module = owner.rsplit(".", 1)[0]
+            named = senders.get(f"{module}.{method}")
+            if named is not None and not named.client:
+                return f"{module}.{method}", named
+            if method in ("run", "delay", "apply_async"):
+                return owner, owner_signature
         return None
 
     def sdk_call(
@@ -553,11 +509,13 @@ class Extractor:
             if packed is not None and packed.kind is ExprKind.SEQ:
                 call = replace(call, args=packed.args, keywords=())
 
+        sent = self.followed(call, module)
+
         def first(role: str) -> Expr | None:
-            found = signature.arguments(call, role)
+            found = signature.arguments(sent, role)
             return found[0][1] if found else None
 
-        distinct_ids = tuple(value for _, value in signature.arguments(call, "distinct_id"))
+        distinct_ids = tuple(value for _, value in signature.arguments(sent, "distinct_id"))
         properties = payload(first("properties")) or _names_payload(first("keys"))
         message = first("message")
         if message is not None:
@@ -595,6 +553,32 @@ class Extractor:
             guard_reason=site.guard_reason,
         )
 
+    def followed(self, call: Expr, module: ModuleSummary) -> Expr:
+        """``call`` with what project helpers and getters return in its arguments, and
+        ``**kwargs`` built from a dict display as the keywords it holds
+        (``mp.track(**{"distinct_id": ..., "event_name": ...})``)."""
+        expand = self.expander.expand
+        keywords: list[tuple[str | None, Expr]] = []
+        for name, value in call.keywords:
+            spread = follow(value) if name is None else None
+            if spread is not None and spread.kind is ExprKind.DICT:
+                for key, item in spread.items:
+                    if (
+                        key is not None
+                        and key.kind is ExprKind.CONST
+                        and isinstance(key.value, str)
+                    ):
+                        keywords.append((key.value, expand(item, module) or item))
+                    else:
+                        keywords.append((None, item if key is None else spread))
+                continue
+            keywords.append((name, expand(value, module) or value))
+        return replace(
+            call,
+            args=tuple(expand(arg, module) or arg for arg in call.args),
+            keywords=tuple(keywords),
+        )
+
     def http_call(self, module: ModuleSummary, site: CallSite) -> TrackingCall | None:
         call = site.call
         url = call.keyword("url")
@@ -606,7 +590,8 @@ class Extractor:
             endpoint = next((e for e in self.sdk.ingestion_endpoints if e in text), None)
             if endpoint is None:
                 return None
-            body = call.keyword("data") or call.keyword("json") or call.keyword("params")
+            sent = self.followed(call, module)
+            body = sent.keyword("data") or sent.keyword("json") or sent.keyword("params")
             event, distinct_ids, properties = _http_message(body)
             return TrackingCall(
                 path=module.path,
@@ -650,16 +635,19 @@ class Extractor:
         function = located[0].function
         if function is None or not function.params:
             return False
-        params = frozenset(p.name for p in function.params)
+        names = frozenset(p.name for p in function.params)
         for item in located:
+            params = names - item.hidden
             call = item.call
-            parts: list[Expr | None] = [call.event, *call.distinct_ids]
+            if any(flowing_params(found, params) for found in call.distinct_ids):
+                return True
+            parts: list[Expr | None] = [call.event]
             for part in (call.properties, call.meta, call.context):
                 if part is not None:
                     parts.append(part.expr)
                     parts.extend(p.value for p in part.properties)
                     parts.extend(part.opaque)
-            if any(flowing_params(part, params) for part in parts):
+            if any(flowing_params(part, params, derived=True) for part in parts):
                 return True
         return False
 
@@ -674,7 +662,7 @@ class Extractor:
         produced: dict[str, list[_Located]] = {}
         # Each round redoes every call site; a wrapper's own calls stay the same
         # objects from round to round, so their substitutions are done once.
-        through: dict[tuple[int, int], TrackingCall] = {}
+        through: dict[tuple[int, int, frozenset[str]], TrackingCall] = {}
         for _ in range(MAX_ROUNDS):
             everything = {
                 key: [*direct_items, *produced.get(key, [])]
@@ -682,34 +670,43 @@ class Extractor:
             }
             for key, items in produced.items():
                 everything.setdefault(key, items)
+            lifted = [found for items in everything.values() for found in self.lifted(items)]
+            for enclosing, item in lifted:
+                everything.setdefault(enclosing, []).append(item)
             wrappers = {
                 key
                 for key, items in everything.items()
                 if key in declared or self.is_wrapper(items)
             }
             new_produced: dict[str, list[_Located]] = {}
-            for module, site, target, celery in self._targets:
-                found = self.index.function(target)
+            for module, site, invocation in self._targets:
+                found = self.index.function(invocation.target)
                 if found is None:
                     continue
                 summary, target_module = found
                 fid = function_id(target_module.path, summary.qualname)
                 if fid not in wrappers:
                     continue
-                mapping = bind_arguments(summary, site.call, celery)
+                bound = bind_arguments(summary, invocation.call)
+                caller = module.functions.get(site.function)
                 for inner in everything.get(fid, []):
                     if len(inner.call.wrapper_chain) >= MAX_WRAPPER_DEPTH:
                         continue
-                    done = through.get((id(inner.call), id(site)))
-                    if done is None:
-                        done = self.through_wrapper(inner.call, module, site, summary, mapping)
-                        through[id(inner.call), id(site)] = done
-                    call = done
+                    requires = self.constraint(module, invocation, inner.requires)
+                    if requires is None:
+                        continue
+                    memo = (id(inner.call), id(site), inner.hidden)
+                    call = through.get(memo)
+                    if call is None:
+                        mapping = {k: v for k, v in bound.items() if k not in inner.hidden}
+                        call = self.through_wrapper(inner.call, module, site, fid, mapping)
+                        through[memo] = call
                     if call.function in call.wrapper_chain:
                         continue
-                    caller = module.functions.get(site.function)
+                    if requires != call.requires:
+                        call = replace(call, requires=requires)
                     new_produced.setdefault(call.function, []).append(
-                        _Located(call, module, caller)
+                        _Located(call, module, caller, requires=requires)
                     )
             if _signature_of(new_produced) == _signature_of(produced):
                 break
@@ -720,14 +717,79 @@ class Extractor:
             result.extend(item.call for item in items)
         return result
 
+    def lifted(self, items: list[_Located]) -> Iterator[tuple[str, _Located]]:
+        """The calls of a closure, as calls of each function it is nested in: a closure
+        that sends the enclosing function's parameters (a ``send()`` run on a thread)
+        makes the enclosing function the wrapper."""
+        for item in items:
+            function = item.function
+            if function is None or function is not item.module.functions.get(
+                item.call.function.partition("::")[2]
+            ):
+                continue  # already a lifted copy
+            hidden = {p.name for p in function.params}
+            qualname = function.qualname
+            while "." in qualname:
+                qualname = qualname.rsplit(".", 1)[0]
+                enclosing = item.module.functions.get(qualname)
+                if enclosing is None:
+                    break  # a class: methods do not see its names
+                yield (
+                    function_id(item.module.path, qualname),
+                    _Located(item.call, item.module, enclosing, frozenset(hidden), item.requires),
+                )
+                hidden.update(p.name for p in enclosing.params)
+
+    def constraint(self, module: ModuleSummary, invocation: Invocation, inner: str) -> str | None:
+        """What ``self`` must be for a call reached through ``invocation`` to run: "" for
+        nothing, None when the receiver cannot be it (a base-class method called on
+        another subclass than the one that sends)."""
+        required = [found for found in (invocation.target.requires, inner) if found]
+        if not required:
+            return ""
+        receiver = self.index.symbol(invocation.receiver, module) if invocation.receiver else None
+        if receiver is None or receiver.kind is SymKind.UNKNOWN:
+            return required[0]
+        kept: list[str] = []
+        for needed in required:
+            verdicts = [self.receives(sym, needed) for sym in alternatives(receiver)]
+            if all(verdict is None for verdict in verdicts):
+                return None
+            kept.extend(verdict for verdict in verdicts if verdict)
+        if not kept:
+            return ""
+        # Two requirements: the more derived class, when one derives from the other.
+        narrowest = kept[0]
+        for other in kept[1:]:
+            if self.index.derives(_class_sym(other), narrowest):
+                narrowest = other
+            elif not self.index.derives(_class_sym(narrowest), other):
+                return None
+        return narrowest
+
+    def receives(self, receiver: Sym, needed: str) -> str | None:
+        """Can ``receiver`` be an instance of the class ``needed``? "" (it is), ``needed``
+        (when it is a ``self`` that may be one), None (it cannot)."""
+        if receiver.kind is not SymKind.OBJECT:
+            return None
+        if self.index.derives(receiver, needed):
+            return ""
+        if receiver.dispatch is not Dispatch.EXACT and self.index.derives(
+            _class_sym(needed), class_id(receiver)
+        ):
+            return needed if receiver.dispatch is Dispatch.SELF else ""
+        return None
+
     def through_wrapper(
         self,
         inner: TrackingCall,
         module: ModuleSummary,
         site: CallSite,
-        wrapper: FunctionSummary,
+        wrapper: str,
         mapping: dict[str, Expr],
     ) -> TrackingCall:
+        """``inner`` (a tracking call in ``wrapper``, by function id) as the call ``site``
+        of the wrapper makes it, the parameters replaced by the site's arguments."""
         inserted: set[int] = set()
 
         def sub(expr: Expr | None) -> Expr | None:
@@ -743,6 +805,16 @@ class Extractor:
         caller_nodes = {
             id(node) for root in inserted_roots(mapping, inserted) for node in walk(root)
         }
+        # What the caller's helpers and getters return counts as written by the caller.
+        made: list[Expr] = []
+
+        def expand(expr: Expr | None) -> Expr | None:
+            return self.expander.expand(expr, module, caller_nodes, made)
+
+        event = expand(event)
+        distinct_ids = tuple(expand(e) or e for e in distinct_ids)
+        parts = [expand(part) for part in parts]
+        caller_nodes.update(id(node) for root in made for node in walk(root))
 
         def from_wrapper(expr: Expr) -> bool:
             return not _contains(expr, caller_nodes)
@@ -756,9 +828,7 @@ class Extractor:
             )
             return Payload(built.expr, properties, built.opaque)
 
-        wrapper_name = (
-            f"{inner.path}::{wrapper.qualname}" if not inner.wrapper_chain else (inner.function)
-        )
+        wrapper_name = wrapper
         return TrackingCall(
             path=module.path,
             span=site.call.span,
@@ -775,6 +845,7 @@ class Extractor:
             meta=rebuilt(parts[1]),
             context=rebuilt(parts[2]),
             arguments=(*site.call.args, *(v for _, v in site.call.keywords)),
+            followed=tuple(made),
             call=site.call,
             # A check inside the wrapper guards every call site (form 2 in the wrapper).
             guarded=site.guarded or inner.guarded,
@@ -796,6 +867,11 @@ def _judged(item: _Judged, verdict: tuple[bool, str] | None) -> _Judged:
         return item
     guarded, reason = verdict
     return replace(item, guarded=guarded, guard_reason=reason)
+
+
+def _class_sym(class_id: str) -> Sym:
+    path, _, qualname = class_id.partition("::")
+    return Sym(SymKind.OBJECT, qualname, path)
 
 
 def _declared_call(
@@ -825,24 +901,6 @@ def _declared_call(
 
 def inserted_roots(mapping: dict[str, Expr], inserted: set[int]) -> list[Expr]:
     return [value for value in mapping.values() if id(value) in inserted]
-
-
-def walk(expr: Expr) -> Iterator[Expr]:
-    """Every node of an expression once, following local origins."""
-    seen: set[int] = set()
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        yield node
-        children = (node.base, node.origin, *node.args, *(v for _, v in node.keywords))
-        stack.extend(child for child in children if child is not None)
-        for key, value in node.items:
-            if key is not None:
-                stack.append(key)
-            stack.append(value)
 
 
 def _short(function: str) -> str:

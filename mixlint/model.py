@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal
 
+from mixlint.modules import ModuleFinder, UnresolvedImport
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Span:
@@ -142,6 +144,8 @@ class Parameter:
     kind: Literal["positional", "keyword_only", "var_positional", "var_keyword"]
     annotation: str | None = None
     has_default: bool = False
+    span: Span = NO_SPAN  # the name in the ``def``: its PARAM expressions carry it too
+    default: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,10 +284,16 @@ class TrackingCall:
     meta: Payload | None = None
     context: Payload | None = None  # feature-flag context
     arguments: tuple[Expr, ...] = ()  # every argument as written (credential checks)
+    # At a wrapper call site: what the caller's helpers and getters returned into the
+    # payload (``user_traits(user)``), judged as written by the caller.
+    followed: tuple[Expr, ...] = ()
     call: Expr | None = None
     guarded: bool = False
     guard_reason: str = ""
     via: tuple[str, ...] = ()  # "path:line" of the SDK call(s) this wrapper call reaches
+    # Reached through ``self`` in a base class to a method of this subclass ("path::Class"):
+    # it runs only where the object is one (``MixpanelBackend().process_batch()``).
+    requires: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,18 +328,32 @@ class CallerSite:
     function: str  # function id of the caller ("path::qualname")
     guarded: bool
     guard_reason: str
+    runner: str = ""  # what runs the function when the site hands it over ("add_task", "delay")
+    # The method's object, when its class is known: that class and its bases ("path::Class")
+    receiver: tuple[str, ...] = ()
+    # ``self.push_event()`` in a base class calls the subclass's method only when ``self``
+    # is that subclass ("path::Class")
+    requires: str = ""
     test: bool = False  # in test code: no call site for consent (``consent_sites``)
 
 
-def consent_sites(sites: list[CallerSite]) -> list[CallerSite]:
-    """The call sites that count for consent through callers (guard form 6): test code
-    is not production traffic, so a function called only from tests has none."""
-    return [site for site in sites if not site.test]
+def consent_sites(sites: list[CallerSite], requires: str = "") -> list[CallerSite]:
+    """The call sites that count for consent through callers (guard form 6): not those in
+    test code, which is not production traffic (a function called only from tests has
+    none), and for code that runs only for the subclass ``requires`` ("" for any object),
+    those whose object may be one."""
+    return [
+        site
+        for site in sites
+        if not site.test and (not requires or not site.receiver or requires in site.receiver)
+    ]
 
 
 @dataclass(slots=True)
 class ProjectModel:
     root: str
+    # How imports name the project's files (``mixlint.modules``); None: no project read
+    finder: ModuleFinder | None = None
     files: list[str] = field(default_factory=list)  # every analysed file (relative)
     modules: dict[str, ModuleSummary] = field(default_factory=dict)  # by path
     calls: list[TrackingCall] = field(default_factory=list)
@@ -337,6 +361,9 @@ class ProjectModel:
     problems: list[FileProblem] = field(default_factory=list)
     # function id ("path::qualname") -> its call sites in the project (consent through callers)
     callers: dict[str, list[CallerSite]] = field(default_factory=dict)
+    # function id -> what runs it, by its decorator (``@shared_task``: "Celery")
+    runners: dict[str, str] = field(default_factory=dict)
+    unresolved: list[UnresolvedImport] = field(default_factory=list)  # in every file, sorted
     requested: set[str] | None = None  # files named on the command line (subset runs)
 
     def in_scope(self, path: str) -> bool:

@@ -16,9 +16,12 @@ from pathlib import Path
 
 @dataclass(frozen=True, slots=True)
 class ModuleName:
+    """A file's module name as its packages make it (``app.views`` when ``app`` has an
+    ``__init__.py``, else ``views``): how messages and summaries name it. Imports are
+    resolved by the files' paths (``mixlint.modules``), not by these names."""
+
     module: str
     is_package: bool
-    source_root: str  # relative to the project root; "" for the root itself
 
 
 class PathNames:
@@ -32,7 +35,7 @@ class PathNames:
         # Keyed by the path's text: hashing a Path joins its parts again each time.
         self._real: dict[str, str] = {}
         self._init: dict[Path, bool] = {}
-        self._folders: dict[str, tuple[tuple[str, ...], str]] = {}
+        self._folders: dict[str, tuple[str, ...]] = {}
         self._relative: dict[str, str] = {}
 
     def relative(self, path: Path) -> str:
@@ -75,17 +78,16 @@ class PathNames:
         return found
 
     def module_name(self, path: Path) -> ModuleName:
-        """Dotted name as Python would import it: packages are folders with
-        ``__init__.py``; the source root is the folder above the outermost package."""
+        """Dotted name as the file's packages (folders with ``__init__.py``) make it."""
         folder, name = _split(str(path))
-        packages, source_root = self._folder(folder)
+        packages = self._folder(folder)
         is_package = name == "__init__.py"
         stem = name[:-3] if name.endswith(".py") else path.stem
         parts = packages if is_package else (*packages, stem)
-        return ModuleName(".".join(parts), is_package, source_root)
+        return ModuleName(".".join(parts), is_package)
 
-    def _folder(self, folder: str) -> tuple[tuple[str, ...], str]:
-        """The packages a folder's modules are in, and its source root."""
+    def _folder(self, folder: str) -> tuple[str, ...]:
+        """The packages a folder's modules are in (outermost first)."""
         found = self._folders.get(folder)
         if found is None:
             root = self.root
@@ -94,15 +96,9 @@ class PathNames:
             while self.has_init(current) and current != root.parent:
                 parts.insert(0, current.name)
                 if current == root:
-                    current = current.parent
                     break
                 current = current.parent
-            try:
-                source_root = current.relative_to(root).as_posix()
-            except ValueError:
-                source_root = ""
-            found = (tuple(parts), "" if source_root == "." else source_root)
-            self._folders[folder] = found
+            found = self._folders[folder] = tuple(parts)
         return found
 
 

@@ -27,7 +27,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from mixlint.extract import flowing_params, walk
+from mixlint.exprs import walk
+from mixlint.extract import flowing_params
 from mixlint.extract import payload as build_payload
 from mixlint.model import (
     Expr,
@@ -200,7 +201,8 @@ class _Judge:
         site = _Site(call, scope)
         if call.kind == "wrapper":
             site.caller_ids = set()
-            for node in (n for argument in call.arguments for n in walk(argument)):
+            written = (*call.arguments, *call.followed)
+            for node in (n for argument in written for n in walk(argument)):
                 site.caller_ids.add(id(node))
                 site.caller_spans.add(node.span)
             # `**kwargs` keys are the caller's keywords (`track(..., Vorname=x)`).

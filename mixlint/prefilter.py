@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mixlint.model import Expr, ExprKind, ModuleSummary, ProjectModel
+from mixlint.modules import Module, ModuleFinder, parent
 
 FACTS_VERSION = 1
 MAX_FILE_BYTES = 10 * 1024 * 1024  # as mixlint.project: larger files are a problem (MX001)
@@ -335,63 +336,24 @@ def _statement_tail(text: str, index: int) -> str:
     return " ".join(parts)
 
 
-# -- the module table ---------------------------------------------------------------
+# -- imports as modules -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ModuleInfo:
-    path: str
-    module: str
-    is_package: bool
-    root: str  # source root ("" for the project root)
+def named_mixpanel(path: str) -> bool:
+    """A file whose path names Mixpanel (``analytics/mixpanel_client.py``) may hold
+    what matters even if its text does not show it: it is read."""
+    return "mixpanel" in path.lower()
 
 
-class ModuleTable:
-    """Every file of the project as Python would import it, parsed or not.
-
-    ``find`` chooses among same-named modules exactly as ``ProjectIndex.find_module``
-    does, but over all files: what a full parse would resolve to.
-    """
-
-    def __init__(self, infos: Sequence[ModuleInfo]) -> None:
-        self.infos = {info.path: info for info in infos}
-        self.by_module: dict[str, list[ModuleInfo]] = {}
-        for info in infos:
-            self.by_module.setdefault(info.module, []).append(info)
-
-    def find(self, name: str, importer: str) -> ModuleInfo | None:
-        candidates = self.by_module.get(name)
-        if not candidates:
-            return None
-        own = self.infos[importer].root if importer in self.infos else ""
-        for candidate in candidates:
-            if candidate.root == own:
-                return candidate
-        for candidate in candidates:
-            if candidate.root in ("", "src"):
-                return candidate
-        return None
-
-    def cut(self, dotted: str, importer: str) -> tuple[ModuleInfo | None, tuple[str, ...]]:
-        """The longest module prefix of ``dotted`` and the attributes after it."""
-        parts = dotted.split(".")
-        for size in range(len(parts), 0, -1):
-            found = self.find(".".join(parts[:size]), importer)
-            if found is not None:
-                return found, tuple(parts[size:])
-        return None, ()
-
-    def absolute(self, importer: str, level: int, module: str) -> str:
-        """A relative import's target, as ``mixlint.collect`` computes it."""
-        if level == 0:
-            return module
-        info = self.infos.get(importer)
-        package = info.module.split(".") if info is not None and info.module else []
-        if info is not None and not info.is_package and package:
-            package = package[:-1]
-        if level > 1:
-            package = package[: len(package) - (level - 1)]
-        return ".".join(part for part in (".".join(package), module) if part)
+def import_targets(level: int, module: str, names: tuple[str, ...] | None) -> list[str]:
+    """The dotted names an import statement names (relative ones with their dots): the
+    module, and each ``from`` name under it."""
+    spec = "." * level + module
+    targets = [spec]
+    for name in names or ():
+        if name != "*":
+            targets.append(f"{spec}.{name}" if module else spec + name)
+    return targets
 
 
 # -- relevance ------------------------------------------------------------------------
@@ -682,14 +644,15 @@ class Round:
 class Selector:
     """The rounds of the prefilter over one project.
 
-    ``facts``: per file (relative path, in file order); ``table``: every module.
+    ``facts``: per file (relative path, in file order); ``finder``: how imports name
+    files (``mixlint.modules``), over every file.
     ``select`` gives the first files to parse; after each round's model,
     ``next_round`` gives the files to add, until it gives none.
     """
 
-    def __init__(self, facts: Mapping[str, Facts], table: ModuleTable) -> None:
+    def __init__(self, facts: Mapping[str, Facts], finder: ModuleFinder) -> None:
         self.facts = facts
-        self.table = table
+        self.finder = finder
         self._refs: dict[str, _ModuleRefs] = {}
         self._head_cache: dict[str, frozenset[str]] = {}
         self.vital: set[str] = set()
@@ -701,8 +664,7 @@ class Selector:
     def select(self) -> set[str]:
         chosen = set()
         for path, facts in self.facts.items():
-            info = self.table.infos.get(path)
-            named = info is not None and "mixpanel" in info.module.lower()
+            named = named_mixpanel(path)
             if facts.flags or named:
                 chosen.add(path)
             if facts.flags & (STRONG | DATA) or named:
@@ -724,30 +686,32 @@ class Selector:
         """The files the import statements of ``importers`` name, with the packages
         above them (importing a module runs its packages' ``__init__``)."""
         found = set()
+        finder = self.finder
         for importer in importers:
             facts = self.facts.get(importer)
-            for level, module, names in facts.imports if facts is not None else ():
-                base = self.table.absolute(importer, level, module)
-                dotted = [base, *(f"{base}.{name}" if base else name for name in names or ())]
-                for name in dotted:
-                    parts = name.split(".")
-                    for size in range(1, len(parts) + 1):
-                        info = self.table.find(".".join(parts[:size]), importer)
-                        if info is not None:
-                            found.add(info.path)
+            for record in facts.imports if facts is not None else ():
+                for dotted in import_targets(*record):
+                    module, _ = finder.cut(importer, dotted)
+                    if module is None:
+                        continue
+                    if not module.namespace:
+                        found.add(module.path)
+                    folder = parent(module.path) if module.package else module.folder
+                    while finder.regular(folder):
+                        found.add(f"{folder}/__init__.py" if folder else "__init__.py")
+                        if not folder:
+                            break
+                        folder = parent(folder)
         return found
 
     def _heads(self, path: str, records: Sequence[Import]) -> frozenset[str]:
-        """The first names of the modules the import statements name (absolute)."""
+        """The first names of the modules the import statements name ("." for a relative
+        import, which may name any file)."""
         found = self._head_cache.get(path)
         if found is None:
             heads = set()
             for level, module, _names in records:
-                base = self.table.absolute(path, level, module) if level else module
-                if base:
-                    heads.add(base.split(".")[0])
-                elif _names:
-                    heads.update(name for name in _names if name != "*")
+                heads.add("." if level else module.split(".")[0])
             found = self._head_cache[path] = frozenset(heads)
         return found
 
@@ -784,14 +748,13 @@ class Selector:
         found.needed = _Needs(self, modules).run(
             [modules[path] for path in self.vital if path in modules]
         )
-        # An import can only reach a parsed module through its first name (a package
-        # or module of the project that is parsed): files importing nothing of the sort
-        # are passed over without resolving their imports.
-        heads = {
-            self.table.infos[path].module.split(".")[0]
-            for path in modules
-            if path in self.table.infos
-        }
+        # An absolute import can only reach a parsed module through its first name,
+        # which is a folder or the file on its path (below the root it is found in):
+        # files importing nothing of the sort are passed over without resolving their
+        # imports. A relative one ("." here) may reach anything.
+        heads = {"."}
+        for path in modules:
+            heads.update(path.removesuffix(".py").split("/"))
         for path, facts in self.facts.items():
             if path in parsed or not facts.imports:
                 continue
@@ -809,7 +772,7 @@ class _Reach:
     """Does an unparsed file's import statement reach a relevant name? (the check shared
     by a round and by a run that reuses the last one's findings)"""
 
-    table: ModuleTable
+    finder: ModuleFinder
     exporting: AbstractSet[str]
 
     def parsed(self, path: str) -> bool:
@@ -818,42 +781,43 @@ class _Reach:
     def exports(self, path: str, name: str) -> bool:
         raise NotImplementedError
 
-    def ancestor(self, module: str) -> bool:
+    def ancestor(self, module: Module) -> bool:
         raise NotImplementedError
 
     def imported_by(self, importer: str, records: Sequence[Import]) -> bool:
-        table = self.table
+        finder = self.finder
         for level, module, names in records:
-            base = table.absolute(importer, level, module)
             if names is None:
                 parts = module.split(".")
                 for size in range(1, len(parts) + 1):
-                    found = table.find(".".join(parts[:size]), importer)
-                    if found is not None and (
-                        found.path in self.exporting or self.ancestor(found.module)
-                    ):
+                    found = finder.find(importer, ".".join(parts[:size]))
+                    if found is not None and (found.path in self.exporting or self.ancestor(found)):
                         return True
                 continue
+            spec = "." * level + module
             for name in names:
-                dotted = base if name == "*" else ".".join(part for part in (base, name) if part)
-                target, attrs = table.cut(dotted, importer)
+                dotted = spec if name == "*" else import_targets(level, module, (name,))[-1]
+                target, attrs = finder.cut(importer, dotted)
                 if target is None or not self.parsed(target.path):
                     continue
                 if not attrs:
-                    if target.path in self.exporting or self.ancestor(target.module):
+                    if target.path in self.exporting or self.ancestor(target):
                         return True
                 elif self.exports(target.path, attrs[0]):
                     return True
         return False
 
 
-def _ancestors(table: ModuleTable, exporting: Iterable[str]) -> set[str]:
+def _ancestors(exporting: Iterable[str]) -> set[str]:
+    """The folders above the exporting modules (the packages that hold them)."""
     found = set()
     for path in exporting:
-        info = table.infos.get(path)
-        parts = info.module.split(".") if info is not None else []
-        for size in range(1, len(parts)):
-            found.add(".".join(parts[:size]))
+        folder = parent(path)
+        while folder not in found:
+            found.add(folder)
+            if not folder:
+                break
+            folder = parent(folder)
     return found
 
 
@@ -868,16 +832,16 @@ class Exports:
     names: dict[str, frozenset[str]]  # path -> its relevant global names
     stars: frozenset[str]  # exporting modules with ``import *``: any name may be relevant
 
-    def reaches(self, table: ModuleTable, importer: str, records: Sequence[Import]) -> bool:
-        return _StoredReach(self, table).imported_by(importer, records)
+    def reaches(self, finder: ModuleFinder, importer: str, records: Sequence[Import]) -> bool:
+        return _StoredReach(self, finder).imported_by(importer, records)
 
 
 class _StoredReach(_Reach):
-    def __init__(self, exports: Exports, table: ModuleTable) -> None:
-        self.table = table
+    def __init__(self, exports: Exports, finder: ModuleFinder) -> None:
+        self.finder = finder
         self.stored = exports
         self.exporting = exports.exporting
-        self._ancestors = _ancestors(table, exports.exporting)
+        self._ancestors = _ancestors(exports.exporting)
 
     def parsed(self, path: str) -> bool:
         return path in self.stored.parsed
@@ -885,8 +849,8 @@ class _StoredReach(_Reach):
     def exports(self, path: str, name: str) -> bool:
         return name in self.stored.names.get(path, ()) or path in self.stored.stars
 
-    def ancestor(self, module: str) -> bool:
-        return module in self._ancestors
+    def ancestor(self, module: Module) -> bool:
+        return module.package and module.folder in self._ancestors
 
 
 class _Relevance(_Reach):
@@ -896,7 +860,7 @@ class _Relevance(_Reach):
         self, selector: Selector, modules: Mapping[str, ModuleSummary], model: ProjectModel
     ) -> None:
         self.selector = selector
-        self.table = selector.table
+        self.finder = selector.finder
         self.modules = modules
         self.model = model
         self.relevant: set[Node] = set()
@@ -937,7 +901,7 @@ class _Relevance(_Reach):
                 if "." not in qualname:
                     yield ("c", path, qualname)
             for star in summary.globals.get("*", ()):
-                target, attrs = self.table.cut(str(star.value), path)
+                target, attrs = self.finder.cut(path, str(star.value))
                 if target is not None and not attrs and target.path in self.modules:
                     yield ("m", target.path, "")
 
@@ -966,7 +930,7 @@ class _Relevance(_Reach):
         if "mixpanel" in dotted.lower():
             yield None
             return
-        target, attrs = self.table.cut(dotted, importer)
+        target, attrs = self.finder.cut(importer, dotted)
         if target is None or target.path not in self.modules:
             return
         if not attrs:
@@ -996,9 +960,13 @@ class _Relevance(_Reach):
             self._queue.append(node)
 
     def run(self) -> None:
-        # Relevant in themselves: functions with tracking calls or SDK objects.
+        # Relevant in themselves: functions with tracking calls or SDK objects. A call
+        # that ``self.method()`` in a base class makes only for one subclass
+        # (``requires``) is not: the code that calls the base method on that subclass
+        # refers to the subclass (or its factory), which is relevant itself.
         for call in self.model.calls:
-            self.mark_function(call.function)
+            if not call.requires:
+                self.mark_function(call.function)
         for obj in self.model.objects:
             self.mark_function(f"{obj.path}::{obj.function}")
         # A caller of a relevant function is relevant (MX201 follows callers up).
@@ -1007,6 +975,8 @@ class _Relevance(_Reach):
             if callee_node is None:
                 continue
             for site in sites:
+                if site.requires:
+                    continue
                 caller = _function_node(site.function)
                 if caller is not None:
                     self.dependents.setdefault(callee_node, []).append(caller)
@@ -1053,11 +1023,11 @@ class _Relevance(_Reach):
             return node in self.relevant
         return False
 
-    def ancestor(self, module: str) -> bool:
+    def ancestor(self, module: Module) -> bool:
         """Is ``module`` a package above a relevant module?"""
         if self._ancestors is None:
-            self._ancestors = _ancestors(self.table, self.exporting)
-        return module in self._ancestors
+            self._ancestors = _ancestors(self.exporting)
+        return module.package and module.folder in self._ancestors
 
     def parsed(self, path: str) -> bool:
         return path in self.modules
@@ -1087,7 +1057,7 @@ class _Needs:
 
     def __init__(self, selector: Selector, modules: Mapping[str, ModuleSummary]) -> None:
         self.selector = selector
-        self.table = selector.table
+        self.finder = selector.finder
         self.modules = modules
         self.needed: set[str] = set()
         self.visited: set[tuple[str, str]] = set()
@@ -1118,9 +1088,9 @@ class _Needs:
                     self.dotted(".".join((str(value.value), *attrs)), path)
 
     def dotted(self, dotted: str, importer: str) -> None:
-        target, attrs = self.table.cut(dotted, importer)
-        if target is None:
-            return
+        target, attrs = self.finder.cut(importer, dotted)
+        if target is None or target.namespace:
+            return  # outside the project, or a folder (nothing of it is imported)
         if target.path not in self.modules:
             self.needed.add(target.path)
             return

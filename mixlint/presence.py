@@ -18,10 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from mixlint.model import NO_SPAN, Binding, ModuleSummary
-from mixlint.resolve import ProjectIndex, SymKind
-
-# (path, class qualname)
-_Class = tuple[str, str]
+from mixlint.resolve import ProjectIndex, Sym, SymKind
 
 
 class Presence:
@@ -30,25 +27,14 @@ class Presence:
     def __init__(self, index: ProjectIndex, reached_with_consent: Callable[[str], bool]) -> None:
         """``reached_with_consent(function_id)``: every call site of the function is
         guarded (form 6)."""
+        self.index = index
         self.reached_with_consent = reached_with_consent
         self._bindings: dict[tuple[str, str], list[Binding]] = {}
-        self._parents: dict[_Class, list[_Class]] = {}
-        self._children: dict[_Class, list[_Class]] = {}
         # (path, target) -> the first binding made without consent (path, binding), or None
         self._verdicts: dict[tuple[str, str], tuple[str, Binding] | None] = {}
         for module in index.summaries.values():
             for binding in module.bindings:
                 self._bindings.setdefault((module.path, binding.target), []).append(binding)
-            for name, bases in module.class_bases.items():
-                for base in bases:
-                    sym = index.symbol(base, module)
-                    if sym.kind is SymKind.CLASS:
-                        self._parents.setdefault((module.path, name), []).append(
-                            (sym.module, sym.name)
-                        )
-                        self._children.setdefault((sym.module, sym.name), []).append(
-                            (module.path, name)
-                        )
 
     def with_consent(
         self, module: ModuleSummary, targets: tuple[str, ...], sender: tuple[str, ...]
@@ -94,21 +80,11 @@ class Presence:
                 yield path, binding
             return
         owner, attribute = target.rsplit(".", 1)
-        for where, name in self._related((path, owner)):
-            for binding in self._bindings.get((where, f"{name}.{attribute}"), ()):
-                yield where, binding
-
-    def _related(self, start: _Class) -> set[_Class]:
-        """The class, its ancestors and its descendants in the project."""
-        found = {start}
-        for links in (self._parents, self._children):
-            todo = [start]
-            while todo:
-                for linked in links.get(todo.pop(), ()):
-                    if linked not in found:
-                        found.add(linked)
-                        todo.append(linked)
-        return found
+        cls = Sym(SymKind.OBJECT, owner, path)
+        # The class, its base classes and its subclasses in the project.
+        for related in dict.fromkeys((*self.index.lineage(cls), *self.index.subclasses(cls))):
+            for binding in self._bindings.get((related.module, f"{related.name}.{attribute}"), ()):
+                yield related.module, binding
 
 
 def _place(binding: Binding) -> str:

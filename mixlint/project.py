@@ -9,22 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mixlint.config import Config
 from mixlint.extract import Extractor
 from mixlint.model import FileProblem, ModuleSummary, ProjectModel
+from mixlint.modules import ModuleFinder
 from mixlint.resolve import ProjectIndex
 from mixlint.sdk import load_sdk
-
-if TYPE_CHECKING:
-    from mixlint.naming import ModuleName
 
 
 def assemble(
     root: Path,
     relatives: Sequence[str],
-    names: dict[str, ModuleName],
+    finder: ModuleFinder,
     summaries: Sequence[ModuleSummary | FileProblem],
     config: Config,
     *,
@@ -35,16 +32,14 @@ def assemble(
     ``direct_only``: the calls classified one by one, without the wrapper fixed point
     (a wrapper's call sites are in ``callers``): what the prefilter's rounds need.
     """
-    model = ProjectModel(root=str(root))
+    model = ProjectModel(root=str(root), finder=finder)
     model.files.extend(relatives)
     for result in summaries:
         if isinstance(result, FileProblem):
             model.problems.append(result)
         else:
             model.modules[result.path] = result
-    index = ProjectIndex(
-        model.modules.values(), {path: name.source_root for path, name in names.items()}, load_sdk()
-    )
+    index = ProjectIndex(model.modules.values(), finder, load_sdk())
     extractor = Extractor(index, load_sdk(), config.wrappers, config.is_test_code)
     if direct_only:
         model.calls = [
@@ -60,4 +55,5 @@ def assemble(
     model.calls = calls
     model.objects = objects
     model.callers = callers
+    model.runners = extractor.runners
     return model

@@ -88,6 +88,13 @@ class Sdk:
     def hosts(self) -> frozenset[str]:
         return self.eu_hosts | self.other_hosts
 
+    @property
+    def first_names(self) -> frozenset[str]:
+        """The top-level modules of the SDK and the companion libraries (``mixpanel``,
+        ``flask_mixpanel``): installed packages a project folder never hides."""
+        names = (*self.modules, *self.objects, *self.senders)
+        return frozenset(name.split(".")[0] for name in names)
+
 
 @cache
 def load_sdk() -> Sdk:

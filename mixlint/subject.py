@@ -17,7 +17,7 @@ parameters are bound), and when part of the payload cannot be seen (``**kwargs``
 
 from __future__ import annotations
 
-from mixlint.extract import follow
+from mixlint.exprs import follow
 from mixlint.model import Expr, ExprKind, ModuleSummary, Payload, ProjectModel, TrackingCall
 from mixlint.values import ValueAnalyzer
 

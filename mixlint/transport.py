@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from mixlint.model import Expr, ExprKind, ModuleSummary, ProjectModel, SdkObject
+from mixlint.model import Expr, ExprKind, ProjectModel, SdkObject
 from mixlint.sdk import Sdk, Signature
 
 URL_ARGUMENTS = ("events_url", "people_url", "import_url", "groups_url")
@@ -36,9 +36,6 @@ class Constants:
 
     def __init__(self, project: ProjectModel) -> None:
         self.project = project
-        self.by_module: dict[str, ModuleSummary] = {}
-        for summary in project.modules.values():
-            self.by_module.setdefault(summary.module, summary)
 
     def resolve(self, expr: Expr | None, path: str, depth: int = 0) -> tuple[Expr, str] | None:
         """The expression that defines ``expr``'s value and the file it stands in."""
@@ -53,14 +50,14 @@ class Constants:
                 return expr, path
             return self.resolve(bound[0], bound[1], sub)
         if expr.kind is ExprKind.IMPORT:
-            found = self.imported(str(expr.value))
+            found = self.imported(str(expr.value), path)
             if found is None:
                 return expr, path
             return self.resolve(found[0], found[1], sub)
         if expr.kind is ExprKind.ATTR and expr.base is not None:
             owner = self.resolve(expr.base, path, sub)
             if owner is not None and owner[0].kind is ExprKind.IMPORT:
-                found = self.imported(f"{owner[0].value!s}.{expr.value!s}")
+                found = self.imported(f"{owner[0].value!s}.{expr.value!s}", owner[1])
                 if found is not None:
                     return self.resolve(found[0], found[1], sub)
         return expr, path
@@ -75,19 +72,14 @@ class Constants:
             return None
         return values[0], path
 
-    def imported(self, qualified: str) -> tuple[Expr, str] | None:
-        """``pkg.config.API_SECRET`` -> the binding of API_SECRET in pkg/config.py."""
-        if qualified in self.by_module:
-            return None  # a module, not a constant
-        parts = qualified.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            module = self.by_module.get(".".join(parts[:cut]))
-            if module is None:
-                continue
-            if cut != len(parts) - 1:
-                return None
-            return self.global_value(module.path, parts[-1])
-        return None
+    def imported(self, dotted: str, importer: str) -> tuple[Expr, str] | None:
+        """``pkg.config.API_SECRET`` imported in ``importer`` -> the binding of API_SECRET
+        in pkg/config.py (not a module, nor an attribute of a constant)."""
+        finder = self.project.finder
+        module, attrs = finder.cut(importer, dotted) if finder is not None else (None, ())
+        if module is None or len(attrs) != 1:
+            return None
+        return self.global_value(module.path, attrs[0])
 
     def literal(self, expr: Expr | None, path: str) -> tuple[Expr, str] | None:
         """The CONST expression behind ``expr`` (and its file), if it is a literal."""

@@ -29,12 +29,13 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from mixlint.config import DEFAULT_PSEUDONYMIZER_PATTERN, Config
-from mixlint.extract import bind_arguments, substitute
+from mixlint.exprs import substitute
 from mixlint.flow import KEEPING_STRING_METHODS
 from mixlint.literals import classify_literal, mask_line
 from mixlint.model import Expr, ExprKind, FunctionSummary, ModuleSummary, ProjectModel
+from mixlint.modules import ModuleFinder
 from mixlint.objects import SentClass, sent_class
-from mixlint.resolve import ProjectIndex
+from mixlint.resolve import ProjectIndex, bind_arguments
 from mixlint.sdk import load_sdk
 from mixlint.vocabulary import Vocabulary, WordMatch
 
@@ -858,7 +859,7 @@ class ValueAnalyzer:
 
     def _bodies(self, function: FunctionSummary, call: Expr) -> Iterator[Expr]:
         """What ``function`` returns, its parameters replaced by ``call``'s arguments."""
-        mapping = bind_arguments(function, call, None)
+        mapping = bind_arguments(function, call)
         for returned in function.returns:
             body = substitute(returned, mapping, set()) if mapping else returned
             if body is not None:
@@ -901,7 +902,8 @@ class ValueAnalyzer:
     def _index_of(self, project: ProjectModel) -> ProjectIndex:
         if self._index is None or self._project is not project:
             self._project = project
-            self._index = ProjectIndex(project.modules.values(), {}, load_sdk())
+            finder = project.finder or ModuleFinder(project.files, lambda folder: False)
+            self._index = ProjectIndex(project.modules.values(), finder, load_sdk())
             self._kept = []
         return self._index
 

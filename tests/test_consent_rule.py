@@ -353,4 +353,15 @@ def test_a_check_inside_the_wrapper_covers_every_call_site(tmp_path: Path) -> No
             "analytics/events.py::track_signup",
             "inside track_event(): early exit on not has_analytics_consent(user) (line 6)",
         ),
+        # `plan.slug` reaches a property: `track_signup` and `record_plan` are wrappers too.
+        (
+            "shop/views.py::register",
+            "inside track_signup(): inside track_event(): early exit on not "
+            "has_analytics_consent(user) (line 6)",
+        ),
+        (
+            "shop/views.py::change_plan",
+            "inside record_plan(): if has_analytics_consent(user) (line 16)",
+        ),
+        ("shop/views.py::change_plan", ""),
     }

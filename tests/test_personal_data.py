@@ -14,7 +14,8 @@ import pytest
 
 from mixlint.config import Config
 from mixlint.engine import check
-from mixlint.extract import flowing_params, walk
+from mixlint.exprs import walk
+from mixlint.extract import flowing_params
 from mixlint.model import ExprKind, Finding, ProjectModel, Span, TrackingCall
 from mixlint.run import analyse
 from mixlint.transport import Constants

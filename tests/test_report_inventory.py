@@ -380,6 +380,7 @@ def test_json() -> None:
                 },
             },
         },
+        "unresolved_imports": [],
     }
 
 

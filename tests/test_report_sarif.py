@@ -24,6 +24,7 @@ from mixlint.model import (
     Location,
     Span,
 )
+from mixlint.modules import UnresolvedImport
 from mixlint.report import Report, render
 from mixlint.report import sarif as sarif_module
 
@@ -87,6 +88,7 @@ def report(
     *,
     rules: tuple[type[Rule], ...] = (ParseError, PersonalDataKey),
     problems: list[FileProblem] | None = None,
+    unresolved: tuple[UnresolvedImport, ...] = (),
 ) -> Report:
     return Report(
         root=Path("/work/project"),
@@ -97,7 +99,14 @@ def report(
         files_analysed=3,
         fail_level=Level.WARNING,
         tool_version="0.1.0",
+        unresolved=unresolved,
     )
+
+
+UNRESOLVED = (
+    UnresolvedImport("app/middleware/audit.py", 3, "..settings"),
+    UnresolvedImport("app/views.py", 7, "app.tracking"),
+)
 
 
 def small_findings() -> list[Finding]:
@@ -329,15 +338,21 @@ def through_wrapper() -> Finding:
     )
 
 
-def rich_report() -> Report:
-    return report(rich_findings(), rules=(ParseError, PersonalDataKey, DataResidency))
+def rich_report(unresolved: tuple[UnresolvedImport, ...] = ()) -> Report:
+    return report(
+        rich_findings(), rules=(ParseError, PersonalDataKey, DataResidency), unresolved=unresolved
+    )
 
 
 def test_schema_valid() -> None:
     # The vendored schema names its own draft in "$schema"; validate by that.
     validator = jsonschema.validators.validator_for(SCHEMA)
     validator.check_schema(SCHEMA)
-    for log in (sarif(small_findings()), json.loads(render(rich_report(), "sarif"))):
+    for log in (
+        sarif(small_findings()),
+        json.loads(render(rich_report(), "sarif")),
+        json.loads(render(rich_report(UNRESOLVED), "sarif")),
+    ):
         validator(SCHEMA).validate(log)
 
 
@@ -506,6 +521,32 @@ def test_problems_are_notifications() -> None:
     assert clean["results"] == []
 
 
+def test_unresolved_imports_are_warning_notifications() -> None:
+    """What an unresolved import names is not followed: the result set may be incomplete,
+    which SARIF says with a tool execution notification, after those of the problems."""
+    run = sarif(small_findings(), unresolved=UNRESOLVED)["runs"][0]
+    notifications = run["invocations"][0]["toolExecutionNotifications"]
+    assert notifications[1:] == [
+        {
+            "message": {
+                "text": "The import of ..settings names no module of the project: what it "
+                "imports is not followed, and tracking calls through it may be missed."
+            },
+            "level": "warning",
+            "locations": [location("app/middleware/audit.py", (3, 1), (3, 1))],
+        },
+        {
+            "message": {
+                "text": "The import of app.tracking names no module of the project: what it "
+                "imports is not followed, and tracking calls through it may be missed."
+            },
+            "level": "warning",
+            "locations": [location("app/views.py", (7, 1), (7, 1))],
+        },
+    ]
+    assert notifications[0]["level"] == "error"  # the problem of app/broken.py
+
+
 @pytest.mark.needs_shared
 def test_microsoft_sarif_validator_with_github_rules(tmp_path: Path) -> None:
     """The SARIF multitool (SARIF and GitHub ingestion rules) reports nothing.
@@ -516,7 +557,7 @@ def test_microsoft_sarif_validator_with_github_rules(tmp_path: Path) -> None:
     if not SARIF_VALIDATE.exists():
         return
     log = tmp_path / "mixlint.sarif"
-    log.write_text(render(rich_report(), "sarif"), encoding="utf-8")
+    log.write_text(render(rich_report(UNRESOLVED), "sarif"), encoding="utf-8")
     done = subprocess.run(
         [str(SARIF_VALIDATE), str(log)], capture_output=True, text=True, timeout=900, check=False
     )

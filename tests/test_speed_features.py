@@ -858,16 +858,9 @@ def module_name(path: Path, root: Path) -> ModuleName:
     while (folder / "__init__.py").exists() and folder != root.parent:
         parts.insert(0, folder.name)
         if folder == root:
-            folder = folder.parent
             break
         folder = folder.parent
-    try:
-        source_root = folder.relative_to(root).as_posix()
-    except ValueError:
-        source_root = ""
-    return ModuleName(
-        ".".join(parts), path.name == "__init__.py", "" if source_root == "." else source_root
-    )
+    return ModuleName(".".join(parts), path.name == "__init__.py")
 
 
 def test_path_names_are_those_of_the_project_module(tmp_path: Path) -> None:

@@ -226,6 +226,7 @@ def test_the_inventory_lists_test_code_marked_as_such(tmp_path: Path) -> None:
         ("tests/test_analytics.py", 7, "wrapper", True),
         ("tests/test_analytics.py", 11, "sdk", True),
         ("tests/test_analytics.py", 12, "sdk", True),
+        ("tests/unit/test_jobs.py", 5, "wrapper", True),
     ]
     code, out, _ = invoke("inventory", str(root), "--no-cache", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -237,10 +238,11 @@ def test_the_inventory_lists_test_code_marked_as_such(tmp_path: Path) -> None:
         ("shop/tests.py", "true"),
         ("smoke_test.py", "true"),
         ("tests/test_analytics.py", "true"),
+        ("tests/unit/test_jobs.py", "true"),
     }
     code, out, _ = invoke("inventory", str(root), "--no-cache", "--format", "markdown")
     assert (
-        "Of these, 6 calls are in test code, marked “(test code)”: they show what the tests "
+        "Of these, 7 calls are in test code, marked “(test code)”: they show what the tests "
         "send, not what the application sends."
     ) in out
     assert (

@@ -38,7 +38,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from mixlint.checks.base import CheckContext, Rule
-from mixlint.extract import walk
+from mixlint.exprs import walk
 from mixlint.fix.changes import Names, fix, guard
 from mixlint.model import (
     Applicability,
@@ -70,11 +70,13 @@ class _Leaf:
     span: Span
     chain: tuple[str, ...]  # function qualnames from the leaf's callee down to the tracking call
     function: str  # the function id of the caller it stands in
+    runner: str = ""  # what the leaf hands its callee to ("add_task"), if it does not call it
 
     def related(self) -> Location:
-        return Location(
-            self.path, self.span, f"a call of {self.chain[0]}() without a consent check"
-        )
+        what = f"a call of {self.chain[0]}()"
+        if self.runner:
+            what = f"{self.chain[0]}() handed to {self.runner}"
+        return Location(self.path, self.span, f"{what} without a consent check")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,8 @@ class _Place:
     function: str
     shown: TrackingCall  # the tracking call that stands for it (its event, its chain)
     chain: tuple[str, ...]  # the functions it calls down to the SDK call (): the SDK call
+    requires: str = ""  # it runs only for this subclass ("path::Class"; ``consent_sites``)
+    runner: str = ""  # what it hands the function it does not call itself to ("add_task")
 
 
 _WHY = (
@@ -140,34 +144,37 @@ class _Guards:
 
     A call site *needs consent* unless it is guarded itself or makes only calls about no
     one (``needless``); a function is guarded when it has call sites and each either needs
-    no consent or stands in a guarded function.
+    no consent or stands in a guarded function. ``requires``: the code in question runs
+    only when the object is this subclass (reached through ``self`` in a base class): only
+    the call sites whose object may be one count (``consent_sites``).
     """
 
     def __init__(self, project: ProjectModel, needless: set[tuple[str, Span]]) -> None:
         self.callers = project.callers
         self.needless = needless
-        self._memo: dict[str, bool] = {}
-        self._checked: dict[str, bool] = {}
+        self._memo: dict[tuple[str, str], bool] = {}
+        self._checked: dict[tuple[str, str], bool] = {}
 
-    def sites(self, function: str) -> list[CallerSite]:
-        """The call sites of ``function`` that count (not in test code)."""
-        return consent_sites(self.callers.get(function, []))
+    def sites(self, function: str, requires: str) -> list[CallerSite]:
+        """The call sites of ``function`` that count (not in test code, fitting)."""
+        return consent_sites(self.callers.get(function, []), requires)
 
     def needs_consent(self, site: CallerSite) -> bool:
         return not site.guarded and (site.path, site.span) not in self.needless
 
-    def function_guarded(self, function: str) -> bool:
-        return bool(self._guarded(function, frozenset()))
+    def function_guarded(self, function: str, requires: str) -> bool:
+        return bool(self._guarded(function, requires, frozenset()))
 
-    def _guarded(self, function: str, active: frozenset[str]) -> bool | None:
+    def _guarded(self, function: str, requires: str, active: frozenset[str]) -> bool | None:
         """True / False, or None when every path runs back into ``active`` (a cycle)."""
-        if function in self._memo:
-            return self._memo[function]
+        key = (function, requires)
+        if key in self._memo:
+            return self._memo[key]
         if function in active:
             return None
-        sites = self.sites(function)
+        sites = self.sites(function, requires)
         if not sites:
-            self._memo[function] = False
+            self._memo[key] = False
             return False
         inner = active | {function}
         results: list[bool] = []
@@ -176,7 +183,7 @@ class _Guards:
             if not self.needs_consent(site):
                 results.append(True)
                 continue
-            above = self._guarded(site.function, inner)
+            above = self._guarded(site.function, site.requires or requires, inner)
             if above is None:
                 cyclic = True
                 continue
@@ -188,50 +195,55 @@ class _Guards:
             return None if active else False
         verdict = all(results)
         if not cyclic or not verdict:
-            self._memo[function] = verdict
+            self._memo[key] = verdict
         return verdict
 
-    def checked_above(self, function: str) -> bool:
+    def checked_above(self, function: str, requires: str) -> bool:
         """Whether some path into ``function`` passes a consent check (a convention the
         project keeps elsewhere)."""
-        return bool(self._checked_above(function, frozenset()))
+        return bool(self._checked_above(function, requires, frozenset()))
 
-    def _checked_above(self, function: str, active: frozenset[str]) -> bool | None:
+    def _checked_above(self, function: str, requires: str, active: frozenset[str]) -> bool | None:
         """True / False, or None when the paths not yet seen run back into ``active``."""
-        if function in self._checked:
-            return self._checked[function]
+        key = (function, requires)
+        if key in self._checked:
+            return self._checked[key]
         if function in active:
             return None
         inner = active | {function}
         cyclic = False
-        for site in self.sites(function):
-            above = True if site.guarded else self._checked_above(site.function, inner)
+        for site in self.sites(function, requires):
+            above = site.guarded or self._checked_above(
+                site.function, site.requires or requires, inner
+            )
             if above:
-                self._checked[function] = True
+                self._checked[key] = True
                 return True
             cyclic = cyclic or above is None
         if cyclic and active:
             return None
-        self._checked[function] = False
+        self._checked[key] = False
         return False
 
-    def unguarded(self, function: str) -> list[CallerSite]:
+    def unguarded(self, function: str, requires: str) -> list[CallerSite]:
         """The call sites of ``function`` that need consent and have none from above."""
         return [
             site
-            for site in self.sites(function)
-            if self.needs_consent(site) and not self.function_guarded(site.function)
+            for site in self.sites(function, requires)
+            if self.needs_consent(site)
+            and not self.function_guarded(site.function, site.requires or requires)
         ]
 
-    def leaves(self, function: str) -> list[_Leaf]:
+    def leaves(self, function: str, requires: str) -> list[_Leaf]:
         """The unguarded outermost call sites through which ``function`` is reached."""
         found: dict[tuple[str, Span], _Leaf] = {}
-        self._leaves(function, (_short(function),), frozenset(), found)
+        self._leaves(function, requires, (_short(function),), frozenset(), found)
         return sorted(found.values(), key=lambda leaf: (leaf.path.split("/"), leaf.span))
 
     def _leaves(
         self,
         function: str,
+        requires: str,
         chain: tuple[str, ...],
         active: frozenset[str],
         found: dict[tuple[str, Span], _Leaf],
@@ -239,14 +251,16 @@ class _Guards:
         if function in active:
             return
         inner = active | {function}
-        for site in self.unguarded(function):
+        for site in self.unguarded(function, requires):
             if site.function in inner:
                 continue  # a recursive call: its entry points are found on the other paths
-            if self.sites(site.function):
-                self._leaves(site.function, (_short(site.function), *chain), inner, found)
+            needed = site.requires or requires
+            if self.sites(site.function, needed):
+                self._leaves(site.function, needed, (_short(site.function), *chain), inner, found)
             else:
                 found.setdefault(
-                    (site.path, site.span), _Leaf(site.path, site.span, chain, site.function)
+                    (site.path, site.span),
+                    _Leaf(site.path, site.span, chain, site.function, site.runner),
                 )
 
 
@@ -739,31 +753,32 @@ class _Placement:
             ):
                 continue
             function = call.function
-            place = _Place(call.path, call.span, function, call, ())
-            if not self.guards.sites(function):
-                yield from self._once(place, self._uncalled(call))
-            elif not self.guards.function_guarded(function):
+            place = _Place(call.path, call.span, function, call, (), call.requires)
+            if not self.guards.sites(function, call.requires):
+                yield from self._once(place, self._uncalled(place))
+            elif not self.guards.function_guarded(function, call.requires):
                 yield from self._placed(place, frozenset())
 
     def _placed(self, place: _Place, active: frozenset[str]) -> Iterator[Finding]:
         """The findings for the unguarded ``place``, whose function has call sites."""
-        function = place.function
-        leaves = self.guards.leaves(function)
+        function, requires = place.function, place.requires
+        leaves = self.guards.leaves(function, requires)
         if not leaves:
             if not place.chain:  # an SDK call reached only through recursion
-                yield from self._once(place, self._uncalled(place.shown))
+                yield from self._once(place, self._uncalled(place))
             return
-        if not self.guards.checked_above(function):
+        if not self.guards.checked_above(function, requires):
             yield from self._once(place, self._unchecked(place, leaves), leaves)
             return
         inner = active | {function}
-        for site in self.guards.unguarded(function):
+        for site in self.guards.unguarded(function, requires):
             if site.function in inner:
                 continue  # recursion: its entry points are found on the other paths
             shown = self._shown(site, place.shown)
             chain = (_short(function), *place.chain)
-            above = _Place(site.path, site.span, site.function, shown, chain)
-            if self.guards.sites(site.function):
+            needed = site.requires or requires
+            above = _Place(site.path, site.span, site.function, shown, chain, needed, site.runner)
+            if self.guards.sites(site.function, needed):
                 yield from self._placed(above, inner)
             else:
                 yield from self._once(above, self._outermost(above))
@@ -809,8 +824,10 @@ class _Placement:
 
     # -- messages
 
-    def _uncalled(self, call: TrackingCall) -> str:
-        """A call in a function that nothing (outside tests, recursion) calls."""
+    def _uncalled(self, place: _Place) -> str:
+        """A call in a function that nothing calls (outside tests, recursion, other
+        subclasses), or that only a framework runs."""
+        call = place.shown
         what = _describe(call)
         if call.wrapper_chain:
             what += f" (via {_via(call.wrapper_chain)})"
@@ -818,8 +835,15 @@ class _Placement:
         if where == "<module>":
             return f"{what} at module level {_not_guarded(call)}. {_WHY} {_FIX}"
         every = self.project.callers.get(call.function, [])
-        if any(not site.test for site in every):
+        production = consent_sites(every)
+        runner = self.project.runners.get(call.function, "")
+        if consent_sites(production, place.requires):
             callers = "is only called recursively"
+        elif production:
+            owner = place.requires.partition("::")[2]
+            callers = f"is not called on a `{owner}` object anywhere"
+        elif runner:
+            callers = f"is run by {runner} and not called anywhere else"
         elif every:
             callers = "is called only from test code"
         else:
@@ -837,7 +861,7 @@ class _Placement:
             what += f" (via {_via(place.chain)})"
         # "its N call sites" when they are all of its call sites; else they are found above
         # it, or some of its call sites send nothing about a person.
-        every = len(leaves) == len(self.guards.sites(place.function)) and all(
+        every = len(leaves) == len(self.guards.sites(place.function, place.requires)) and all(
             len(leaf.chain) == 1 for leaf in leaves
         )
         heads = [
@@ -851,18 +875,19 @@ class _Placement:
             named = ", ".join(f"`{head}()`" for head in heads[:_SHOWN_HEADS])
             more = len(heads) - _SHOWN_HEADS
             through = f" (through {named}{f' and {more} more' if more > 0 else ''})"
-        if len(leaves) == 1:
+        advice = "check consent here, once for all of them, rather than at each call site"
+        if len(leaves) == 1 and every and leaves[0].runner:
+            # Registered with a framework (``post_save.connect(f)``): nowhere else to check.
+            count = f"`{where}()` is run by `{leaves[0].runner}` only, which checks no consent"
+            advice = "check consent here"
+        elif len(leaves) == 1:
             sites = "its only call site" if every else "the one call site that reaches it"
             count = f"{sites}{through} does not check consent either"
+            advice = "check consent here (or at that call site)"
         elif every:
             count = f"none of its {len(leaves)} call sites checks consent"
         else:
             count = f"none of the {len(leaves)} call sites that reach it{through} checks consent"
-        advice = (
-            "check consent here (or at that call site)"
-            if len(leaves) == 1
-            else "check consent here, once for all of them, rather than at each call site"
-        )
         return (
             f"{what} in `{where}()` {_not_guarded(place.shown)}, and {count}: {advice}. "
             f"{_WHY} {_FIX}"
@@ -870,10 +895,16 @@ class _Placement:
 
     def _outermost(self, place: _Place) -> str:
         """An unguarded call site where other paths to the same call check consent."""
+        start = "this call"
+        if place.runner:
+            start = f"this call hands `{place.chain[0]}()` to `{place.runner}`, which runs it and"
+        outermost = "it is the outermost caller on this path"
+        runner = self.project.runners.get(place.function)
+        if runner:
+            outermost += f" (`{_short(place.function)}()` is run by {runner})"
         return (
-            f"this call reaches {_describe(place.shown)} (via {_via(place.chain)}) without a "
-            f"consent check, while other paths to `{place.chain[0]}()` check consent, and it "
-            f"is the outermost caller on this path, so the check belongs here. {_WHY} "
-            f"Fix: call it only under `if has_analytics_consent(user):` or return early "
-            f"without consent"
+            f"{start} reaches {_describe(place.shown)} (via {_via(place.chain)}) without a "
+            f"consent check, while other paths to `{place.chain[0]}()` check consent, and "
+            f"{outermost}, so the check belongs here. {_WHY} Fix: call it only under "
+            f"`if has_analytics_consent(user):` or return early without consent"
         )

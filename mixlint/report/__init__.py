@@ -22,6 +22,7 @@ from pathlib import Path
 from mixlint.checks.base import Rule
 from mixlint.literals import mask_line
 from mixlint.model import Applicability, FileProblem, Finding, Fix, Level
+from mixlint.modules import UnresolvedImport
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "markdown")
 
@@ -51,6 +52,8 @@ class Report:
     files_analysed: int
     fail_level: Level | None  # findings at or above this level fail the run (None: never)
     tool_version: str
+    # imports of project modules that name no file: what they import is not followed
+    unresolved: Sequence[UnresolvedImport] = ()
     fixed: int | None = None  # findings ``--fix`` fixed (None: not a fixing run)
     unsafe_fixes: bool | None = None  # as configured; None: unsafe fixes are hinted at
 
@@ -178,6 +181,20 @@ def shown_fix(finding: Finding) -> Fix | None:
     if fix is None or not fix.edits or any(mask_line(edit.text) != edit.text for edit in fix.edits):
         return None
     return fix
+
+
+def unresolved_sentence(report: Report) -> str:
+    """The one line saying that imports of the project could not be followed ("" when
+    none)."""
+    count = len(report.unresolved)
+    if not count:
+        return ""
+    files = len({item.path for item in report.unresolved})
+    return (
+        f"{plural(count, 'import')} of project modules in {plural(files, 'file')} could not "
+        f"be resolved: what {'it imports is' if count == 1 else 'they import is'} not "
+        "followed, and tracking calls through it may be missed (--statistics lists them)."
+    )
 
 
 def rules_by_id(report: Report) -> dict[str, type[Rule]]:

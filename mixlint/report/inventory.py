@@ -63,6 +63,11 @@ An object with:
     - `categories` (array of strings): personal-data categories seen.
     - `values` (array of strings): the distinct value expressions.
     - `calls` (array of strings): `path:line` of the calls that send it.
+- `unresolved_imports` (array): imports of project modules that name no file of
+  the project, ordered by path and line; what they import is not followed, so
+  tracking calls through them may be missing. Each `{"path": string, "line":
+  integer, "module": string}`, the module as written (relative ones with their
+  leading dots). Empty when every import resolved. Added within version 1.
 ```
 """
 
@@ -232,6 +237,10 @@ def _json(model: ProjectModel, calls: list[_Call]) -> str:
         "files_analysed": len(model.files),
         "calls": [_call_json(call) for call in calls],
         "events": _summary(calls),
+        "unresolved_imports": [
+            {"path": item.path, "line": item.line, "module": item.module}
+            for item in model.unresolved
+        ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -331,6 +340,7 @@ def _markdown(model: ProjectModel, calls: list[_Call]) -> str:
         out.append(
             f"No tracking calls were found in the {_plural(len(model.files), 'file')} analysed."
         )
+        out.extend(_unresolved_markdown(model))
         return "\n".join(out) + "\n"
     summary = _summary(calls)
     named = sum(1 for name in summary if not _event_order(name)[0])
@@ -381,7 +391,27 @@ def _markdown(model: ProjectModel, calls: list[_Call]) -> str:
             category = ", ".join(prop["categories"]) or "—"
             where = ", ".join(site(call) for call in prop["calls"])
             out.append(f"| {_code(key)} | {example} | {_cell(category)} | {where} |")
+    out.extend(_unresolved_markdown(model))
     return "\n".join(out) + "\n"
+
+
+def _unresolved_markdown(model: ProjectModel) -> list[str]:
+    """A closing note on the imports that could not be followed, if any."""
+    if not model.unresolved:
+        return []
+    count = len(model.unresolved)
+    out = [
+        "",
+        "## Not followed",
+        "",
+        f"{_plural(count, 'import')} of project modules could not be resolved, so "
+        "tracking calls through them may be missing from this list:",
+        "",
+    ]
+    out.extend(
+        f"- {_code(f'{item.path}:{item.line}')}: {_code(item.module)}" for item in model.unresolved
+    )
+    return out
 
 
 def _cell(text: str) -> str:

@@ -14,7 +14,9 @@ metadata) and leaves out what is unset. Choices that matter to consumers:
   an inline comment, ``external`` for the baseline), so that dismissals are
   visible and auditable instead of silently vanishing;
 * files that could not be analysed are ``toolExecutionNotifications`` of level
-  ``error``: SARIF's sign that the result set may be incomplete;
+  ``error``: SARIF's sign that the result set may be incomplete; so are, of level
+  ``warning``, imports of project modules that could not be resolved (what they
+  import is not followed);
 * a finding's related locations (the call that sends a property written before it, the
   SDK call inside a wrapper, the unguarded call sites of a wrapper) are
   ``relatedLocations``, linked from the message as SARIF allows (``See [the tracking
@@ -40,6 +42,7 @@ import sarif_om as om
 from mixlint.checks.base import Rule
 from mixlint.literals import mask_line
 from mixlint.model import Edit, FileProblem, Finding, Level, Location, Span
+from mixlint.modules import UnresolvedImport
 from mixlint.report import Report, shown_fix
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -89,7 +92,8 @@ def build_log(report: Report) -> om.SarifLog:
             om.Invocation(
                 execution_successful=True,
                 tool_execution_notifications=[
-                    _notification(problem, index) for problem in report.problems
+                    *(_notification(problem, index) for problem in report.problems),
+                    *(_unresolved(item) for item in report.unresolved),
                 ]
                 or None,
             )
@@ -285,6 +289,17 @@ def _notification(problem: FileProblem, index: dict[str, int]) -> om.Notificatio
         level="error",
         locations=[_location(problem.path, problem.span)],
         associated_rule=rule,
+    )
+
+
+def _unresolved(item: UnresolvedImport) -> om.Notification:
+    return om.Notification(
+        message=om.Message(
+            text=f"The import of {item.module} names no module of the project: what it "
+            "imports is not followed, and tracking calls through it may be missed."
+        ),
+        level="warning",
+        locations=[_location(item.path, Span(item.line, 1, item.line, 1))],
     )
 
 

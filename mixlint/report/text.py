@@ -21,6 +21,7 @@ from mixlint.report import (
     source_line,
     summarise,
     summary_sentence,
+    unresolved_sentence,
 )
 
 MAX_SHOWN_LINE = 1000  # longer source lines are not printed under a finding
@@ -49,6 +50,7 @@ def render(
     summary = summarise(report)
     if statistics:
         out.extend(_statistics(report, paint))
+        out.extend(_unresolved(report))
     else:
         shown = report.findings if show_suppressed else active(report.findings)
         for finding in shown:
@@ -61,6 +63,9 @@ def render(
     fixes = fixes_sentence(summary)
     if fixes is not None:
         out.append(fixes.replace("[*]", f"[{paint(_FIXABLE, '*')}]", 1))
+    unresolved = unresolved_sentence(report)
+    if unresolved:
+        out.append(unresolved)
     return "\n".join(out) + "\n"
 
 
@@ -152,5 +157,16 @@ def _statistics(report: Report, paint: _Painter) -> list[str]:
         name = rule.name if rule is not None else ""
         row = f"{count:>{count_width}}  {rule_id:<{id_width}}  {level:<{level_width}}  {name}"
         lines.append(row.rstrip())
+    lines.append("")
+    return lines
+
+
+def _unresolved(report: Report) -> list[str]:
+    """One row per unresolved import: where, and the module it names."""
+    if not report.unresolved:
+        return []
+    lines = ["Unresolved imports of project modules:"]
+    for item in report.unresolved:
+        lines.append(f"  {item.path}:{item.line}: {item.module}")
     lines.append("")
     return lines

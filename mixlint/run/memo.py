@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from mixlint.cache import Cache, code_digest
 from mixlint.model import FileProblem, Finding, ProjectModel
+from mixlint.modules import UnresolvedImport
 from mixlint.run.facts import ProjectFacts
 from mixlint.run.options import Options, default_cache_dir
 from mixlint.run.summarise import read_file
@@ -162,6 +163,7 @@ class Memo:
             list(model.problems),
             list(checked.findings),
             lines,
+            list(model.unresolved),
         )
 
     # -- a run on some files, from the findings of the last run on the whole project
@@ -216,7 +218,7 @@ class Memo:
         if any(not _compiles_file(self.facts.paths[r]) for r in named - selection):
             return None
         whole = self._checked(value)
-        if whole is None:
+        if whole is None or any(item.path in changed for item in whole.model.unresolved):
             return None
         model = whole.model
         model.requested = set(self.requested)
@@ -225,27 +227,32 @@ class Memo:
         return Checked(model, findings, lines)
 
     def _still_unparsed(self, changed: list[str], exports: Exports) -> bool:
-        from mixlint.prefilter import ModuleInfo, ModuleTable
+        """Whether the changed files still name nothing that matters, import nothing
+        relevant, and import nothing of the project that cannot be resolved."""
+        from mixlint.modules import ModuleFinder
+        from mixlint.prefilter import named_mixpanel
+        from mixlint.sdk import load_sdk
 
-        table = ModuleTable(
-            [
-                ModuleInfo(r, name.module, name.is_package, name.source_root)
-                for r in self.facts.order
-                for name in [self.paths.module_name(self.facts.paths[r])]
-            ]
+        finder = ModuleFinder.of_project(
+            self.project.root, self.facts.order, load_sdk().first_names
         )
         for relative in changed:
             facts = self.facts.facts[relative]
-            if facts.flags or "mixpanel" in table.infos[relative].module.lower():
+            if facts.flags or named_mixpanel(relative):
                 return False
-            if facts.imports and exports.reaches(table, relative, facts.imports):
+            if facts.imports and exports.reaches(finder, relative, facts.imports):
+                return False
+            if any(
+                finder.missing(relative, "." * level + module, names)
+                for level, module, names in facts.imports
+            ):
                 return False
         return True
 
     def _checked(self, value: Any) -> Checked | None:
-        if not (isinstance(value, tuple) and len(value) == 5):
+        if not (isinstance(value, tuple) and len(value) == 6):
             return None
-        files, requested, problems, findings, lines = value
+        files, requested, problems, findings, lines, unresolved = value
         if not (
             isinstance(files, list)
             and isinstance(findings, list)
@@ -254,10 +261,16 @@ class Memo:
             and all(isinstance(problem, FileProblem) for problem in problems)
             and isinstance(lines, dict)
             and isinstance(requested, set)
+            and isinstance(unresolved, list)
+            and all(isinstance(item, UnresolvedImport) for item in unresolved)
         ):
             return None
         model = ProjectModel(
-            root=str(self.project.root), files=files, problems=problems, requested=requested
+            root=str(self.project.root),
+            files=files,
+            problems=problems,
+            requested=requested,
+            unresolved=unresolved,
         )
         return Checked(model, findings, lines)
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from mixlint.cache import Cache, entry_of, loads
 from mixlint.model import ModuleSummary, ProjectModel
+from mixlint.modules import UnresolvedImport
 from mixlint.run import workers
 from mixlint.run.facts import ProjectFacts
 from mixlint.run.options import Options, Stats, default_cache_dir, keep_stats
@@ -115,31 +116,52 @@ class _Run:
         self.results: dict[str, Result] = {}
         self.refs: dict[str, tuple[ModuleSummary, Any]] = {}
         self.shas: dict[str, str] = {}
+        from mixlint.modules import ModuleFinder
+        from mixlint.sdk import load_sdk
+
+        self.finder = ModuleFinder.of_project(root, self.order, load_sdk().first_names)
 
     # -- the pipeline
 
     def model(self) -> ProjectModel:
-        if not self.options.prefilter:
-            if self.cache is not None:
-                self.shas.update(self._facts().shas)
-            self.summarise(self.order)
-            return self._assembled()
-        from mixlint.prefilter import ModuleInfo, ModuleTable, Selector
-
         facts = self._facts()
         self.shas.update(facts.shas)
-        table = ModuleTable(
-            [
-                ModuleInfo(
-                    relative,
-                    self.names[relative].module,
-                    self.names[relative].is_package,
-                    self.names[relative].source_root,
-                )
-                for relative in self.order
-            ]
-        )
-        selector = Selector(facts.facts, table)
+        if self.options.prefilter:
+            model = self._selected(facts)
+        else:
+            self.summarise(self.order)
+            model = self._assembled()
+        model.unresolved = self._unresolved(facts)
+        return model
+
+    def _unresolved(self, facts: ProjectFacts) -> list[UnresolvedImport]:
+        """The imports of project modules that name nothing of the project, in every
+        file (analysed or not: an unresolved import may be why a file was not), as the
+        prefilter read them from its text."""
+        from mixlint.modules import unresolved_imports
+        from mixlint.parse import decode
+
+        finder = self.finder
+        found: list[UnresolvedImport] = []
+        for relative in self.order:
+            read = facts.facts.get(relative)
+            if read is None or not any(
+                finder.missing(relative, "." * level + module, names)
+                for level, module, names in read.imports
+            ):
+                continue
+            try:
+                text = decode(read_file(str(self.paths[relative])))
+            except (OSError, UnicodeDecodeError, SyntaxError, LookupError):
+                continue
+            found.extend(unresolved_imports(finder, relative, text, read.imports))
+        return sorted(set(found), key=lambda item: (item.path.split("/"), item.line, item.module))
+
+    def _selected(self, facts: ProjectFacts) -> ProjectModel:
+        """The model of the files the prefilter selects, in rounds."""
+        from mixlint.prefilter import Selector
+
+        selector = Selector(facts.facts, self.finder)
         known = set(self.order)
         wanted = (
             selector.select()
@@ -188,7 +210,7 @@ class _Run:
         return assemble(
             self.root,
             self.order,
-            self.names,
+            self.finder,
             [self.results[r] for r in self.order if r in self.results],
             self.config,
             direct_only=direct_only,
