@@ -203,6 +203,12 @@ def _show_diff(result: Checked, config: Config, output: str | None) -> NoReturn:
 @click.option("--ignore", multiple=True, help="Rules to skip.")
 @click.option("--exclude", multiple=True, help="Glob of paths to skip (adds to config).")
 @click.option(
+    "--include-tests/--no-include-tests",
+    default=None,
+    help="Report test code like any other code (config: include-tests); by default it gets "
+    "MX403 findings only.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "note", "never"]),
     help="Lowest level that makes the exit code 1.",
@@ -247,6 +253,7 @@ def check(
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
     exclude: tuple[str, ...],
+    include_tests: bool | None,
     fail_on: str | None,
     exit_zero: bool,
     statistics: bool,
@@ -284,6 +291,7 @@ def check(
                 baseline=baseline,
                 fix=fix,
                 unsafe_fixes=unsafe_fixes,
+                include_tests=include_tests,
             )
         except ConfigError as error:
             fail(str(error))
@@ -427,7 +435,7 @@ def inventory(
         found = values.value(prop.value)
         return found.label if found is not None and not found.weak else None
 
-    _write_output(render_inventory(model, fmt, category), output)
+    _write_output(render_inventory(model, fmt, category, config.is_test_code), output)
 
 
 @main.command()

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from mixlint.consent import ConsentMatcher
+from mixlint.consent import ConsentMatcher, binding_targets, missing, present, self_class
 from mixlint.literals import mask
 from mixlint.model import (
     NO_SPAN,
+    Binding,
     CallSite,
     ClassField,
     ClassSummary,
@@ -115,6 +116,13 @@ class _Definition:
 class _Guard:
     guarded: bool = False
     reason: str = ""
+    present: tuple[str, ...] = ()  # binding targets that exist here (``if self.mp:``)
+
+    def where(self, targets: tuple[str, ...]) -> _Guard:
+        """This guard where ``targets`` exist too (guard form 7, judged later)."""
+        if self.guarded or not targets:
+            return self
+        return _Guard(False, "", tuple(dict.fromkeys((*self.present, *targets))))
 
 
 class Collector:
@@ -142,6 +150,7 @@ class Collector:
         self.functions: dict[str, FunctionSummary] = {}
         self.calls: list[CallSite] = []
         self.strings: list[Expr] = []
+        self.bindings: list[Binding] = []
         self._returns: list[Expr] = []
         self._block = 0  # id() of the statement list being walked
         self._definitions: dict[str, _Definition] = {}  # qualname -> its latest ``def``
@@ -321,13 +330,16 @@ class Collector:
                 body_guard = _Guard(True, f"conditional expression on {test.text}")
             elif self.consent.absent(test):
                 else_guard = _Guard(True, f"conditional expression on {test.text}")
+            else:
+                body_guard = guard.where(binding_targets(present(test)))
+                else_guard = guard.where(binding_targets(missing(test)))
             body = self.expr(node.body, scope, body_guard, sub)
             orelse = self.expr(node.orelse, scope, else_guard, sub)
             return self.make(ExprKind.COND, node, base=test, args=(body, orelse))
         if isinstance(node, cst.NamedExpr):
             assigned = self.expr(node.value, scope, guard, sub)
             if isinstance(node.target, cst.Name):
-                self.bind(node.target.value, assigned, scope)
+                self.define(node.target.value, node.target, assigned, scope, guard)
             return assigned
         if isinstance(node, cst.Await):
             return self.expr(node.expression, scope, guard, sub)
@@ -376,6 +388,11 @@ class Collector:
         leaves_without_consent = operator == "or" and self.consent.absent(left)
         if (operator == "and" and self.consent.requires(left)) or leaves_without_consent:
             right_guard = _Guard(True, f"short-circuit on {left.text}")
+        else:
+            # `self.mp and self.mp.track(...)`
+            right_guard = guard.where(
+                binding_targets((present if operator == "and" else missing)(left))
+            )
         right = self.expr(node.right, scope, right_guard, depth)
         operands: list[Expr] = []
         for operand in (left, right):
@@ -426,16 +443,25 @@ class Collector:
             ExprKind.CALL, node, base=callee, args=tuple(args), keywords=tuple(keywords)
         )
         if not (callee.kind is ExprKind.NAME and callee.value in _INERT_CALLEES):
-            self.calls.append(CallSite(result, scope.qualname, guard.guarded, guard.reason))
+            self.calls.append(
+                CallSite(result, scope.qualname, guard.guarded, guard.reason, guard.present)
+            )
         return result
 
     # -- statements --------------------------------------------------------
 
     def bind_target(
-        self, target: cst.BaseExpression, value: Expr, scope: _Scope, guard: _Guard
+        self,
+        target: cst.BaseExpression,
+        value: Expr,
+        scope: _Scope,
+        guard: _Guard,
+        *,
+        binds: bool = True,
     ) -> None:
+        """``target = value`` (``binds``: False for an annotation without a value)."""
         if isinstance(target, cst.Name):
-            self.bind(target.value, value, scope)
+            self.define(target.value, target, value, scope, guard, binds)
         elif isinstance(target, (cst.Tuple, cst.List)):
             values: tuple[Expr, ...] | None = None
             if value.kind is ExprKind.SEQ and len(value.args) == len(target.elements):
@@ -446,22 +472,66 @@ class Collector:
                     if values is not None
                     else self.make(ExprKind.ITER, element.value, base=value)
                 )
-                self.bind_target(element.value, element_value, scope, guard)
+                self.bind_target(element.value, element_value, scope, guard, binds=binds)
         elif isinstance(target, cst.Attribute):
-            self.bind_attribute(target, value, scope, guard)
+            self.bind_attribute(target, value, scope, guard, binds)
         elif isinstance(target, cst.Subscript):
             self.extend_dict(target, value, scope, guard)
         elif isinstance(target, cst.StarredElement):
             self.bind_target(
-                target.value, self.make(ExprKind.ITER, target, base=value), scope, guard
+                target.value,
+                self.make(ExprKind.ITER, target, base=value),
+                scope,
+                guard,
+                binds=binds,
             )
 
+    def define(
+        self,
+        name: str,
+        node: cst.CSTNode,
+        value: Expr,
+        scope: _Scope,
+        guard: _Guard,
+        binds: bool = True,
+    ) -> None:
+        """``name`` bound to ``value`` by an assignment, import, ``def`` or ``class``;
+        recorded for guard form 7 when it is a module global or a class attribute."""
+        self.bind(name, value, scope)
+        if scope.class_name is not None:
+            self.record_binding(f"{scope.class_name}.{name}", node, value, scope, guard, binds)
+        elif scope.parent is None or name in scope.globals_declared:
+            self.record_binding(name, node, value, scope, guard, binds)
+
+    def record_binding(
+        self,
+        name: str,
+        target: cst.CSTNode,
+        value: Expr,
+        scope: _Scope,
+        guard: _Guard,
+        binds: bool,
+    ) -> None:
+        """Guard form 7 reads every binding of an attribute or global: is it None, or made
+        with consent (on a guarded path, or in a function named for opting in)?"""
+        if not binds:
+            return
+        function = scope.qualname.rsplit(".", 1)[-1]
+        opted_in = scope.class_name is None and self.consent.opts_in(function)
+        none = value.kind is ExprKind.CONST and value.value is None
+        self.bindings.append(
+            Binding(name, self.span(target), scope.qualname, guard.guarded or opted_in, none)
+        )
+
     def bind_attribute(
-        self, target: cst.Attribute, value: Expr, scope: _Scope, guard: _Guard
+        self, target: cst.Attribute, value: Expr, scope: _Scope, guard: _Guard, binds: bool
     ) -> None:
         owner = self.expr(target.value, scope, guard)
-        class_name = _self_class(owner)
+        class_name = self_class(owner)
         if class_name is not None:
+            self.record_binding(
+                f"{class_name}.{target.attr.value}", target, value, scope, guard, binds
+            )
             self.class_attrs.setdefault(f"{class_name}.{target.attr.value}", []).append(value)
 
     def extend_dict(self, target: cst.Subscript, value: Expr, scope: _Scope, guard: _Guard) -> None:
@@ -534,22 +604,25 @@ class Collector:
             self.statement(statement, scope, current)
             self._block = id(body)
             if not current.guarded and isinstance(statement, cst.If):
-                reason = self.early_exit(statement, scope)
-                if reason:
-                    current = _Guard(True, reason)
+                current = self.early_exit(statement, scope, current)
         self._block = outer
 
-    def early_exit(self, node: cst.If, scope: _Scope) -> str:
+    def early_exit(self, node: cst.If, scope: _Scope, guard: _Guard) -> _Guard:
+        """What guards the statements after ``node``: ``guard``, or more when ``node``
+        leaves without consent (``if not consent: return``) or without an object
+        (``if not self.mp: return``)."""
         test = self.test_expr(node.test, scope)
-        if self.consent.absent(test) and _leaves(node.body):
-            return f"early exit on {test.text} (line {test.span.start_line})"
-        if (
-            self.consent.requires(test)
-            and isinstance(node.orelse, cst.Else)
-            and _leaves(node.orelse.body)
-        ):
-            return f"early exit on {test.text} (line {test.span.start_line})"
-        return ""
+        reason = f"early exit on {test.text} (line {test.span.start_line})"
+        leaves_else = isinstance(node.orelse, cst.Else) and _leaves(node.orelse.body)
+        if _leaves(node.body):
+            if self.consent.absent(test):
+                return _Guard(True, reason)
+            return guard.where(binding_targets(missing(test)))
+        if leaves_else:
+            if self.consent.requires(test):
+                return _Guard(True, reason)
+            return guard.where(binding_targets(present(test)))
+        return guard
 
     def test_expr(self, node: cst.BaseExpression, scope: _Scope) -> Expr:
         # Re-reading a test must not record its calls twice.
@@ -614,6 +687,9 @@ class Collector:
                 body_guard = _Guard(True, f"{keyword} {test.text} ({where})")
             elif self.consent.absent(test):
                 else_guard = _Guard(True, f"else of {keyword} {test.text} ({where})")
+            else:
+                body_guard = guard.where(binding_targets(present(test)))
+                else_guard = guard.where(binding_targets(missing(test)))
         self.statements(node.body.body, scope, body_guard)
         orelse = node.orelse
         if isinstance(orelse, cst.If):
@@ -636,7 +712,7 @@ class Collector:
                 value = self.make(
                     ExprKind.PARAM, node.target, value=_dotted(node.target), annotation=annotation
                 )
-            self.bind_target(node.target, value, scope, guard)
+            self.bind_target(node.target, value, scope, guard, binds=node.value is not None)
             if scope.class_name is not None and isinstance(node.target, cst.Name):
                 self.class_attrs.setdefault(f"{scope.class_name}.{node.target.value}", []).append(
                     value
@@ -656,14 +732,12 @@ class Collector:
             for alias in node.names:
                 full = _dotted(alias.name)
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    self.bind(
-                        alias.asname.name.value,
-                        self.make(ExprKind.IMPORT, alias, value=full),
-                        scope,
-                    )
+                    imported = self.make(ExprKind.IMPORT, alias, value=full)
+                    self.define(alias.asname.name.value, alias, imported, scope, guard)
                 else:
                     top = full.split(".")[0]
-                    self.bind(top, self.make(ExprKind.IMPORT, alias, value=top), scope)
+                    imported = self.make(ExprKind.IMPORT, alias, value=top)
+                    self.define(top, alias, imported, scope, guard)
         elif isinstance(node, cst.ImportFrom):
             base = self.module_for(node)
             if isinstance(node.names, cst.ImportStar):
@@ -679,7 +753,8 @@ class Collector:
                     else name
                 )
                 qualified = f"{base}.{name}" if base.strip(".") else base + name
-                self.bind(local, self.make(ExprKind.IMPORT, alias, value=qualified), scope)
+                imported = self.make(ExprKind.IMPORT, alias, value=qualified)
+                self.define(local, alias, imported, scope, guard)
         elif isinstance(node, cst.Global):
             scope.globals_declared.update(name.name.value for name in node.names)
         elif isinstance(node, (cst.Raise, cst.Assert, cst.Del)):
@@ -742,9 +817,8 @@ class Collector:
             consent_decorated=consent_decorated,
             return_annotation=_annotation(node.returns.annotation) if node.returns else None,
         )
-        self.bind(
-            node.name.value, self.make(ExprKind.OTHER, node.name, value=f"def:{qualname}"), scope
-        )
+        defined = self.make(ExprKind.OTHER, node.name, value=f"def:{qualname}")
+        self.define(node.name.value, node.name, defined, scope, _Guard())
         registers = not decorator_names <= _PLAIN_DECORATORS
         self._definitions[qualname] = _Definition(self._block, self.span(node), registers)
         self._read_definitions.discard(qualname)
@@ -768,11 +842,11 @@ class Collector:
         def inside(other: Span) -> bool:
             return span.start_line <= other.start_line and other.end_line <= span.end_line
 
-        self.calls = [
-            site
-            for site in self.calls
-            if site.function != qualname and not site.function.startswith(prefix)
-        ]
+        def dead(function: str) -> bool:
+            return function == qualname or function.startswith(prefix)
+
+        self.calls = [site for site in self.calls if not dead(site.function)]
+        self.bindings = [binding for binding in self.bindings if not dead(binding.function)]
         for name in [name for name in self.functions if name.startswith(prefix)]:
             del self.functions[name]
         for name in [name for name in self.class_bases if name.startswith(prefix)]:
@@ -797,9 +871,8 @@ class Collector:
                 self.class_attrs.setdefault(f"{qualname}.{name}", [])
                 if value not in self.class_attrs[f"{qualname}.{name}"]:
                     self.class_attrs[f"{qualname}.{name}"].append(value)
-        self.bind(
-            node.name.value, self.make(ExprKind.OTHER, node.name, value=f"class:{qualname}"), scope
-        )
+        defined = self.make(ExprKind.OTHER, node.name, value=f"class:{qualname}")
+        self.define(node.name.value, node.name, defined, scope, _Guard())
 
     def class_fields(self, node: cst.ClassDef, class_scope: _Scope) -> tuple[ClassField, ...]:
         """The names a class body binds by (annotated) assignment, with what it binds."""
@@ -844,14 +917,6 @@ def _leaves(body: cst.BaseSuite) -> bool:
             if name in _LEAVING_CALLS:
                 return True
     return False
-
-
-def _self_class(owner: Expr) -> str | None:
-    if owner.kind is ExprKind.NAME and owner.origin is not None:
-        annotation = owner.origin.annotation or ""
-        if owner.origin.kind is ExprKind.PARAM and annotation.startswith("<self>"):
-            return annotation[len("<self>") :]
-    return None
 
 
 def _with_annotation(value: Expr, annotation: str) -> Expr:
@@ -943,6 +1008,7 @@ def summarize(
         strings=tuple(collector.strings),
         lines=tuple(source_lines(source)),
         classes=collector.classes,
+        bindings=tuple(collector.bindings),
     )
 
 

@@ -38,6 +38,12 @@ DEFAULT_CONSENT_PATTERN = (
 )
 DEFAULT_OPT_OUT_PATTERN = r"(?i)(opt(ed)?_?out|do_?not_?track|\bdnt\b|^dnt$|tracking_?disabled)"
 DEFAULT_PSEUDONYMIZER_PATTERN = r"(?i)(hash|pseudonym|anonymi|mask|redact|tokeni)"
+# Test code (``test-paths``), as pytest and Django name it: globs without a slash match any
+# folder or file name on the path.
+DEFAULT_TEST_PATHS = ("tests", "test", "test_*.py", "*_test.py", "tests.py", "conftest.py")
+# The rules that report in test code unless ``include-tests`` is on: a real secret leaks
+# from a test file as from any other.
+TEST_CODE_RULES = frozenset({"MX403"})
 
 # Nearest first within one directory: a dedicated file wins over pyproject.toml,
 # as ruff prefers .ruff.toml.
@@ -115,6 +121,10 @@ class Config:
     credential_env_vars: dict[str, str] = field(
         default_factory=lambda: dict(DEFAULT_CREDENTIAL_ENV_VARS)
     )
+    # Test code is not production traffic: it never counts as a call site for MX201 and,
+    # unless ``include_tests``, gets no findings but those of ``TEST_CODE_RULES``.
+    test_paths: list[str] = field(default_factory=lambda: list(DEFAULT_TEST_PATHS))
+    include_tests: bool = False
     baseline: str | None = None  # absolute path
     source: str | None = None  # the file the configuration came from
     root: str | None = None  # absolute directory of ``source``: config paths are relative to it
@@ -129,6 +139,8 @@ class Config:
         selected = self.select is None or rule_id in self.select or rule_id in self.extend_select
         if not selected or rule_id in self.ignore or self._off(rule_id):
             return False
+        if not self.include_tests and rule_id not in TEST_CODE_RULES and self.is_test_code(path):
+            return False
         relative = _relative_posix(path, self.root)
         for pattern, rule_ids in self.per_file_ignores.items():
             if rule_id not in rule_ids:
@@ -140,6 +152,16 @@ class Config:
             elif path_matches(pattern, relative):
                 return False
         return True
+
+    def is_test_code(self, path: str) -> bool:
+        """Whether ``path`` (relative POSIX path from the project root) is test code: it
+        matches a ``test-paths`` glob (default: a ``tests`` or ``test`` folder,
+        ``test_*.py``, ``*_test.py``, ``tests.py``, ``conftest.py``).
+
+        The one place that says so: rules, the inventory and file selection ask here.
+        """
+        relative = _relative_posix(path, self.root)
+        return any(path_matches(pattern, relative) for pattern in self.test_paths)
 
     def level_for(self, rule_id: str, default: Level) -> Level | None:
         """The level ``rule_id`` reports at, or None when it is turned off.
@@ -538,6 +560,8 @@ class _Reader:
         "unsafe-fixes",
         "pseudonymisation-key",
         "credential-env-vars",
+        "test-paths",
+        "include-tests",
     )
     CONSENT_KEYS = ("pattern", "opt-out-pattern", "predicates", "decorators")
     PERSONAL_DATA_KEYS = ("extra-words", "allow-keys")
@@ -675,6 +699,8 @@ class _Reader:
                 self.code(k, v, 'a Python expression (e.g. "settings.ANALYTICS_PEPPER")'),
             ),
             "credential-env-vars": self.credential_env_vars,
+            "test-paths": lambda c, k, v: setattr(c, "test_paths", self.strings(k, v, "globs")),
+            "include-tests": lambda c, k, v: setattr(c, "include_tests", self.boolean(k, v)),
         }
         for name, value in table.items():
             handlers[name](config, (name,), value)
@@ -840,6 +866,7 @@ def apply_overrides(
     known_rule_ids: Collection[str] | None = None,
     fix: bool | None = None,
     unsafe_fixes: bool | None = None,
+    include_tests: bool | None = None,
 ) -> Config:
     """A copy of ``config`` with command-line options applied, as ruff does.
 
@@ -880,6 +907,8 @@ def apply_overrides(
         result.fix = fix
     if unsafe_fixes is not None:
         result.unsafe_fixes = unsafe_fixes
+    if include_tests is not None:
+        result.include_tests = include_tests
     return result
 
 
@@ -899,6 +928,8 @@ __all__ = [
     "DEFAULT_CREDENTIAL_ENV_VARS",
     "DEFAULT_OPT_OUT_PATTERN",
     "DEFAULT_PSEUDONYMIZER_PATTERN",
+    "DEFAULT_TEST_PATHS",
+    "TEST_CODE_RULES",
     "Config",
     "ConfigError",
     "ConsentConfig",

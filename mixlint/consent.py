@@ -1,7 +1,10 @@
 """Is an expression a consent check? The predicate logic of MX201's guard forms.
 
 Works on ``Expr`` so that the collector can judge ``if`` tests, ``and``
-operands and stored consent variables alike.
+operands and stored consent variables alike. ``present`` and ``missing`` read the
+tests of guard form 7 (``if self.mp:``, ``if not self.mp: return``): which objects
+exist where the test passes; whether those exist only with consent is judged over the
+whole project (``mixlint.presence``).
 """
 
 from __future__ import annotations
@@ -103,9 +106,83 @@ class ConsentMatcher:
         # An opt-out or do-not-track flag is truthy exactly when consent is missing.
         return self._named(expr, self._opt_out) and not self._named(expr, self._pattern)
 
+    def opts_in(self, name: str) -> bool:
+        """A function named for giving consent (``enable_analytics``, ``opt_in``)."""
+        return bool(self._pattern.search(name)) and not self._opt_out.search(name)
+
     def is_decorator(self, expr: Expr) -> bool:
         target = expr.base if expr.kind is ExprKind.CALL and expr.base is not None else expr
         name = self._last_name(target)
         if name is None:
             return False
         return name in self._decorators or bool(self._pattern.search(name))
+
+
+def present(expr: Expr | None, depth: int = 0) -> tuple[Expr, ...]:
+    """The objects that exist (are truthy) wherever ``expr`` is truthy: ``self.mp``,
+    ``mp is not None``, each operand of an ``and``, ``not`` of what ``missing`` finds."""
+    if expr is None or depth > 20:
+        return ()
+    kind = expr.kind
+    if kind in (ExprKind.NAME, ExprKind.ATTR):
+        return (expr,)
+    if kind is ExprKind.BOOLOP and expr.value == "and":
+        return tuple(found for arg in expr.args for found in present(arg, depth + 1))
+    if kind is ExprKind.NOT:
+        return missing(expr.base, depth + 1)
+    if _compared_to_none(expr, ("is not", "!=")) and expr.base is not None:
+        return (expr.base,)
+    return ()
+
+
+def missing(expr: Expr | None, depth: int = 0) -> tuple[Expr, ...]:
+    """The objects that exist wherever ``expr`` is falsy: ``not self.mp``, ``mp is None``,
+    each operand of an ``or``."""
+    if expr is None or depth > 20:
+        return ()
+    kind = expr.kind
+    if kind is ExprKind.NOT:
+        return present(expr.base, depth + 1)
+    if kind is ExprKind.BOOLOP and expr.value == "or":
+        return tuple(found for arg in expr.args for found in missing(arg, depth + 1))
+    if _compared_to_none(expr, ("is", "==")) and expr.base is not None:
+        return (expr.base,)
+    return ()
+
+
+def _compared_to_none(expr: Expr, operators: tuple[str, ...]) -> bool:
+    return (
+        expr.kind is ExprKind.COMPARE
+        and expr.value in operators
+        and len(expr.args) == 1
+        and expr.args[0].kind is ExprKind.CONST
+        and expr.args[0].value is None
+    )
+
+
+def binding_targets(objects: tuple[Expr, ...]) -> tuple[str, ...]:
+    """The binding targets (``Binding.target``) of objects a test requires: ``self.mp`` ->
+    "Class.mp", a module global (or a local holding one) -> its name."""
+    found: list[str] = []
+    for expr in objects:
+        target = expr
+        while target.kind is ExprKind.NAME and target.origin is not None:
+            if target.origin.kind not in (ExprKind.NAME, ExprKind.ATTR):
+                break
+            target = target.origin
+        if target.kind is ExprKind.NAME and target.origin is None:
+            found.append(str(target.value))
+        elif target.kind is ExprKind.ATTR and target.base is not None:
+            class_name = self_class(target.base)
+            if class_name is not None:
+                found.append(class_name + "." + str(target.value))
+    return tuple(found)
+
+
+def self_class(owner: Expr) -> str | None:
+    """The class of ``self`` when ``owner`` is a method's first parameter."""
+    if owner.kind is ExprKind.NAME and owner.origin is not None:
+        annotation = owner.origin.annotation or ""
+        if owner.origin.kind is ExprKind.PARAM and annotation.startswith("<self>"):
+            return annotation[len("<self>") :]
+    return None

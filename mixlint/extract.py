@@ -11,10 +11,12 @@ the caller's arguments.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from mixlint.config import WrapperDecl
+from mixlint.consent import binding_targets
 from mixlint.expand import Expander
 from mixlint.exprs import follow, substitute, walk
 from mixlint.flow import KEEPING_STRING_METHODS
@@ -29,10 +31,12 @@ from mixlint.model import (
     Property,
     Resolution,
     SdkObject,
+    Span,
     TrackingCall,
-    fitting,
+    consent_sites,
     keyword_span,
 )
+from mixlint.presence import Presence
 from mixlint.resolve import (
     Dispatch,
     Invocation,
@@ -240,10 +244,18 @@ class _Located:
 
 
 class Extractor:
-    def __init__(self, index: ProjectIndex, sdk: Sdk, declared: list[WrapperDecl]) -> None:
+    def __init__(
+        self,
+        index: ProjectIndex,
+        sdk: Sdk,
+        declared: list[WrapperDecl],
+        test_code: Callable[[str], bool],
+    ) -> None:
+        """``test_code(path)``: whether a file is test code (``Config.is_test_code``)."""
         self.index = index
         self.sdk = sdk
         self.declared = declared
+        self.test_code = test_code
         self.objects: list[SdkObject] = []
         self.callers: dict[str, list[CallerSite]] = {}
         self.runners: dict[str, str] = {}  # function id -> what runs it (by its decorator)
@@ -255,6 +267,7 @@ class Extractor:
         for module in self.index.summaries.values():
             for site in module.calls:
                 direct.extend(self.classify(module, site))
+        direct = self.with_present_clients(direct)
         calls = [self.through_callers(call) for call in self.wrappers(direct)]
         for module in self.index.summaries.values():
             for function in module.functions.values():
@@ -270,8 +283,8 @@ class Extractor:
     ) -> bool:
         """Consent guard form 6: the function has call sites and every one is guarded (of
         code that runs only for the subclass ``requires``: every one whose object may be
-        one)."""
-        sites = fitting(self.callers.get(function, []), requires)
+        one); call sites in test code do not count."""
+        sites = consent_sites(self.callers.get(function, []), requires)
         if not sites or function in active:
             return False
         inner = active | {function}
@@ -285,6 +298,36 @@ class Extractor:
             return call
         reason = f"every call site of {_short(call.function)} is guarded"
         return replace(call, guarded=True, guard_reason=reason)
+
+    def with_present_clients(self, direct: list[_Located]) -> list[_Located]:
+        """Guard form 7 (``if self.mp:`` where the client exists only with consent) applied
+        to the call sites, the direct calls and the wrapper call sites found so far: it
+        needs the call graph (form 6 for the functions that create the client)."""
+        presence = Presence(self.index, self.guarded_by_callers)
+        # (path, span) -> (guarded, how; or why not)
+        verdicts: dict[tuple[str, Span], tuple[bool, str]] = {}
+        for module in self.index.summaries.values():
+            for site in module.calls:
+                if site.present and not site.guarded:
+                    callee = site.callee
+                    sender = binding_targets((callee.base,)) if callee.base is not None else ()
+                    verdict = presence.with_consent(module, site.present, sender)
+                    if verdict[1]:
+                        verdicts[module.path, site.call.span] = verdict
+        if not verdicts:
+            return direct
+        for function, sites in self.callers.items():
+            self.callers[function] = [
+                _judged(site, verdicts.get((site.path, site.span))) for site in sites
+            ]
+        self._targets = [
+            (module, _judged(site, verdicts.get((module.path, site.call.span))), invocation)
+            for module, site, invocation in self._targets
+        ]
+        return [
+            replace(item, call=_judged(item.call, verdicts.get((item.call.path, item.call.span))))
+            for item in direct
+        ]
 
     # -- direct calls
 
@@ -358,6 +401,7 @@ class Extractor:
                 invocation.runner,
                 self.receiver(module, invocation),
                 invocation.target.requires,
+                self.test_code(module.path),
             )
         )
 
@@ -812,6 +856,17 @@ class Extractor:
             else "",
             via=inner.via or (f"{inner.path}:{inner.span.start_line}",),
         )
+
+
+_Judged = TypeVar("_Judged", CallSite, CallerSite, TrackingCall)
+
+
+def _judged(item: _Judged, verdict: tuple[bool, str] | None) -> _Judged:
+    """``item`` with guard form 7's verdict: guarded, and how; or why not."""
+    if verdict is None:
+        return item
+    guarded, reason = verdict
+    return replace(item, guarded=guarded, guard_reason=reason)
 
 
 def _class_sym(class_id: str) -> Sym:

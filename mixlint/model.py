@@ -160,11 +160,26 @@ class CallSite:
     function: str  # qualified name of the enclosing function ("<module>" at top level)
     guarded: bool  # by a consent check inside its own function
     guard_reason: str = ""
+    # What exists wherever it runs (``if self.mp:``), as ``Binding.target``: guard form 7
+    # when each exists only with consent (judged over the project by ``mixlint.presence``).
+    present: tuple[str, ...] = ()
 
     @property
     def callee(self) -> Expr:
         assert self.call.base is not None
         return self.call.base
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A value bound to an attribute of ``self``, a class attribute or a module global:
+    what guard form 7 reads (a client created only after opt-in, set to None on opt-out)."""
+
+    target: str  # "Class.attr" (an attribute of the class's instances) or a global's name
+    span: Span
+    function: str  # qualname of the function that binds it ("<module>", or the class's)
+    guarded: bool  # on a consent-guarded path, or in a function named for opting in
+    none: bool  # the value bound is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +229,7 @@ class ModuleSummary:
     strings: tuple[Expr, ...] = ()  # string constants naming Mixpanel hosts or endpoints
     lines: tuple[str, ...] = ()  # source lines (for reports and inline suppressions)
     classes: dict[str, ClassSummary] = field(default_factory=dict)  # by qualname
+    bindings: tuple[Binding, ...] = ()  # to attributes of self, class attributes, globals
 
 
 class Resolution(str, Enum):
@@ -318,14 +334,19 @@ class CallerSite:
     # ``self.push_event()`` in a base class calls the subclass's method only when ``self``
     # is that subclass ("path::Class")
     requires: str = ""
+    test: bool = False  # in test code: no call site for consent (``consent_sites``)
 
 
-def fitting(sites: list[CallerSite], requires: str) -> list[CallerSite]:
-    """The ``sites`` through which code that runs only for the subclass ``requires``
-    ("" for any object) is reached: those whose object may be one."""
-    if not requires:
-        return sites
-    return [site for site in sites if not site.receiver or requires in site.receiver]
+def consent_sites(sites: list[CallerSite], requires: str = "") -> list[CallerSite]:
+    """The call sites that count for consent through callers (guard form 6): not those in
+    test code, which is not production traffic (a function called only from tests has
+    none), and for code that runs only for the subclass ``requires`` ("" for any object),
+    those whose object may be one."""
+    return [
+        site
+        for site in sites
+        if not site.test and (not requires or not site.receiver or requires in site.receiver)
+    ]
 
 
 @dataclass(slots=True)

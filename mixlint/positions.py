@@ -3,7 +3,10 @@
 ``PositionProvider`` splits every generated token at line breaks and builds two
 ``CodePosition`` objects per node. Here, code generation only notes how many
 tokens came before each node's start and end; those counts become line and
-column only for the nodes that are asked about.
+column only for the nodes that are asked about. On request (``extents``), it also
+notes where all of each node's code is, the whitespace it owns included, and each
+node's parent: a fix finds its way to a node, and rewrites its text there
+(``mixlint.fix``).
 """
 
 from __future__ import annotations
@@ -85,13 +88,46 @@ class _RecordingState(CodegenState):
         )
 
 
+class _ExtentRecordingState(_RecordingState):
+    """``_RecordingState`` that also notes the tokens of all of each node's code, and
+    each node's parent (the node whose code generation writes it)."""
+
+    __slots__ = ("_open", "extents", "parents")
+
+    def __init__(self, module: cst.Module) -> None:
+        super().__init__(module)
+        self.extents: dict[cst.CSTNode, tuple[int, int]] = {}
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self._open: list[cst.CSTNode] = []
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        super().before_codegen(node)
+        if self._open:
+            self.parents[node] = self._open[-1]
+        self._open.append(node)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        start = self._starts[-1]
+        super().after_codegen(node)
+        self._open.pop()
+        self.extents[node] = (start, len(self.tokens))
+
+
 class Positions:
     """Where each node of one module is, as ``PositionProvider`` says."""
 
-    __slots__ = ("_by_offsets", "_line_starts", "_offsets", "_ranges")
+    __slots__ = ("_by_offsets", "_extents", "_line_starts", "_offsets", "_ranges", "parents")
 
-    def __init__(self, ranges: dict[cst.CSTNode, tuple[int, int]], tokens: list[str]) -> None:
+    def __init__(
+        self,
+        ranges: dict[cst.CSTNode, tuple[int, int]],
+        tokens: list[str],
+        extents: dict[cst.CSTNode, tuple[int, int]] | None = None,
+        parents: dict[cst.CSTNode, cst.CSTNode] | None = None,
+    ) -> None:
         self._ranges = ranges
+        self._extents = extents
+        self.parents = parents  # with ``extents``: each node's parent
         self._by_offsets: dict[tuple[int, int], list[cst.CSTNode]] | None = None
         # Offset of each token (and of the end) in the generated code.
         self._offsets = [0, *accumulate(map(len, tokens))]
@@ -129,6 +165,20 @@ class Positions:
             end - line_starts[end_line - 1] + 1,
         )
 
+    def extent(self, node: cst.CSTNode) -> tuple[int, int]:
+        """Where ``node``'s code starts and ends in the module's code (with the whitespace
+        it owns; offsets in code points; the module's code as generated, which keeps a
+        final line break the file does not have: see ``code_length``). Needs ``extents``."""
+        assert self._extents is not None
+        start, end = self._extents[node]
+        return self._offsets[start], self._offsets[end]
+
+    @property
+    def code_length(self) -> int:
+        """The length of the module's code as generated, its last token kept (libcst
+        drops it, a line break, when the file does not end with one)."""
+        return self._offsets[-1]
+
     def nodes_at(self, span: Span) -> list[cst.CSTNode]:
         """The nodes whose span is exactly ``span``, outermost first (how a fix finds the
         node a finding's span was taken from)."""
@@ -149,7 +199,13 @@ class Positions:
         return list(self._by_offsets.get((start, end), ()))
 
 
-def positions(module: cst.Module) -> Positions:
+def positions(module: cst.Module, *, extents: bool = False) -> Positions:
+    """The positions of ``module``'s nodes (and with ``extents``, where all their code is,
+    and their parents)."""
+    if extents:
+        recording = _ExtentRecordingState(module)
+        module._codegen(recording)
+        return Positions(recording.ranges, recording.tokens, recording.extents, recording.parents)
     state = _RecordingState(module)
     module._codegen(state)
     return Positions(state.ranges, state.tokens)

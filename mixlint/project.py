@@ -41,7 +41,7 @@ def assemble(
         else:
             model.modules[result.path] = result
     index = ProjectIndex(model.modules.values(), finder, load_sdk())
-    extractor = Extractor(index, load_sdk(), config.wrappers)
+    extractor = Extractor(index, load_sdk(), config.wrappers, config.is_test_code)
     if direct_only:
         model.calls = [
             located.call

@@ -432,16 +432,20 @@ class ValueAnalyzer:
     def read_from_thing(self, expr: Expr | None) -> bool:
         """``repo.full_name``, ``payload["repository"]["full_name"]``: read from an object
         that names something other than a person."""
-        target = _follow(expr)
-        if target is None:
-            return False
-        base = target.base
-        if target.kind is ExprKind.CALL and base is not None and base.kind is ExprKind.ATTR:
-            base = base.base if base.value in _GETTERS else None
-        if target.kind not in (ExprKind.ATTR, ExprKind.SUBSCRIPT, ExprKind.CALL) or base is None:
+        base = self._read_base(expr)
+        if base is None:
             return False
         owner = self._owner(base)
         return owner is not None and self.vocabulary.is_thing_word(owner)
+
+    def read_from_person(self, expr: Expr | None) -> bool:
+        """``member.joined_at``, ``request.user.plan``, ``user.get_plan()``: read from an
+        object that names a person, or from a request."""
+        base = self._read_base(expr)
+        if base is None:
+            return False
+        owner = self._owner(base)
+        return (owner is not None and self.vocabulary.is_person_word(owner)) or _is_request(base)
 
     def sent_class(self, whole: WholeObject, scope: Scope) -> SentClass | None:
         """The project class whose fields a whole object sends, when they are known."""
@@ -904,6 +908,19 @@ class ValueAnalyzer:
         return self._index
 
     # -- owners (the name-word rule)
+
+    @staticmethod
+    def _read_base(expr: Expr | None) -> Expr | None:
+        """What ``x.attr``, ``x["key"]`` or ``x.get("key")`` reads from (``x``), else None."""
+        target = _follow(expr)
+        if target is None:
+            return None
+        base = target.base
+        if target.kind is ExprKind.CALL and base is not None and base.kind is ExprKind.ATTR:
+            base = base.base if base.value in _GETTERS else None
+        if target.kind not in (ExprKind.ATTR, ExprKind.SUBSCRIPT, ExprKind.CALL):
+            return None
+        return base
 
     def _owner(self, base: Expr) -> str | None:
         """The object a name is read from, as a person word if any candidate is one.

@@ -33,7 +33,7 @@ def test_version_and_help() -> None:
 
 def test_exit_codes_follow_the_findings(tmp_path: Path) -> None:
     code, out, _ = invoke("check", str(EXAMPLE))
-    assert code == 1 and "Found 23 findings" in out
+    assert code == 1 and "Found 24 findings" in out
     assert invoke("check", str(EXAMPLE), "--exit-zero")[0] == 0
     assert invoke("check", str(EXAMPLE), "--fail-on", "never")[0] == 0
     clean = tmp_path / "clean.py"

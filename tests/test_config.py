@@ -55,6 +55,8 @@ extend-exclude = ["legacy/*.py"]
 pseudonymizers = ["app.privacy.scramble"]
 residency = "eu"
 baseline = "ci/mixlint-baseline.json"
+test-paths = ["tests", "test_*.py", "qa/**"]
+include-tests = true
 
 [tool.mixlint.per-file-ignores]
 "tests/**" = ["MX1", "MX201"]
@@ -95,6 +97,8 @@ extend-exclude: ["legacy/*.py"]
 pseudonymizers: [app.privacy.scramble]
 residency: eu
 baseline: ci/mixlint-baseline.json
+test-paths: [tests, "test_*.py", "qa/**"]
+include-tests: true
 wrappers:
   - function: app.analytics.track_event
     event: name
@@ -140,6 +144,8 @@ def expected_full(config_file: Path) -> Config:
         fail_on=Level.ERROR,
         exclude=["build/**"],
         extend_exclude=["legacy/*.py"],
+        test_paths=["tests", "test_*.py", "qa/**"],
+        include_tests=True,
         consent=ConsentConfig(
             pattern="(?i)user_agreed",
             opt_out_pattern="(?i)declined",

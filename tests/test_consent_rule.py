@@ -275,8 +275,9 @@ def test_configured_consent_api(tmp_path: Path) -> None:
 
 def test_a_check_inside_the_wrapper_covers_every_call_site(tmp_path: Path) -> None:
     """The helper every view goes through checks consent itself (form 2 inside the
-    wrapper): its call sites are covered, through a second wrapper too; a call the
-    helper makes outside its check is reported where the helper is called."""
+    wrapper): its call sites are covered, through a second wrapper too; a call a helper
+    makes outside its check, where its only caller does not check either, is reported at
+    that call, inside the helper, with the caller as a related location."""
     root = write_project(
         tmp_path,
         {
@@ -329,7 +330,15 @@ def test_a_check_inside_the_wrapper_covers_every_call_site(tmp_path: Path) -> No
             """,
         },
     )
-    assert _found(root) == [("MX201", "shop/views.py", 16, 5)]
+    assert _found(root) == [("MX201", "analytics/events.py", 18, 5)]
+    (finding,) = findings_of(run(root, Config(select={"MX201"})), "MX201")
+    assert finding.message.startswith(
+        "`people_set()` in `record_plan()` is not guarded by a consent check, and its only "
+        "call site does not check consent either: check consent here (or at that call site)"
+    )
+    assert [(r.path, r.span.start_line, r.message) for r in finding.related] == [
+        ("shop/views.py", 16, "a call of record_plan() without a consent check")
+    ]
     reasons = {
         (call.function, call.guard_reason)
         for call in run(root, Config(select={"MX201"})).model.calls

@@ -29,6 +29,8 @@ from tests.helpers import write_project
 UNFIXABLE = {
     ("MX101", 8): "the fields of an object sent whole: what to send instead is a decision",
     ("MX201", 7): "module-level code has no user whose consent a predicate could check",
+    ("MX201", 9): "a CLI's consent is its own setting: the configured predicates need a user",
+    ("MX201", 10): "the bot's handler has a member, not the user the predicates check",
     ("MX301", 6): "flask_mixpanel adds the IP itself: only replacing the library helps",
     ("MX401", 5): "mixpanel-celery always sends plain HTTP: only replacing it helps",
     ("MX402", 3): "alias() always goes to the US host, whatever the consumer",

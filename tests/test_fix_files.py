@@ -113,6 +113,16 @@ def test_fix_keeps_every_other_byte_with_crlf_comments_and_quotes(tmp_path: Path
     assert out == "Found 5 findings: 5 fixed, 0 remaining.\n"
 
 
+def test_fix_keeps_the_last_line_break_of_a_file_with_lone_cr_line_endings(
+    tmp_path: Path,
+) -> None:
+    """Classic Mac OS line endings: libcst reads such a file as one without a final line
+    break, and would drop it when writing the fixed file."""
+    root = write(tmp_path, {"app/views.py": VIEWS.replace("\n", "\r").encode()})
+    assert fix(root, "--fix", "--unsafe-fixes")[0] == 0
+    assert (root / "app/views.py").read_bytes() == VIEWS_FIXED.replace("\n", "\r").encode()
+
+
 def test_safe_fixes_only_without_unsafe_fixes(tmp_path: Path) -> None:
     root = write(tmp_path, {"app/views.py": crlf(VIEWS)})
     code, out, _ = fix(root, "--fix")

@@ -208,6 +208,7 @@ def test_json() -> None:
                 "method": "track",
                 "wrapper_chain": ["app.analytics.track_event"],
                 "function": "app.api.v1.register",
+                "test_code": False,
                 "resolution": "factory",
                 "event": "Signed Up",
                 "event_expression": None,
@@ -233,6 +234,7 @@ def test_json() -> None:
                 "method": "track",
                 "wrapper_chain": [],
                 "function": "app.tasks.report",
+                "test_code": False,
                 "resolution": "annotation",
                 "event": None,
                 "event_expression": "event_name",
@@ -255,6 +257,7 @@ def test_json() -> None:
                 "method": "track",
                 "wrapper_chain": [],
                 "function": "app.views.signup",
+                "test_code": False,
                 "resolution": "import",
                 "event": "Signed Up",
                 "event_expression": None,
@@ -280,6 +283,7 @@ def test_json() -> None:
                 "method": "people_set",
                 "wrapper_chain": [],
                 "function": "app.views.signup",
+                "test_code": False,
                 "resolution": "import",
                 "event": None,
                 "event_expression": None,
@@ -305,6 +309,7 @@ def test_json() -> None:
                 "method": "alias",
                 "wrapper_chain": [],
                 "function": "app.views.signup",
+                "test_code": False,
                 "resolution": "import",
                 "event": None,
                 "event_expression": None,
@@ -486,27 +491,27 @@ def test_markdown_without_calls() -> None:
 
 CSV = '''\
 path,line,column,end_line,end_column,kind,method,wrapper_chain,function,resolution,event,\
-event_expression,distinct_ids,guarded,guard_reason,payload,property,value,category,reserved
+event_expression,distinct_ids,guarded,guard_reason,payload,property,value,category,reserved,test_code
 app/api/v1.py,3,5,3,70,wrapper,track,app.analytics.track_event,app.api.v1.register,factory,\
 Signed Up,,uid,false,no consent check before the call,properties,email,"request.json[""email""]",\
-e-mail,false
+e-mail,false,false
 app/api/v1.py,3,5,3,70,wrapper,track,app.analytics.track_event,app.api.v1.register,factory,\
-Signed Up,,uid,false,no consent check before the call,properties,(dynamic key),value,,false
+Signed Up,,uid,false,no consent check before the call,properties,(dynamic key),value,,false,false
 app/api/v1.py,3,5,3,70,wrapper,track,app.analytics.track_event,app.api.v1.register,factory,\
-Signed Up,,uid,false,no consent check before the call,properties,(unreviewable),**extra,,
+Signed Up,,uid,false,no consent check before the call,properties,(unreviewable),**extra,,,false
 app/tasks.py,7,5,7,44,sdk,track,,app.tasks.report,annotation,,event_name,uid,false,,properties,\
-(unreviewable),vars(job),,
+(unreviewable),vars(job),,,false
 app/views.py,12,9,12,81,sdk,track,,app.views.signup,import,Signed Up,,user.id,true,\
-if has_consent(user),properties,email,user.email,e-mail,false
+if has_consent(user),properties,email,user.email,e-mail,false,false
 app/views.py,12,9,12,81,sdk,track,,app.views.signup,import,Signed Up,,user.id,true,\
-if has_consent(user),properties,plan,user.plan,,false
+if has_consent(user),properties,plan,user.plan,,false,false
 app/views.py,20,5,20,80,sdk,people_set,,app.views.signup,import,,,user.id,false,,properties,\
-$email,"""<email>""",e-mail,true
+$email,"""<email>""",e-mail,true,false
 app/views.py,20,5,20,80,sdk,people_set,,app.views.signup,import,,,user.id,false,,properties,\
-$name,user.get_full_name(),person name,true
-app/views.py,20,5,20,80,sdk,people_set,,app.views.signup,import,,,user.id,false,,meta,$ip,0,,false
+$name,user.get_full_name(),person name,true,false
+app/views.py,20,5,20,80,sdk,people_set,,app.views.signup,import,,,user.id,false,,meta,$ip,0,,false,false
 app/views.py,25,5,25,40,sdk,alias,,app.views.signup,import,,,user.id; anon_id,true,\
-if has_consent(user),,,,,
+if has_consent(user),,,,,,false
 '''
 
 

@@ -114,8 +114,8 @@ from mixpanel import Mixpanel
 mp = Mixpanel("PROJECT_TOKEN")
 
 
-def replay_fixture():
-    mp.track("fixture-user", "Replay", {"ip": "203.0.113.7"})
+def replay_visit(user):
+    mp.track(str(user.pk), "Visit Replayed", {"ip": "203.0.113.7"})
 """,
         """
 from flask import Flask

@@ -76,8 +76,8 @@ from mixpanel import Mixpanel
 mp = Mixpanel("PROJECT_TOKEN")
 
 
-def demo_event():
-    mp.track("demo-user", "Demo", {"support_contact": "max.mustermann@example.de"})
+def support_requested(user):
+    mp.track(str(user.pk), "Support Requested", {"support_contact": "max.mustermann@example.de"})
 """,
         """
 from mixpanel import Mixpanel

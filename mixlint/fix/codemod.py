@@ -3,22 +3,26 @@
 A ``Fixer`` parses a file once; each ``apply`` finds the node every change names by its
 exact span (the spans the analysis recorded: ``mixlint.positions``), checks that it still
 has the shape the change expects, and transforms it in one pass of ``_Transformer``, which
-enters only the nodes around the changed ones. Imports the
-changes need are added by libcst's ``AddImportsVisitor`` (which merges a name into an
-existing ``from module import ...``). Whitespace and comments around a removed entry are
-kept as they were for the entries that stay: a dict or an argument list keeps its layout,
-its trailing comma and the comments of its other lines.
+enters only the nodes on the way to the changed ones. Imports the changes need are added as
+libcst's ``AddImportsVisitor`` adds them (``mixlint.fix.imports``: a name is merged into
+an existing ``from module import ...``). Whitespace and comments around a removed entry
+are kept as they were for the entries that stay: a dict or an argument list keeps its
+layout, its trailing comma and the comments of its other lines. The changed module is
+either written whole (``apply``, for ``--fix``) or compared with the original where it
+differs (``regions``, for the edits reports show).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import libcst as cst
 
 from mixlint.fix.changes import VALUE
+from mixlint.fix.imports import add_imports
+from mixlint.fix.regions import Region, changed_regions
 from mixlint.model import Change, ChangeKind, Span
 from mixlint.positions import Positions, positions
 
@@ -36,35 +40,37 @@ class Fixer:
             self.module = cst.parse_module(source)
         except (cst.ParserSyntaxError, RecursionError) as error:
             raise FixError("the file no longer parses") from error
-        self.positions = positions(self.module)
-        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
-        pending: list[cst.CSTNode] = [self.module]
-        while pending:
-            node = pending.pop()
-            for child in node.children:
-                self.parents[child] = node
-                pending.append(child)
+        self.length = len(source)
+        self.positions = positions(self.module, extents=True)
+        if not self.module.has_trailing_newline and self.positions.code_length == self.length:
+            # libcst reads a file that ends in a lone "\r" as one without a final line
+            # break, and drops that line break, the file's own, when it writes the module.
+            self.module = self.module.with_changes(has_trailing_newline=True)
+            self.positions = positions(self.module, extents=True)
+        assert self.positions.parents is not None
+        self.parents = self.positions.parents
 
     def apply(self, changes: Sequence[Change]) -> str:
         """The file's code with ``changes`` (none overlapping another) made."""
+        return self.changed(changes).code
+
+    def regions(self, changes: Sequence[Change]) -> list[Region]:
+        """The regions of the file's text that ``changes`` rewrite (``Region.statements``:
+        the new statements, to check that they parse). Raises ``FixError``, and
+        ``mixlint.fix.regions.Unsupported`` for a change to compare whole (``apply``)."""
+        return changed_regions(self.module, self.changed(changes), self.positions, self.length)
+
+    def changed(self, changes: Sequence[Change]) -> cst.Module:
+        """The module with ``changes`` (none overlapping another) made."""
         plan = _Plan(self.module, self.positions, self.parents)
         for change in changes:
             plan.add(change)
         try:
-            changed = self.module.visit(_Transformer(plan))
-            imports = [item for change in changes for item in change.imports]
-            if imports:
-                # libcst's codemod machinery takes 0.15 s to import: only when needed.
-                from libcst.codemod import CodemodContext
-                from libcst.codemod.visitors import AddImportsVisitor
-
-                context = CodemodContext()
-                for item in imports:
-                    AddImportsVisitor.add_needed_import(context, item.module, item.name)
-                changed = AddImportsVisitor(context).transform_module(changed)
+            changed = _Transformer(plan).rebuild(self.module)
+            assert isinstance(changed, cst.Module)
+            return add_imports(changed, [item for change in changes for item in change.imports])
         except (cst.CSTValidationError, RecursionError) as error:
             raise FixError(f"the change cannot be made: {error}") from error
-        return changed.code
 
 
 def apply_changes(source: str, changes: Sequence[Change]) -> str:
@@ -336,22 +342,50 @@ def _edited_comment(text: str, start: int, end: int, new: str) -> str:
 # --------------------------------------------------------------------------- the transformer
 
 
-class _Transformer(cst.CSTTransformer):
+class _Transformer:
+    """Makes a plan: rebuilds the nodes on the way to the changed ones, bottom-up, and
+    keeps every other node as it is (the very node: ``mixlint.fix.regions`` relies on it).
+    Unlike a libcst visit, it does not enter the other children of the nodes it rebuilds,
+    so that a fix costs what it changes (a function after 20,000 comment lines has them
+    as children)."""
+
     def __init__(self, plan: _Plan) -> None:
-        super().__init__()
         self.plan = plan
         self.targets = plan.targets()
+        self.inside: dict[cst.CSTNode, set[cst.CSTNode]] = {}  # target -> its target children
+        for node in self.targets:
+            parent = plan.parents.get(node)
+            if parent is not None:
+                self.inside.setdefault(parent, set()).add(node)
         self.removed_lines: set[cst.CSTNode] = set()  # statement lines left empty
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        return node in self.targets
+    def rebuild(self, node: cst.CSTNode) -> cst.CSTNode | cst.RemovalSentinel:
+        """``node`` (one of the targets) with the plan made inside it."""
+        left = set(self.inside.get(node, ()))  # target children not found yet
+        changed: dict[str, Any] = {}
+        for part in fields(node):
+            if not left:
+                break
+            value = getattr(node, part.name)
+            if isinstance(value, cst.CSTNode):
+                if value in left:
+                    left.discard(value)
+                    new = self.rebuild(value)
+                    if isinstance(new, cst.RemovalSentinel):
+                        raise FixError(f"{type(node).__name__}.{part.name} cannot be removed")
+                    changed[part.name] = new
+            elif isinstance(value, tuple | list) and not left.isdisjoint(value):
+                left.difference_update(value)
+                rebuilt = (self.rebuild(item) if item in self.targets else item for item in value)
+                changed[part.name] = tuple(
+                    item for item in rebuilt if not isinstance(item, cst.RemovalSentinel)
+                )
+        return self.leave(node, node.with_changes(**changed) if changed else node)
 
-    def on_leave(  # type: ignore[override]
+    def leave(
         self, original: cst.CSTNode, updated: cst.CSTNode
     ) -> cst.CSTNode | cst.RemovalSentinel:
         plan = self.plan
-        if original not in self.targets:
-            return updated
         if original in plan.replace:
             return plan.replace[original]
         if original in plan.strings:

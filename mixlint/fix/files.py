@@ -258,13 +258,18 @@ def fixed_code(fixer: Fixer, changes: Sequence[Change], path: str) -> str | None
         code = fixer.apply(changes)
     except FixError:
         return None
+    return code if parses(code, path) else None
+
+
+def parses(code: str, path: str) -> bool:
+    """Whether Python parses ``code`` (syntax only: ``ast.PyCF_ONLY_AST``)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes etc. are the file's own
             compile(code, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    return code
+        return False
+    return True
 
 
 def read_source(

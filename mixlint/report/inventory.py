@@ -28,6 +28,8 @@ An object with:
   - `wrapper_chain` (array of strings): the wrappers from this call down to the
     SDK call; empty for a direct call.
   - `function` (string): the enclosing function, module-qualified.
+  - `test_code` (boolean): the call is in test code (`test-paths`): it shows what the
+    tests send, not the application. (Added within `schema_version` 1.)
   - `resolution` (string): how the client was identified: `import`,
     `annotation`, `factory`, `heuristic`, `config`, `sender` or `http`.
   - `event` (string or null): the event name when it is a string literal.
@@ -85,6 +87,8 @@ INVENTORY_FORMATS = ("json", "markdown", "csv")
 SCHEMA_VERSION = 1
 
 Classifier = Callable[[Property], str | None]
+# Whether a path (relative to the project root) is test code: ``Config.is_test_code``.
+TestCode = Callable[[str], bool]
 
 PROFILE = "(profile)"
 GROUP = "(group)"
@@ -115,12 +119,19 @@ CSV_COLUMNS = (
     "value",
     "category",
     "reserved",
+    "test_code",
 )
 
 
-def render_inventory(model: ProjectModel, fmt: str, classify: Classifier | None = None) -> str:
-    """The inventory of ``model`` as ``fmt`` (one of ``INVENTORY_FORMATS``)."""
-    calls = [_Call.of(call, classify) for call in sorted(model.calls, key=_call_order)]
+def render_inventory(
+    model: ProjectModel,
+    fmt: str,
+    classify: Classifier | None = None,
+    is_test: TestCode | None = None,
+) -> str:
+    """The inventory of ``model`` as ``fmt`` (one of ``INVENTORY_FORMATS``); ``is_test``
+    marks the calls in test code."""
+    calls = [_Call.of(call, classify, is_test) for call in sorted(model.calls, key=_call_order)]
     if fmt == "json":
         return _json(model, calls)
     if fmt == "markdown":
@@ -156,9 +167,10 @@ class _Call:
     unreviewable: list[tuple[str, str]]  # (payload, expression)
     group: str  # the event (or pseudo-event) the call is summarised under
     site: str  # "path:line"
+    test_code: bool
 
     @staticmethod
-    def of(call: TrackingCall, classify: Classifier | None) -> _Call:
+    def of(call: TrackingCall, classify: Classifier | None, is_test: TestCode | None) -> _Call:
         event: str | None = None
         expression: str | None = None
         if call.event is not None:
@@ -183,6 +195,7 @@ class _Call:
             unreviewable=unreviewable,
             group=_group(call, event),
             site=f"{call.path}:{call.span.start_line}",
+            test_code=is_test is not None and is_test(call.path),
         )
 
 
@@ -244,6 +257,7 @@ def _call_json(view: _Call) -> dict[str, Any]:
         "method": call.method,
         "wrapper_chain": list(call.wrapper_chain),
         "function": call.function,
+        "test_code": view.test_code,
         "resolution": call.resolution.value,
         "event": view.event,
         "event_expression": view.event_expression,
@@ -331,11 +345,23 @@ def _markdown(model: ProjectModel, calls: list[_Call]) -> str:
     summary = _summary(calls)
     named = sum(1 for name in summary if not _event_order(name)[0])
     files = len({view.call.path for view in calls})
+    tests = {view.site for view in calls if view.test_code}
     out.append(
         f"This appendix lists the data that the application sends to Mixpanel, as found "
         f"in its source code by mixlint: {_plural(len(calls), 'tracking call')} "
         f"in {_plural(files, 'file')}, {_plural(named, 'named event')}."
     )
+    if tests:
+        count = sum(1 for view in calls if view.test_code)
+        out.append(
+            f"Of these, {_plural(count, 'call')} {'is' if count == 1 else 'are'} in test "
+            f"code, marked “(test code)”: {'it shows' if count == 1 else 'they show'} what the "
+            f"tests send, not what the application sends."
+        )
+
+    def site(where: str) -> str:
+        return _code(where) + (" (test code)" if where in tests else "")
+
     for name, entry in summary.items():
         title = _TITLES.get(name) or (
             f"Other calls: {_cell(name[1:-1])}"
@@ -347,7 +373,7 @@ def _markdown(model: ProjectModel, calls: list[_Call]) -> str:
             "",
             f"## {title}",
             "",
-            f"Sent from {', '.join(_code(site) for site in sites)}. "
+            f"Sent from {', '.join(site(where) for where in sites)}. "
             f"Consent checked before sending: {entry['guarded_calls']} of "
             f"{_plural(len(sites), 'call')}.",
             "",
@@ -363,7 +389,7 @@ def _markdown(model: ProjectModel, calls: list[_Call]) -> str:
             values = prop["values"]
             example = _code(values[0]) + (f" (+{len(values) - 1} more)" if len(values) > 1 else "")
             category = ", ".join(prop["categories"]) or "—"
-            where = ", ".join(_code(site) for site in prop["calls"])
+            where = ", ".join(site(call) for call in prop["calls"])
             out.append(f"| {_code(key)} | {example} | {_cell(category)} | {where} |")
     out.extend(_unresolved_markdown(model))
     return "\n".join(out) + "\n"
@@ -429,7 +455,7 @@ def _csv(calls: list[_Call]) -> str:
             view.event or "",
             view.event_expression or "",
             "; ".join(view.distinct_ids),
-            "true" if call.guarded else "false",
+            _bool(call.guarded),
             mask_line(call.guard_reason),
         ]
         rows = [
@@ -446,7 +472,7 @@ def _csv(calls: list[_Call]) -> str:
             [payload, UNREVIEWABLE, expression, "", ""] for payload, expression in view.unreviewable
         ]
         for row in rows or [["", "", "", "", ""]]:
-            writer.writerow(common + row)
+            writer.writerow([*common, *row, _bool(view.test_code)])
     return buffer.getvalue()
 
 

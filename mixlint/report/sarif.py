@@ -18,10 +18,11 @@ metadata) and leaves out what is unset. Choices that matter to consumers:
   ``warning``, imports of project modules that could not be resolved (what they
   import is not followed);
 * a finding's related locations (the call that sends a property written before it, the
-  SDK call inside a wrapper) are ``relatedLocations``, linked from the message as SARIF
-  allows (``See [the tracking call that sends it](1).``; literal brackets in such a
-  message are escaped), and the path through a wrapper chain is a ``codeFlow``, so that
-  GitHub code scanning shows it step by step;
+  SDK call inside a wrapper, the unguarded call sites of a wrapper) are
+  ``relatedLocations``, linked from the message as SARIF allows (``See [the tracking
+  call that sends it](1).``; literal brackets in such a message are escaped; locations
+  that say the same are linked once), and the path through a wrapper chain is a
+  ``codeFlow``, so that GitHub code scanning shows it step by step;
 * a finding's fix is a ``fix`` whose ``artifactChanges`` replace regions of the files as
   they were analysed (``properties.applicability``: ``safe`` or ``unsafe``); a fix whose
   new code would show personal data from a literal is left out, as masking it would make
@@ -208,13 +209,21 @@ def _result(finding: Finding, rule_index: int) -> om.Result:
 
 
 def _linked_message(finding: Finding) -> str:
-    """The message, then a link to each related location: ``See [the call](1).``"""
+    """The message, then a link to each kind of related location: ``See [the call](1).``
+
+    Related locations that say the same (MX201's call sites of a wrapper, often dozens)
+    are linked once, at the first: ``See [calls run() without a consent check](1) and
+    69 more like it.``"""
     text = _sentence(mask_line(finding.message))
     if not finding.related:
         return text
+    alike: dict[str, list[int]] = {}
+    for index, item in enumerate(finding.related, start=1):
+        alike.setdefault(_escaped(mask_line(item.message)), []).append(index)
     links = ", ".join(
-        f"[{_escaped(mask_line(item.message))}]({index})"
-        for index, item in enumerate(finding.related, start=1)
+        f"[{message}]({indices[0]})"
+        + (f" and {len(indices) - 1} more like it" if indices[1:] else "")
+        for message, indices in alike.items()
     )
     return f"{_escaped(text)} See {links}."
 

@@ -61,3 +61,11 @@ def sync_profile(user):
         "signup_date": user.date_joined.date().isoformat(),
         "username": user.username,
     })
+
+
+def track_search(request, category, results):
+    """Search analytics for the merchandising team: what is looked for, what is found."""
+    mp.track(pseudonymize(request.user.pk), "Searched", {
+        "category": category,
+        "results": results,
+    })

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import path
 
 from accounts import views as account_views
+from orders import search as search_views
 from orders import views as order_views
 
 urlpatterns = [
@@ -18,4 +19,7 @@ urlpatterns = [
     path("checkout/", order_views.checkout, name="checkout"),
     path("orders/<str:number>/cancel/", order_views.cancel_order, name="cancel_order"),
     path("orders/<str:number>/shipped/", order_views.mark_shipped, name="mark_shipped"),
+    path("search/", search_views.search, name="search"),
+    path("c/<slug:slug>/", search_views.category_page, name="category"),
+    path("bestsellers/", search_views.bestsellers, name="bestsellers"),
 ]
