@@ -88,7 +88,7 @@ def unread_files(
     tracking."""
     index = ProjectIndex(summaries, finder, load_sdk())
     looked = index.summaries = _Looked(index.summaries.values(), finder.files)
-    extractor = Extractor(index, load_sdk(), config.wrappers)
+    extractor = Extractor(index, load_sdk(), config.wrappers, config.is_test_code)
     for module, site in sites:
         for _ in extractor.classify(module, site):
             pass
