@@ -622,7 +622,9 @@ def test_only_what_the_rules_read_is_followed(made: dict[str, Path]) -> None:
     # (toolkit.metrics.client.shared).
     assert reasons["toolkit/__init__.py"].startswith("needed")
     assert reasons["toolkit/metrics/__init__.py"].startswith("needed")
-    assert {"toolkit/selftest.py", "toolkit/notify.py"} <= set(command[6])
+    assert "toolkit/notify.py" in command[6]
+    # selftest.py's ping sends a constant id and constant properties: about no one.
+    assert "toolkit/selftest.py" not in command[6]
     # A module imported whole is used only through the names written after it in the
     # code: toolkit/selftest.py writes toolkit.tracker.Tracker; toolkit/doctor.py only
     # tracker.anonymous_id, which reaches nothing; tests/test_settings.py names the
