@@ -355,3 +355,67 @@ def test_guarding_the_helper_clears_its_callers(tmp_path: Path) -> None:
     assert located(findings_of(run(root, Config(select={"MX201"})))) == [
         ("MX201", "orders/views.py", 19, 5)
     ]
+
+
+# A Celery task queued by one view, and a signal receiver: both are run by a framework
+# that was handed them once, and neither the view nor the registration checks consent.
+QUEUED = {
+    "shop/__init__.py": "",
+    "shop/tasks.py": """
+        from celery import shared_task
+        from django.conf import settings
+        from mixpanel import Consumer, Mixpanel
+
+        mp = Mixpanel(settings.MIXPANEL_TOKEN, consumer=Consumer(api_host="api-eu.mixpanel.com"))
+
+
+        @shared_task
+        def send_event(user_id, event_name, properties):
+            mp.track(user_id, event_name, properties)
+        """,
+    "shop/views.py": """
+        from shop.tasks import send_event
+
+
+        def signup(request):
+            send_event.delay(request.user.pk, "Signed Up", {"plan": request.POST["plan"]})
+        """,
+    "shop/signals.py": """
+        from django.db.models.signals import post_save
+
+        from shop.models import Order
+        from shop.tasks import mp
+
+
+        def order_saved(sender, instance, created, **kwargs):
+            mp.track(instance.customer_id, "Order Saved", {"created": created})
+
+
+        post_save.connect(order_saved, sender=Order)
+        """,
+}
+
+
+def test_a_function_a_framework_runs_is_reported_inside_it(tmp_path: Path) -> None:
+    root = write_project(tmp_path, QUEUED)
+    found = findings_of(run(root, Config(select={"MX201"})))
+    assert located(found) == [
+        ("MX201", "shop/signals.py", 8, 5),
+        ("MX201", "shop/tasks.py", 10, 5),
+    ]
+    saved, queued = found
+    assert saved.message == (
+        '`track()` of event "Order Saved" in `order_saved()` is not guarded by a consent '
+        "check, and `order_saved()` is run by `connect`, and the one place that hands it over "
+        f"does not check consent either: check consent here. {WHY} Fix: wrap it in "
+        "`if has_analytics_consent(user):`, return early without consent, or use a consent "
+        "decorator"
+    )
+    assert queued.message.startswith(
+        "`track()` of event event_name in `send_event()` is not guarded by a consent check, "
+        "and `send_event()` is run by `delay`, and the one place that hands it over does not "
+        "check consent either: check consent here."
+    )
+    assert [(r.path, r.span.start_line, r.message) for r in queued.related] == [
+        ("shop/views.py", 5, "send_event() handed to delay without a consent check"),
+    ]
