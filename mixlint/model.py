@@ -65,7 +65,8 @@ class ExprKind(str, Enum):
     BOOLOP = "boolop"  # value: "and" | "or"; args: the operands
     NOT = "not"  # base: the operand
     COMPARE = "compare"  # base: the left operand; value: first operator; args: comparators
-    ITER = "iter"  # an element of base (loop variable, comprehension target, unpacking)
+    ITER = "iter"  # an element of base (loop variable, comprehension target, unpacking);
+    # value: its position when unpacked from a sequence (``a, b = pair``), else None
     LAMBDA = "lambda"
     OTHER = "other"  # anything mixlint does not follow (comparison, arithmetic ...)
 
