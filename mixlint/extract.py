@@ -18,7 +18,7 @@ from typing import TypeVar
 from mixlint.config import WrapperDecl
 from mixlint.consent import binding_targets
 from mixlint.expand import Expander
-from mixlint.exprs import follow, substitute, walk
+from mixlint.exprs import alternatives_of, either, follow, substitute, walk
 from mixlint.flow import KEEPING_STRING_METHODS
 from mixlint.model import (
     CallerSite,
@@ -54,12 +54,12 @@ MAX_WRAPPER_DEPTH = 8
 MAX_ROUNDS = 12
 _HEURISTIC_NAME = re.compile(r"(?i)(mixpanel|^mp$|^_mp$|^mp_client$)")
 # Beyond string methods, a dict's `.get()` and `.copy()` and `str.format` keep a value.
-_KEEPING_METHODS = KEEPING_STRING_METHODS | {"get", "copy", "format"}
-_KEEPING_FUNCTIONS = frozenset({"str", "dict", "json.dumps", "copy", "deepcopy"})
+KEEPING_METHODS = KEEPING_STRING_METHODS | {"get", "copy", "format"}
+KEEPING_FUNCTIONS = frozenset({"str", "dict", "json.dumps", "copy", "deepcopy"})
 # Functions whose result is computed from their arguments alone (``len(items)``); a
 # parameter reaching a payload through them makes a wrapper. Any other function may
 # return other data (``load_customers(path)``).
-_DERIVING_FUNCTIONS = _KEEPING_FUNCTIONS | {
+_DERIVING_FUNCTIONS = KEEPING_FUNCTIONS | {
     "abs",
     "all",
     "any",
@@ -97,7 +97,14 @@ def payload(expr: Expr | None) -> Payload | None:
     properties: list[Property] = []
     opaque: list[Expr] = []
     _collect_properties(expr, properties, opaque, 0)
-    return Payload(expr, tuple(properties), tuple(opaque))
+    # A dict that branches add to (``props["arg"] = ...`` in an ``if``) holds what it
+    # held before in each alternative: each entry once.
+    unique: dict[tuple[str | None, Span, int], Property] = {}
+    for found in properties:
+        unique.setdefault((found.key, found.key_span, id(found.value)), found)
+    return Payload(
+        expr, tuple(unique.values()), tuple({id(part): part for part in opaque}.values())
+    )
 
 
 def _collect_properties(
@@ -202,9 +209,9 @@ def flowing_params(
             # (``event = event_factory(*args, **kwargs)``): its result is the caller's.
             handed = flowing_params(callee, params, derived, sub, seen)
             return handed | each(arguments) if handed else handed
-        if callee.kind is ExprKind.ATTR and callee.value in _KEEPING_METHODS:
+        if callee.kind is ExprKind.ATTR and callee.value in KEEPING_METHODS:
             return each((callee.base, *(expr.args if callee.value == "format" else ())))
-        if ".".join(callee.chain()) in _KEEPING_FUNCTIONS:
+        if ".".join(callee.chain()) in KEEPING_FUNCTIONS:
             return each(arguments)
         return set()
     if kind in (ExprKind.FSTRING, ExprKind.CONCAT, ExprKind.COND, ExprKind.BOOLOP, ExprKind.SEQ):
@@ -268,7 +275,7 @@ class Extractor:
             for site in module.calls:
                 direct.extend(self.classify(module, site))
         direct = self.with_present_clients(direct)
-        calls = [self.through_callers(call) for call in self.wrappers(direct)]
+        calls = _one_per_payload(self.through_callers(call) for call in self.wrappers(direct))
         for module in self.index.summaries.values():
             for function in module.functions.values():
                 registered = self.index.runners.registered(function.decorators)
@@ -515,7 +522,11 @@ class Extractor:
             found = signature.arguments(sent, role)
             return found[0][1] if found else None
 
-        distinct_ids = tuple(value for _, value in signature.arguments(sent, "distinct_id"))
+        distinct_ids = tuple(
+            found
+            for _, value in signature.arguments(sent, "distinct_id")
+            for found in alternatives_of(value)
+        )
         properties = payload(first("properties")) or _names_payload(first("keys"))
         message = first("message")
         if message is not None:
@@ -560,19 +571,24 @@ class Extractor:
         expand = self.expander.expand
         keywords: list[tuple[str | None, Expr]] = []
         for name, value in call.keywords:
-            spread = follow(value) if name is None else None
-            if spread is not None and spread.kind is ExprKind.DICT:
+            displays = _dict_displays(value) if name is None else None
+            if displays is None:
+                keywords.append((name, expand(value, module) or value))
+                continue
+            # Each dict the name may hold (``kwargs`` built in an ``if`` and an ``elif``):
+            # a keyword that several give is either value.
+            given: dict[str, list[Expr]] = {}
+            for spread in displays:
                 for key, item in spread.items:
                     if (
                         key is not None
                         and key.kind is ExprKind.CONST
                         and isinstance(key.value, str)
                     ):
-                        keywords.append((key.value, expand(item, module) or item))
+                        given.setdefault(key.value, []).append(expand(item, module) or item)
                     else:
                         keywords.append((None, item if key is None else spread))
-                continue
-            keywords.append((name, expand(value, module) or value))
+            keywords.extend((key, either(values)) for key, values in given.items())
         return replace(
             call,
             args=tuple(expand(arg, module) or arg for arg in call.args),
@@ -858,6 +874,62 @@ class Extractor:
         )
 
 
+def _one_per_payload(calls: Iterable[TrackingCall]) -> list[TrackingCall]:
+    """One tracking call per call site and what it sends: a wrapper call that reaches
+    several SDK calls sending the same payload (``track(**kwargs)`` in a ``try`` and again
+    in the branch that lets errors through) is one entry, whose ``via`` lists them all."""
+    merged: dict[tuple[object, ...], TrackingCall] = {}
+    for call in calls:
+        if call.kind != "wrapper":
+            merged[(id(call),)] = call
+            continue
+        key = (
+            call.path,
+            call.span,
+            call.method,
+            call.wrapper_chain,
+            call.requires,
+            call.guarded,
+            call.guard_reason,
+            _sent_text(call),
+        )
+        found = merged.get(key)
+        if found is None:
+            merged[key] = call
+        else:
+            merged[key] = replace(
+                found, via=tuple(sorted({*found.via, *call.via}, key=_line_order))
+            )
+    return list(merged.values())
+
+
+def _sent_text(call: TrackingCall) -> tuple[object, ...]:
+    """What a tracking call sends, as code: calls that send the same are one entry."""
+
+    def part(sent: Payload | None) -> tuple[object, ...]:
+        if sent is None:
+            return ()
+        return (
+            sent.expr.text,
+            tuple((p.key, p.value.text, p.inherited) for p in sent.properties),
+            tuple(o.text for o in sent.opaque),
+        )
+
+    return (
+        call.event.text if call.event is not None else None,
+        tuple(e.text for e in call.distinct_ids),
+        call.inherited_ids,
+        part(call.properties),
+        part(call.meta),
+        part(call.context),
+    )
+
+
+def _line_order(place: str) -> tuple[str, int]:
+    path, _, line = place.rpartition(":")
+    return path, int(line) if line.isdigit() else 0
+
+
 _Judged = TypeVar("_Judged", CallSite, CallerSite, TrackingCall)
 
 
@@ -950,6 +1022,18 @@ def _names_payload(expr: Expr | None) -> Payload | None:
         if e.kind is ExprKind.CONST and isinstance(e.value, str)
     )
     return Payload(target, names, ())
+
+
+def _dict_displays(expr: Expr) -> list[Expr] | None:
+    """The dict displays a ``**`` argument holds (one, or one per branch that built it);
+    None when it may hold anything else."""
+    target = follow(expr)
+    if target is None:
+        return None
+    displays = [follow(alternative) for alternative in alternatives_of(target)]
+    if all(found is not None and found.kind is ExprKind.DICT for found in displays):
+        return displays  # type: ignore[return-value]
+    return None
 
 
 def _unwrap_serialised(expr: Expr | None) -> Expr | None:

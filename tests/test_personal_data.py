@@ -618,8 +618,12 @@ def test_objects_sent_whole_are_judged_by_their_fields(tmp_path: Path) -> None:
     assert "signup.to_dict() sends every field of the pydantic model Signup" in signup
     assert "its field 'full_name' (a person's name) is personal data" in signup
     trial = _message(findings, "MX101", "crm/tracking.py", 19, 50)
-    # TrialInfo does not name a person: its "name" is not judged a person's name.
-    assert "the dataclass TrialInfo (crm/models.py:18), and its field 'email'" in trial
+    # A field means what the class declaring it says: TrialInfo's "name" is UserInfo's,
+    # a person's name, though "TrialInfo" names no person.
+    assert (
+        "the dataclass TrialInfo (crm/models.py:18), and its fields 'name' (a person's name) "
+        "and 'email'" in trial
+    )
     order = _message(findings, "MX101", "crm/tracking.py", 24, 37)
     assert "the Django model Order" in order and "'customer_email' (an e-mail address)" in order
     health = _message(findings, "MX104", "crm/tracking.py", 24, 37)

@@ -190,9 +190,11 @@ class _Call:
             call=call,
             event=event,
             event_expression=expression,
-            distinct_ids=[mask_line(expr.text) for expr in call.distinct_ids],
+            distinct_ids=list(dict.fromkeys(mask_line(expr.text) for expr in call.distinct_ids)),
             items=items,
-            unreviewable=unreviewable,
+            # The same code in two branches (``event.properties()`` after an if and an
+            # elif) hides the same keys: listed once.
+            unreviewable=list(dict.fromkeys(unreviewable)),
             group=_group(call, event),
             site=f"{call.path}:{call.span.start_line}",
             test_code=is_test is not None and is_test(call.path),
