@@ -10,10 +10,11 @@ judged like the keys of a dict written out in the call.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from mixlint.extract import flowing_params
 from mixlint.model import ClassField, ClassSummary, Expr, ExprKind, ModuleSummary, Span
-from mixlint.resolve import ProjectIndex, Sym, SymKind, alternatives
+from mixlint.resolve import ProjectIndex, Sym, SymKind, alternatives, bind_arguments
 
 MAX_DEPTH = 12
 
@@ -110,6 +111,53 @@ def _sent(sym: Sym, index: ProjectIndex, call: Expr | None) -> SentClass | None:
         names,
         tuple(owners[name] for name in names),
     )
+
+
+def factory_inputs(
+    call: Expr, module: ModuleSummary, index: ProjectIndex
+) -> tuple[tuple[str, Expr], ...]:
+    """The fields a project factory fills from the arguments of ``call``, each with the
+    argument: ``SignedIn.create(method="sso", user=u)`` where ``create`` returns
+    ``cls(method=method, ...)`` -> (("method", '"sso"'),). ``**`` dicts of the call count as
+    the keywords they hold."""
+    given = _spread(call)
+    found: dict[tuple[str, int], tuple[str, Expr]] = {}
+    for sym in alternatives(index.symbol(call.base, module)):
+        located = index.function(sym)
+        if located is None:
+            continue
+        function, _ = located
+        mapping = bind_arguments(function, given)
+        for returned in function.returns:
+            made = _follow(returned)
+            if made.kind is not ExprKind.CALL:
+                continue
+            for field, value in made.keywords:
+                if field is None:
+                    continue
+                for name in flowing_params(value, frozenset(mapping)):
+                    found.setdefault((field, id(mapping[name])), (field, mapping[name]))
+    return tuple(found.values())
+
+
+def _spread(call: Expr) -> Expr:
+    """``call`` with the keywords of its ``**`` dict displays written out."""
+    keywords: list[tuple[str | None, Expr]] = []
+    pending = list(call.keywords)
+    for _ in range(MAX_DEPTH * 4):
+        if not pending:
+            break
+        name, value = pending.pop(0)
+        held = _follow(value) if name is None else None
+        if held is None or held.kind is not ExprKind.DICT:
+            keywords.append((name, value))
+            continue
+        for key, item in held.items:
+            if key is None:
+                pending.append((None, item))
+            elif key.kind is ExprKind.CONST and isinstance(key.value, str):
+                pending.append((key.value, item))
+    return replace(call, keywords=tuple(keywords))
 
 
 def _selected(fields: tuple[str, ...], call: Expr | None) -> tuple[str, ...] | None:
@@ -272,4 +320,4 @@ def _is_field(field: ClassField) -> bool:
     return last in _ATTRS_FIELDS and len(chain) == 2 and chain[0] in ("attr", "attrs")
 
 
-__all__ = ["SentClass", "sent_class"]
+__all__ = ["SentClass", "factory_inputs", "sent_class"]

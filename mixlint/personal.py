@@ -136,9 +136,9 @@ class _Site:
         return match.source.span
 
     def maker(self, subject: Expr) -> Expr | None:
-        """At a wrapper call site, what the caller chose the class of ``subject`` with: a
-        factory or class it passed, which the wrapper calls (``report(SignedIn.create,
-        user=user)`` running ``event = await event_factory(**kwargs)``)."""
+        """At a wrapper call site, the call that makes ``subject`` with a factory or class
+        the caller passed (``report(SignedIn.create, user=user)`` running ``event = await
+        event_factory(**kwargs)``): its callee is what the caller chose the class with."""
         if self.caller_ids is None:
             return None
         for node in walk(subject):
@@ -147,7 +147,7 @@ class _Site:
                 and node.base is not None
                 and id(node.base) in self.caller_ids
             ):
-                return node.base
+                return node
         return None
 
     def passed_on(self, expr: Expr) -> Expr | None:
@@ -373,9 +373,8 @@ class _Judge:
                     subject = whole.subject
                     maker = site.maker(subject) if subject is not None else None
                     given = site.caller_part(subject) if subject is not None else None
-                    if maker is not None or given is not None:
-                        anchor = maker or given
-                        assert anchor is not None
+                    anchor = maker.base if maker is not None else given
+                    if anchor is not None:
                         self.judge_fields(site, whole, anchor.span, maker)
                     return
                 whole, span = sent, part.span
@@ -443,7 +442,8 @@ class _Judge:
         self, site: _Site, whole: WholeObject, span: Span, maker: Expr | None = None
     ) -> None:
         """The fields of a project class sent whole, judged as its keys (``asdict(info)``);
-        ``maker``: what the caller chose the class with, when the wrapper sends it whole."""
+        ``maker``: the call that makes it with the factory the caller chose, when the
+        wrapper sends it whole (the arguments it fills fields from are judged as values)."""
         sent = self.values.sent_class(whole, site.scope)
         if sent is None:
             return
@@ -458,11 +458,13 @@ class _Judge:
         sends = (
             f"{code(whole.expr.text)} sends every field of the {sent.kind} {sent.name} ({where})"
         )
-        if maker is not None:
+        if maker is not None and maker.base is not None:
             sends = (
-                f"{code(maker.text)} makes the {sent.kind} {sent.name} ({where}), which "
+                f"{code(maker.base.text)} makes the {sent.kind} {sent.name} ({where}), which "
                 f"{site.call.method} sends whole as {code(whole.expr.text)}"
             )
+            named = {match.source for match in matches}
+            self.judge_inputs(site, maker, sent.name, named)
         for rule_id, found, fix in (
             (MX104, [m for m in matches if m.category.special], FIX_SPECIAL),
             (MX101, [m for m in matches if not m.category.special], FIX_FIELDS),
@@ -480,6 +482,38 @@ class _Judge:
                 f"{sends}, and its {_plural_of('field', len(found))} {fields} {are} {kind}: "
                 f"{fix} [{explained}]",
                 site.call,
+            )
+
+    def judge_inputs(self, site: _Site, maker: Expr, name: str, named: set[str]) -> None:
+        """The caller's arguments that a factory puts into fields of the object sent whole
+        (``InvitationEvent.create(invitees=[...e-mail addresses...])``), as values of those
+        fields; fields whose name says personal data (``named``) are reported by name."""
+        for field_name, argument in self.values.factory_inputs(maker, site.scope):
+            if field_name in named:
+                continue
+            found = self.values.value(argument, site.scope)
+            if found is None:
+                continue
+            span = site.value_span(found, argument)
+            if span is None:
+                continue
+            rule_id, fix = (
+                (MX104, FIX_SPECIAL)
+                if found.special
+                else (MX106, FIX_WEAK)
+                if found.weak
+                else (MX102, FIX_PERSONAL)
+            )
+            self.add(
+                rule_id,
+                site.call.path,
+                span,
+                f"{code(argument.text)} becomes the field '{field_name}' of the {name} that "
+                f"{site.call.method} sends, and it is {found.describe()}: {fix} "
+                f"[{found.explain()}]",
+                site.call,
+                expr=argument,
+                found=found,
             )
 
     def judge_forwarded(self, site: _Site, expr: Expr, role: str) -> None:

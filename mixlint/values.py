@@ -34,7 +34,7 @@ from mixlint.flow import KEEPING_STRING_METHODS
 from mixlint.literals import classify_literal, mask_line
 from mixlint.model import Expr, ExprKind, FunctionSummary, ModuleSummary, ProjectModel
 from mixlint.modules import ModuleFinder
-from mixlint.objects import SentClass, sent_class
+from mixlint.objects import SentClass, factory_inputs, sent_class
 from mixlint.resolve import ProjectIndex, alternatives, bind_arguments
 from mixlint.sdk import load_sdk
 from mixlint.vocabulary import Vocabulary, WordMatch
@@ -457,6 +457,14 @@ class ValueAnalyzer:
         if module is None:
             return None
         return sent_class(whole.subject, module, self._index_of(project), whole.expr)
+
+    def factory_inputs(self, call: Expr, scope: Scope) -> tuple[tuple[str, Expr], ...]:
+        """The fields a project factory call fills from its arguments (``objects``)."""
+        project = scope.project
+        module = project.modules.get(scope.path) if project and scope.path else None
+        if project is None or module is None:
+            return ()
+        return factory_inputs(call, module, self._index_of(project))
 
     # -- the walk -----------------------------------------------------------
 

@@ -45,6 +45,18 @@ def test_the_payload_of_an_event_object_is_its_class_fields() -> None:
     ), hidden
 
 
+def test_a_factory_argument_stored_in_a_field_is_judged_as_its_value() -> None:
+    message = _message(FIXTURE, "MX102", "svc/routes/teams.py", 27)
+    assert message.startswith(
+        "[str(email) for email in body.emails] becomes the field 'invitees' of the "
+        "MembersInvited that track sends, and it is an e-mail address read from body.emails: "
+    ), message
+    # len(rows) and len(accepted) fill rows_received and rows_accepted: counts, no finding.
+    assert not [
+        f for f in findings_of(run(FIXTURE, Config())) if f.path == "svc/routes/datasets.py"
+    ]
+
+
 def test_the_inventory_lists_each_call_site_once_with_every_sdk_call_it_reaches() -> None:
     model = analyse([FIXTURE], Config())
     entries = json.loads(render_inventory(model, "json"))["calls"]
