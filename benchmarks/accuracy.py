@@ -25,9 +25,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import DEFAULT_RULES
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "shop"
-DEFAULT_RULES = REPO.parent / "shared" / "peers" / "semgrep-mixpanel.yml"
 BENCH_SEMGREP = Path(os.environ.get("MIXLINT_BENCH_DIR", "/tmp/mixlint-bench")) / (
     "peers-venv/bin/semgrep"
 )

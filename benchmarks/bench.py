@@ -38,7 +38,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DEFAULT_RULES = REPO.parent / "shared" / "peers" / "semgrep-mixpanel.yml"
+PEER_RULES = Path("shared") / "peers" / "semgrep-mixpanel.yml"
+# ../shared beside the checkout (or beside the folder of worktrees it is in).
+DEFAULT_RULES = next(
+    (folder / PEER_RULES for folder in REPO.parents if (folder / PEER_RULES).is_file()),
+    REPO.parent / PEER_RULES,
+)
 DEFAULT_WORK = Path(os.environ.get("MIXLINT_BENCH_DIR", "/tmp/mixlint-bench"))
 PRECOMMIT_FILES = 5
 TARGETS = {
@@ -370,7 +375,9 @@ def touch_changes(tree: Path, round_number: int, tracking: bool) -> list[Path]:
 
 
 def clear_cache(tree: Path) -> None:
-    shutil.rmtree(tree / ".mixlint_cache", ignore_errors=True)
+    """Every cache folder in ``tree`` (a run on files of a sub-project keeps its own)."""
+    for folder in [tree / ".mixlint_cache", *tree.rglob(".mixlint_cache")]:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- the runs ---------------------------------------------------------------------------

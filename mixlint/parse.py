@@ -19,8 +19,6 @@ from mixlint.consent import ConsentMatcher
 from mixlint.model import FileProblem, ModuleSummary, Span
 
 if TYPE_CHECKING:
-    import libcst as cst
-
     from mixlint.config import Config
     from mixlint.naming import ModuleName
 
@@ -53,7 +51,9 @@ def summarize_bytes(
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        return _syntax_problem(relative, source, error)
+        return _syntax_problem(
+            relative, source, error.editor_line, error.editor_column, error.message
+        )
     except RecursionError:
         return FileProblem(relative, "file is nested too deeply to parse")
     try:
@@ -62,14 +62,20 @@ def summarize_bytes(
         )
     except RecursionError:
         return FileProblem(relative, "file is nested too deeply to analyse")
+    except SyntaxError as error:
+        # A literal that libcst reads and CPython does not (``"\N{NO SUCH NAME}"``,
+        # raised where its value is asked for): CPython cannot compile the file.
+        return _syntax_problem(relative, source, 1, 1, error.msg)
 
 
-def _syntax_problem(relative: str, source: str, error: cst.ParserSyntaxError) -> FileProblem:
-    """MX001 with CPython's own message and position, which users know best.
+def _syntax_problem(
+    relative: str, source: str, line: int, column: int, message: str
+) -> FileProblem:
+    """MX001 with CPython's own message and position, which users know best (the
+    parser's ``line``, ``column`` and ``message`` when CPython says nothing).
 
     ``ast.parse`` only parses (nothing runs); libcst's position can be a line late.
     """
-    line, column, message = error.editor_line, error.editor_column, error.message
     try:
         with warnings.catch_warnings():
             # CPython warns while it parses (Python 3.12: "invalid escape sequence

@@ -7,12 +7,13 @@ the run machinery (``mixlint.run`` calls this).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from mixlint.config import Config
 from mixlint.extract import Extractor
-from mixlint.model import FileProblem, ModuleSummary, ProjectModel
+from mixlint.model import CallSite, FileProblem, ModuleSummary, ProjectModel
 from mixlint.modules import ModuleFinder
 from mixlint.resolve import ProjectIndex
 from mixlint.sdk import load_sdk
@@ -57,3 +58,38 @@ def assemble(
     model.callers = callers
     model.runners = extractor.runners
     return model
+
+
+class _Looked(dict[str, ModuleSummary]):
+    """Summaries by path that note the project files asked for and absent."""
+
+    def __init__(self, summaries: Iterable[ModuleSummary], files: AbstractSet[str]) -> None:
+        super().__init__((summary.path, summary) for summary in summaries)
+        self.files = files
+        self.missing: set[str] = set()
+
+    def get(self, path: str, default: ModuleSummary | None = None) -> ModuleSummary | None:  # type: ignore[override]
+        found = super().get(path)
+        if found is None:
+            if path in self.files:
+                self.missing.add(path)
+            return default
+        return found
+
+
+def unread_files(
+    summaries: Iterable[ModuleSummary],
+    finder: ModuleFinder,
+    config: Config,
+    sites: Iterable[tuple[ModuleSummary, CallSite]],
+) -> set[str]:
+    """The project files the extractor would look into to classify ``sites`` and does
+    not have (among ``summaries``): what the prefilter parses for a call that may reach
+    tracking."""
+    index = ProjectIndex(summaries, finder, load_sdk())
+    looked = index.summaries = _Looked(index.summaries.values(), finder.files)
+    extractor = Extractor(index, load_sdk(), config.wrappers, config.is_test_code)
+    for module, site in sites:
+        for _ in extractor.classify(module, site):
+            pass
+    return looked.missing

@@ -12,6 +12,7 @@ the rest run the CLI in-process (CliRunner), which is much faster.
 
 from __future__ import annotations
 
+import ast
 import ctypes
 import hashlib
 import json
@@ -337,6 +338,24 @@ def test_syntax_errors_are_mx001_and_nothing_else_is_lost(
         assert mx001_of(report) == []
     else:
         assert mx001_of(report) == [mx001("broken.py", line, column, f"syntax error: {message}")]
+    assert APP_MX101 in positions(report)
+    assert code == 1
+
+
+def test_a_string_libcst_reads_and_cpython_does_not_is_mx001(tmp_path: Path) -> None:
+    """libcst parses ``"\\N{...}"`` with a name Unicode does not have; CPython does
+    not compile the file (seen in kiteco's test data): MX001 with CPython's message,
+    not a crash."""
+    source = 'LABELS = {\n    "cafe": "caf\\N{LATIN SMALL LETTER E WITH ACUTE!}",\n}\n'
+    with pytest.raises(SyntaxError) as cpython:
+        ast.parse(source)
+    root = make_project(tmp_path, {"app.py": APP, "labels.py": source})
+    code, report = check_json(root, "--no-prefilter")
+    assert mx001_of(report) == [
+        mx001("labels.py", 2, cpython.value.offset or 1, f"syntax error: {cpython.value.msg}")
+    ]
+    assert cpython.value.lineno == 2
+    assert "unknown Unicode character name" in cpython.value.msg
     assert APP_MX101 in positions(report)
     assert code == 1
 

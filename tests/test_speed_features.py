@@ -32,7 +32,7 @@ from mixlint.checks import all_rules
 from mixlint.config import Config, find_config, load_config
 from mixlint.engine import check
 from mixlint.naming import ModuleName, PathNames
-from mixlint.prefilter import COMMENT, DATA, SNIFF, STRONG, Scanner, imports
+from mixlint.prefilter import COMMENT, DATA, SNIFF, STRONG, References, Scanner, imports
 from mixlint.run import Options, analyse, check_project
 from mixlint.sdk import load_sdk
 from tests.helpers import write_project
@@ -42,7 +42,8 @@ FIXTURES = HERE / "fixtures"
 EXAMPLE = HERE.parent / "examples" / "shop"
 BENCH = HERE.parent / "benchmarks" / "bench.py"
 
-Located = tuple[str, str, int, int, str, object]
+# rule, path, line, column, message, suppression, paths of the related locations
+Located = tuple[str, str, int, int, str, object, tuple[str, ...]]
 
 # -- projects -------------------------------------------------------------------------
 
@@ -199,6 +200,262 @@ CLASSES = {
     """,
 }
 
+# A CLI whose commands derive from a base class that tracks in ``run``: every command
+# module reaches tracking, and each call site hands ``run`` a lambda full of the
+# project's loaders and settings that nothing reads. What the rules do read sits in
+# other modules: a pseudonymiser and a helper behind a wrapper's arguments, a
+# profile helper returning a dict, the token of a GDPR request whose URL and header
+# are constants of two further modules.
+COMMANDS = {
+    "toolkit/__init__.py": "",
+    "toolkit/tracker.py": """
+        import hashlib
+
+        from mixpanel import Mixpanel
+
+        from toolkit.settings import MIXPANEL_TOKEN
+
+
+        class Tracker:
+            def __init__(self):
+                self.mp = Mixpanel(MIXPANEL_TOKEN)
+
+            def command(self, user_id, name, properties):
+                self.mp.track(user_id, f"Command {name}", properties)
+
+            def profile(self, user_id, traits):
+                self.mp.people_set(user_id, traits)
+
+
+        def anonymous_id(value):
+            return hashlib.sha256(value.encode()).hexdigest()
+    """,
+    "toolkit/settings.py": """
+        import os
+
+        MIXPANEL_TOKEN = os.environ.get("MIXPANEL_TOKEN", "")
+        TIMEOUT = 30
+    """,
+    "toolkit/commands/__init__.py": """
+        from toolkit.commands.base import Command
+        from toolkit.commands.deploy import DeployCommand
+        from toolkit.commands.clean import CleanCommand
+    """,
+    "toolkit/commands/base.py": """
+        from toolkit.identity import current_user
+        from toolkit.tracker import Tracker
+
+
+        class Command:
+            name = "command"
+
+            def __init__(self):
+                self.tracker = Tracker()
+
+            def run(self, execute):
+                user = current_user()
+                self.tracker.command(user.account_id, self.name, {"email": user.email})
+                return execute()
+    """,
+    "toolkit/identity.py": """
+        from toolkit.accounts import Account
+
+
+        def current_user():
+            return Account.load()
+    """,
+    "toolkit/accounts.py": """
+        import json
+        from pathlib import Path
+
+
+        class Account:
+            def __init__(self, account_id, email):
+                self.account_id = account_id
+                self.email = email
+
+            @classmethod
+            def load(cls):
+                data = json.loads(Path("~/.toolkit.json").expanduser().read_text())
+                return cls(data["id"], data["email"])
+    """,
+    "toolkit/commands/deploy.py": """
+        from toolkit.commands.base import Command
+        from toolkit.loaders import ResourceLoader
+
+
+        class DeployCommand(Command):
+            name = "deploy"
+
+            def execute(self, loader: ResourceLoader, timeout: int):
+                return loader.load_all(timeout)
+    """,
+    "toolkit/commands/clean.py": """
+        from toolkit.commands.base import Command
+
+
+        class CleanCommand(Command):
+            name = "clean"
+
+            def execute(self, dry_run):
+                return [] if dry_run else ["removed"]
+    """,
+    "toolkit/loaders.py": """
+        from toolkit.resources import RESOURCE_TYPES
+        from toolkit.resources.graph import DependencyGraph
+
+
+        class ResourceLoader:
+            def __init__(self, folder):
+                self.folder = folder
+                self.graph = DependencyGraph(RESOURCE_TYPES)
+
+            def load_all(self, timeout):
+                return self.graph.order(self.folder, timeout)
+    """,
+    "toolkit/resources/__init__.py": """
+        RESOURCE_TYPES = ("spaces", "containers", "views", "data_models")
+    """,
+    "toolkit/resources/graph.py": """
+        class DependencyGraph:
+            def __init__(self, kinds):
+                self.kinds = kinds
+
+            def order(self, folder, timeout):
+                return sorted(self.kinds)
+    """,
+    "toolkit/cli.py": """
+        from toolkit import settings
+        from toolkit.commands import CleanCommand, DeployCommand
+        from toolkit.loaders import ResourceLoader
+
+
+        def deploy(folder):
+            cmd = DeployCommand()
+            cmd.run(lambda: cmd.execute(ResourceLoader(folder), settings.TIMEOUT))
+
+
+        def clean(dry_run):
+            cmd = CleanCommand()
+            cmd.run(lambda: cmd.execute(dry_run))
+    """,
+    "toolkit/onboarding.py": """
+        from toolkit.privacy import hashed_email
+        from toolkit.profiles import traits_of
+        from toolkit.tracker import Tracker
+        from toolkit.watcher import Watcher
+
+
+        def welcome(user):
+            tracker = Tracker()
+            tracker.command(hashed_email(user.email), "welcome", {"plan": user.plan})
+            tracker.profile(user.account_id, traits_of(user))
+
+
+        def watch(user, folder):
+            watcher = Watcher(folder, tracker=Tracker())
+            watcher.changed(user, folder)
+    """,
+    "toolkit/watcher.py": """
+        class Watcher:
+            def __init__(self, folder, tracker=None):
+                self.folder = folder
+                self.tracker = tracker
+
+            def changed(self, user, path):
+                if self.tracker is not None:
+                    self.tracker.command(user.account_id, "file changed", {"suffix": path.suffix})
+    """,
+    "toolkit/privacy.py": """
+        import hashlib
+
+
+        def hashed_email(email):
+            return hashlib.md5(email.strip().lower().encode()).hexdigest()
+    """,
+    "toolkit/profiles.py": """
+        def traits_of(user):
+            return {"plan": user.plan, "$email": user.email}
+    """,
+    "toolkit/doctor.py": """
+        import platform
+
+        from toolkit import tracker
+
+
+        def machine_id():
+            return tracker.anonymous_id(platform.node())
+    """,
+    "toolkit/selftest.py": """
+        import toolkit.tracker
+
+
+        def ping():
+            toolkit.tracker.Tracker().command("selftest", "ping", {"ok": True})
+    """,
+    "toolkit/metrics/__init__.py": "",
+    "toolkit/metrics/client.py": """
+        from toolkit.tracker import Tracker
+
+        shared = Tracker()
+    """,
+    "toolkit/notify.py": """
+        import toolkit.metrics.client
+
+
+        class Notifier:
+            def __init__(self, channel):
+                self.channel = channel
+                self.tracker = toolkit.metrics.client.shared
+
+            def notify(self, user):
+                self.tracker.command(user.account_id, "notify", {"channel": self.channel})
+    """,
+    "toolkit/telemetry/__init__.py": """
+        from toolkit import tracker
+    """,
+    "toolkit/reporting.py": """
+        from toolkit.telemetry import tracker
+
+
+        def weekly_report(account):
+            tracker.Tracker().command(account.account_id, "report", {"weeks": 1})
+    """,
+    "tests/test_settings.py": """
+        from unittest import mock
+
+        import toolkit.tracker
+        from toolkit import settings
+
+
+        def test_default_timeout():
+            with mock.patch("toolkit.tracker.Tracker.command"):
+                assert settings.TIMEOUT == 30
+    """,
+    "toolkit/gdpr/__init__.py": "",
+    "toolkit/gdpr/endpoints.py": """
+        DELETIONS = "https://eu.mixpanel.com/api/app/data-deletions/v3.0"
+    """,
+    "toolkit/gdpr/credentials.py": """
+        SERVICE_TOKEN = "Bearer 9c1e7b3a5d2f48e6a0b4c8d2e6f1a3b5"
+    """,
+    "toolkit/gdpr/erase.py": """
+        import requests
+
+        from toolkit.gdpr.credentials import SERVICE_TOKEN
+        from toolkit.gdpr.endpoints import DELETIONS
+
+
+        def erase(distinct_ids):
+            return requests.post(
+                DELETIONS,
+                json={"distinct_ids": distinct_ids, "compliance_type": "GDPR"},
+                headers={"Authorization": SERVICE_TOKEN},
+                timeout=10,
+            )
+    """,
+}
+
 
 def copy(source: Path, target: Path) -> None:
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(".mixlint_cache"))
@@ -226,6 +483,7 @@ def projects() -> list[str]:
         "example:shop",
         "inline:chain",
         "inline:classes",
+        "inline:commands",
         "bench:app",
     ]
 
@@ -239,6 +497,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "inline:chain": write_project(base / "chain", CHAIN),
         "inline:classes": write_project(base / "classes", CLASSES),
+        "inline:commands": write_project(base / "commands", COMMANDS),
         "bench:app": bench_root,
     }
 
@@ -261,7 +520,15 @@ def located(root: Path, options: Options | None) -> list[Located]:
     config = config_of(root)
     result = check(analyse([root], config, options), config)
     return [
-        (f.rule_id, f.path, f.span.start_line, f.span.start_col, f.message, f.suppressed)
+        (
+            f.rule_id,
+            f.path,
+            f.span.start_line,
+            f.span.start_col,
+            f.message,
+            f.suppressed,
+            tuple(place.path for place in f.related),
+        )
         for f in result.findings
     ]
 
@@ -323,6 +590,59 @@ def test_needed_modules_are_followed(made: dict[str, Path]) -> None:
     assert ("MX403", "web/secrets.py") in rules
     assert ("MX106", "web/handlers.py") in rules
     assert run_options.LAST_STATS.reasons["web/privacy.py"].startswith("needed")
+
+
+def test_only_what_the_rules_read_is_followed(made: dict[str, Path]) -> None:
+    """The pseudonymiser and the helper behind a wrapper's arguments, the token of a
+    GDPR request, the user behind a tracked e-mail and the packages the resolver goes
+    through to the tracker are parsed; the loaders that the commands hand to ``run``
+    in lambdas are not, nor a module that imports the tracker's module but uses none
+    of its relevant names."""
+    root = made["inline:commands"]
+    findings = located(root, Options(prefilter=True))
+    reasons = run_options.LAST_STATS.reasons
+    assert findings == located(root, Options(prefilter=False))
+    assert {(f[0], f[1]) for f in findings} >= {
+        ("MX106", "toolkit/onboarding.py"),  # hashed_email() in toolkit/privacy.py
+        ("MX403", "toolkit/gdpr/credentials.py"),  # the Authorization header of erase()
+        # No caller of Tracker.command() checks consent (DeployCommand().run(...) in
+        # cli.py among them): the one finding sits at its SDK call.
+        ("MX201", "toolkit/tracker.py"),
+    }
+    for needed in ("toolkit/privacy.py", "toolkit/profiles.py", "toolkit/gdpr/credentials.py"):
+        assert reasons[needed].startswith("needed"), needed
+    # The tracker handed to Watcher() types its parameter: Watcher.changed() sends.
+    assert reasons["toolkit/watcher.py"].startswith("needed")
+    # The one MX201 of Tracker.command() counts the six call sites that reach it: the
+    # commands', Watcher.changed()'s and those through the packages below.
+    (command,) = (f for f in findings if f[0] == "MX201" and f[2] == 13)
+    assert "none of the 6 call sites" in command[4] and "`Watcher.changed()`" in command[4]
+    # The packages a chain of attributes goes through, to the tracker: its own
+    # (toolkit.tracker.Tracker in a function) and a class attribute's
+    # (toolkit.metrics.client.shared).
+    assert reasons["toolkit/__init__.py"].startswith("needed")
+    assert reasons["toolkit/metrics/__init__.py"].startswith("needed")
+    assert "toolkit/notify.py" in command[6]
+    # selftest.py's ping sends a constant id and constant properties: about no one.
+    assert "toolkit/selftest.py" not in command[6]
+    # A module imported whole is used only through the names written after it in the
+    # code: toolkit/selftest.py writes toolkit.tracker.Tracker; toolkit/doctor.py only
+    # tracker.anonymous_id, which reaches nothing; tests/test_settings.py names the
+    # tracker in a string only. A re-export is a use when another module imports it
+    # (toolkit/commands/__init__.py).
+    assert reasons["toolkit/selftest.py"].startswith("imports")
+    assert reasons["toolkit/commands/__init__.py"].startswith("imports")
+    # toolkit/telemetry/__init__.py re-exports the tracker's module, which
+    # toolkit/reporting.py imports from it: both are parsed, and the call is found.
+    assert reasons["toolkit/telemetry/__init__.py"].startswith("imports")
+    assert "toolkit/reporting.py" in command[6]
+    for unread in (
+        "toolkit/loaders.py",
+        "toolkit/resources/__init__.py",
+        "toolkit/doctor.py",
+        "tests/test_settings.py",
+    ):
+        assert unread not in reasons, unread
 
 
 @pytest.mark.parametrize("name", projects())
@@ -399,6 +719,33 @@ def test_changed_file_is_analysed_again(made: dict[str, Path], tmp_path: Path) -
     assert run_options.LAST_STATS.parsed == 1
     assert after == located(root, Options())
     assert any(f[0] == "MX101" and "home_address" in f[4] for f in after)
+
+
+def test_what_candidates_refer_to_is_read_once(
+    made: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The prefilter reads a candidate's code (CPython's syntax tree) to see whether it
+    uses what it imports; the next run reuses that for every file whose content did
+    not change: after a change to the tracker, only the tracker would be read again."""
+    root = tmp_path / "commands"
+    copy(made["inline:commands"], root)
+    options = Options(cache=True, cache_dir=tmp_path / "cache", prefilter=True)
+    located(root, options)
+    tracker = root / "toolkit" / "tracker.py"
+    tracker.write_text(tracker.read_text() + "\n# changed\n", encoding="utf-8")
+    os.utime(tracker, ns=(1, 1))
+    expected = located(root, Options(prefilter=True))
+    read: list[str] = []
+    real = References.of
+
+    def spy(data: bytes) -> References | None:
+        read.append(data.decode())
+        return real(data)
+
+    monkeypatch.setattr(References, "of", spy)
+    assert located(root, options) == expected
+    assert run_options.LAST_STATS.parsed == 1
+    assert read == []  # the tracker is selected by its text, never read for its imports
 
 
 def test_same_summaries_with_and_without_cache(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ import os
 import pickle
 import select
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ from mixlint.naming import PathNames
 from mixlint.run.options import Options, default_cache_dir
 from mixlint.run.summarise import (
     Result,
+    file_size,
     import_parser,
     pickled,
     read_file,
@@ -228,18 +229,23 @@ def _serve_parses(orders: int, answers: int) -> None:
     # The parent stores the named files' summaries it uses; the workers store theirs.
     read_only = None if cache is None else Cache(cache.directory, cache.salt, writable=False)
     set_up(config, read_only, options.timeout, options.prefilter)
-    _send_message(answers, dumps(_summarise_named(tasks, cache)))
     pool: ProcessPoolExecutor | None = None
+
+    def workers() -> ProcessPoolExecutor:
+        nonlocal pool
+        if pool is None:
+            pool = forked_pool(
+                options.jobs,
+                init_worker_under_early_child,
+                (config, cache, options.timeout, options.prefilter),
+            )
+        return pool
+
     try:
+        _send_message(answers, dumps(_summarise_named(tasks, cache, options.jobs, workers)))
         while message := _receive_message(orders):
-            tasks = pickle.loads(message)
-            if pool is None:
-                pool = forked_pool(
-                    options.jobs,
-                    init_worker_under_early_child,
-                    (config, cache, options.timeout, options.prefilter),
-                )
-            for indexes, future in submit(pool, summarise_chunk, tasks, options.jobs):
+            order = pickle.loads(message)
+            for indexes, future in submit(workers(), summarise_chunk, order, options.jobs):
                 _send_message(answers, dumps((indexes, future.result())))
             _send_message(answers, b"")
     finally:
@@ -248,12 +254,17 @@ def _serve_parses(orders: int, answers: int) -> None:
 
 
 def _summarise_named(
-    tasks: list[tuple[str, str, ModuleName]], cache: Cache | None
+    tasks: list[tuple[str, str, ModuleName]],
+    cache: Cache | None,
+    jobs: int,
+    workers: Callable[[], ProcessPoolExecutor],
 ) -> dict[str, tuple[str, bytes, bool]]:
     """(sha, pickled (summary, refs), cacheable) of each named file that ``cache``
-    lacks."""
-    made = {}
-    for relative, path, name in tasks:
+    lacks; several of them in ``workers``, the largest first (a commit's big module
+    would otherwise hold the others back)."""
+    todo = []
+    for task in tasks:
+        relative, path, name = task
         if cache is not None:
             try:
                 sha = hashlib.sha256(read_file(path)).hexdigest()
@@ -261,6 +272,16 @@ def _summarise_named(
                 continue
             if cache.has(cache.key(relative, name.module, name.is_package, sha)):
                 continue
+        todo.append(task)
+    made = {}
+    if len(todo) > 1 and jobs > 1:
+        todo.sort(key=lambda task: file_size(task[1]), reverse=True)
+        for indexes, future in submit(workers(), summarise_chunk, todo, jobs, False):
+            for index, (sha, sent, cacheable) in zip(indexes, future.result(), strict=True):
+                if sha and sent:
+                    made[todo[index][0]] = (sha, sent, cacheable)
+        return made
+    for relative, path, name in todo:
         sha, result, refs, body = summarise_one(relative, path, name)
         # A body made for the cache is cacheable (a time-out or a crash is not).
         sent = body or pickled((result, refs))

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING
 
 from mixlint.cache import Cache, StatKey, stat_key
 from mixlint.run import workers
-from mixlint.run.summarise import read_file, scan_chunk
+from mixlint.run.summarise import file_size, read_file, scan_chunk
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
     from mixlint.config import Config
-    from mixlint.prefilter import Facts, Scanner
+    from mixlint.prefilter import Facts, References, Scanner
     from mixlint.run.options import Options
 
 # Writing one file's entry of the prefilter's manifest costs about 1/30 of reading the
@@ -107,6 +107,23 @@ class ProjectFacts:
             cache.store_facts(root, signature, recorded, selection)
         return made
 
+    def references(self) -> dict[str, tuple[str, References | None]]:
+        """What the last run's prefilter read of the files' code (``References``), by
+        path, with the hash of the content it read."""
+        if self.cache is None or self.root is None:
+            return {}
+        value = self.cache.load_value(self._references_name(), self.signature)
+        return value if isinstance(value, dict) else {}
+
+    def remember_references(self, found: dict[str, tuple[str, References | None]]) -> None:
+        if self.cache is not None and self.root is not None:
+            kept = {path: entry for path, entry in found.items() if path in self.facts}
+            self.cache.store_value(self._references_name(), self.signature, kept)
+
+    def _references_name(self) -> str:
+        material = f"{self.root}\0{self.signature}".encode("utf-8", "surrogatepass")
+        return "references-" + hashlib.sha256(material).hexdigest()[:24]
+
     def remember(self, selection: set[str]) -> None:
         """Record which files this run parsed (the next run starts from them)."""
         if self.cache is not None and self.root is not None and selection != self.selection:
@@ -136,7 +153,7 @@ def _scan(
     pool: Callable[[], ProcessPoolExecutor | None] | None,
 ) -> list[Facts | None]:
     if pool is not None and options.jobs > 1 and len(items) > workers.PARALLEL_MIN_FILES:
-        size = sum(_size(path) for _, path in items)
+        size = sum(file_size(path) for _, path in items)
         if size >= workers.PARALLEL_MIN_SCAN_BYTES:
             executor = pool()
             if executor is not None:
@@ -146,10 +163,3 @@ def _scan(
     from mixlint.prefilter import scan_files
 
     return scan_files(scanner, items, read_file)
-
-
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0

@@ -20,6 +20,7 @@ import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,14 @@ from mixlint.modules import UnresolvedImport
 from mixlint.run import workers
 from mixlint.run.facts import ProjectFacts
 from mixlint.run.options import Options, Stats, default_cache_dir, keep_stats
-from mixlint.run.summarise import Result, read_file, set_up, summarise_chunk, summarise_one
+from mixlint.run.summarise import (
+    Result,
+    file_size,
+    read_file,
+    set_up,
+    summarise_chunk,
+    summarise_one,
+)
 from mixlint.run.workers import Workers
 
 if TYPE_CHECKING:
@@ -160,8 +168,17 @@ class _Run:
     def _selected(self, facts: ProjectFacts) -> ProjectModel:
         """The model of the files the prefilter selects, in rounds."""
         from mixlint.prefilter import Selector
+        from mixlint.project import unread_files
+        from mixlint.sdk import load_sdk
 
-        selector = Selector(facts.facts, self.finder)
+        sdk = load_sdk()
+        selector = Selector(
+            facts.facts,
+            self.finder,
+            sdk.http_methods | sdk.http_clients,
+            lambda relative: read_file(str(self.paths[relative])),
+        )
+        selector.references = facts.references()
         known = set(self.order)
         wanted = (
             selector.select()
@@ -171,7 +188,10 @@ class _Run:
         wanted |= self._broken(self.options.explicit & known - wanted)
         for relative in wanted:
             self.stats.reasons[relative] = "text or last run"
-        for relative in selector.go_betweens(wanted):
+        # The files the last run parsed are those that mattered then: what lies between
+        # them is among them when it matters.
+        remembered = facts.selection & known
+        for relative in selector.go_betweens(wanted) if not remembered else ():
             wanted.add(relative)
             self.stats.reasons[relative] = "between selected files"
         # The rounds need each function's direct tracking calls and callers only (what
@@ -179,13 +199,19 @@ class _Run:
         # the last can as well make the complete model at once: a run that starts from
         # the files the last run parsed rarely needs a second round, and the rounds after
         # the first add few files and are mostly the last.
-        complete = bool(facts.selection & known)
+        complete = bool(remembered)
         while True:
             self.stats.rounds += 1
             self.summarise([r for r in self.order if r in wanted and r not in self.results])
             model = self._assembled(direct_only=not complete)
             selector.preloaded = self.refs
-            found = selector.next_round(model.modules, model, self.results.keys())
+            found = selector.next_round(
+                model.modules,
+                model,
+                self.results.keys(),
+                direct_only=not complete,
+                unread=partial(unread_files, model.modules.values(), self.finder, self.config),
+            )
             wanted = found.candidates | found.needed
             if not wanted:
                 break
@@ -198,6 +224,8 @@ class _Run:
             model = self._assembled()
         self.stats.skipped = len(self.order) - len(self.results)
         facts.remember(set(self.results))
+        if selector.references_read:
+            facts.remember_references(selector.references)
         if self.state is not None:
             self.state.selection = set(self.results)
             self.state.exports = found.exports
@@ -319,6 +347,9 @@ class _Run:
         than a few files, or a pool already running); None: parse in this process."""
         if not todo:
             return None
+        # The largest first: the last to start is then among the quickest, not a big
+        # file that keeps the round waiting on one worker while the other is idle.
+        todo.sort(key=lambda relative: file_size(str(self.paths[relative])), reverse=True)
         tasks = [(relative, str(self.paths[relative]), self.names[relative]) for relative in todo]
         answers = early.parse(tasks) if early is not None else None
         if answers is not None:
@@ -355,7 +386,7 @@ class _Run:
         answered = [False] * len(todo)
         try:
             for indexes, values in answers:
-                for index, (sha, body) in zip(indexes, values, strict=True):
+                for index, (sha, body, _) in zip(indexes, values, strict=True):
                     relative = todo[index]
                     found = entry_of(loads(body), relative) if body else None
                     if found is None:

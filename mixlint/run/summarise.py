@@ -86,6 +86,14 @@ def read_file(path: str) -> bytes:
         return handle.read()
 
 
+def file_size(path: str) -> int:
+    """The size of the file at ``path`` (0 when it cannot be read)."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
 def scan_chunk(items: list[tuple[str, str]], scanner: Scanner) -> list[Facts | None]:
     """In a worker: what the prefilter reads from each (relative, path)."""
     from mixlint.prefilter import scan_files
@@ -93,16 +101,25 @@ def scan_chunk(items: list[tuple[str, str]], scanner: Scanner) -> list[Facts | N
     return scan_files(scanner, items, read_file)
 
 
-def summarise_chunk(tasks: Iterable[tuple[str, str, ModuleName]]) -> list[tuple[str, bytes]]:
-    """In a worker: (sha of the bytes read, pickled (summary, refs)) per task; an empty
-    pickle for a summary too deeply nested to pickle (the caller makes it itself)."""
-    done = []
-    for task in tasks:
-        sha, result, refs, body = summarise_one(*task)
-        if body is None:
-            body = pickled((result, refs)) or b""
-        done.append((sha, body))
-    return done
+def summarise_chunk(
+    tasks: Iterable[tuple[str, str, ModuleName]], store: bool = True
+) -> list[tuple[str, bytes, bool]]:
+    """In a worker: (sha of the bytes read, pickled (summary, refs), whether it is one
+    for the cache) per task; an empty pickle for a summary too deeply nested to pickle
+    (the caller makes it itself). ``store``: into the cache too (else the caller does,
+    when it uses them: the files a pre-commit hook names)."""
+    global _cache
+    kept = _cache
+    if not store and kept is not None:
+        _cache = Cache(kept.directory, kept.salt, writable=False)
+    try:
+        done = []
+        for task in tasks:
+            sha, result, refs, body = summarise_one(*task)
+            done.append((sha, body or pickled((result, refs)) or b"", body is not None))
+        return done
+    finally:
+        _cache = kept
 
 
 def pickled(value: Any) -> bytes | None:
