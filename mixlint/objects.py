@@ -48,7 +48,8 @@ _DJANGO_RELATIONS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField"}
 _INSTANCE_METHODS = frozenset(
     {"get", "create", "first", "last", "latest", "earliest", "get_or_create", "update_or_create"}
 )
-_NOT_FIELDS = frozenset({"ClassVar", "InitVar", "typing.ClassVar", "dataclasses.InitVar"})
+# ``ClassVar[str]``, ``t.ClassVar[str]``, ``typing.ClassVar``, ``dataclasses.InitVar``
+_NOT_FIELDS = frozenset({"ClassVar", "InitVar"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +310,7 @@ def _is_field(field: ClassField) -> bool:
     if field.name.startswith("__") or field.name == "Meta":
         return False
     if field.annotation is not None:
-        return field.annotation.split("|", 1)[0] not in _NOT_FIELDS
+        return field.annotation.split("|", 1)[0].rsplit(".", 1)[-1] not in _NOT_FIELDS
     value = field.value
     if value is None or value.kind is not ExprKind.CALL or value.base is None:
         return False

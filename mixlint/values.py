@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from mixlint.config import DEFAULT_PSEUDONYMIZER_PATTERN, Config
-from mixlint.exprs import substitute
+from mixlint.exprs import substitute, walk
 from mixlint.flow import KEEPING_STRING_METHODS
 from mixlint.literals import classify_literal, mask_line
 from mixlint.model import Expr, ExprKind, FunctionSummary, ModuleSummary, ProjectModel
@@ -457,6 +457,31 @@ class ValueAnalyzer:
         if module is None:
             return None
         return sent_class(whole.subject, module, self._index_of(project), whole.expr)
+
+    def object_fields(
+        self, expr: Expr, scope: Scope
+    ) -> tuple[str, tuple[tuple[str, str | None], ...]] | None:
+        """The project class of an object ``expr`` sends whole, if known, and its fields,
+        each with the personal-data category its name says or (a field a factory fills
+        from its arguments: ``cls(invitees=invitees)``) the value given carries."""
+        whole = self.whole_object(expr, scope)
+        sent = self.sent_class(whole, scope) if whole is not None else None
+        if whole is None or sent is None:
+            return None
+        inputs: dict[str, Expr] = {}
+        for node in walk(whole.subject) if whole.subject is not None else ():
+            if node.kind is ExprKind.CALL and not inputs:
+                inputs = dict(self.factory_inputs(node, scope))
+        described: list[tuple[str, str | None]] = []
+        for name, owner in zip(sent.fields, sent.owners, strict=True):
+            allowed = self.vocabulary.allowed(name)
+            said = None if allowed else self.vocabulary.match_field(name, owner)
+            given = self.value(inputs[name], scope) if name in inputs else None
+            if said is not None:
+                described.append((name, said.category.label))
+            else:
+                described.append((name, given.label if given and not given.weak else None))
+        return sent.name, tuple(described)
 
     def factory_inputs(self, call: Expr, scope: Scope) -> tuple[tuple[str, Expr], ...]:
         """The fields a project factory call fills from its arguments (``objects``)."""

@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from mixlint.cli import main
 from mixlint.config import Config
-from mixlint.report.inventory import render_inventory
-from mixlint.run import analyse
 from tests.helpers import findings_of, run, write_project
 
 FIXTURE = Path(__file__).parent / "fixtures" / "fastapi_events"
@@ -58,8 +59,9 @@ def test_a_factory_argument_stored_in_a_field_is_judged_as_its_value() -> None:
 
 
 def test_the_inventory_lists_each_call_site_once_with_every_sdk_call_it_reaches() -> None:
-    model = analyse([FIXTURE], Config())
-    entries = json.loads(render_inventory(model, "json"))["calls"]
+    result = CliRunner().invoke(main, ["inventory", str(FIXTURE), "--format", "json", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    entries = json.loads(result.output)["calls"]
     sites = [(entry["path"], entry["line"]) for entry in entries]
     assert len(sites) == len(set(sites))
     sign_in = next(e for e in entries if (e["path"], e["line"]) == ("svc/routes/auth.py", 16))
@@ -68,6 +70,21 @@ def test_the_inventory_lists_each_call_site_once_with_every_sdk_call_it_reaches(
     assert sign_in["distinct_ids"] == ["event.member_email", "str(event.team_id)"]
     assert sign_in["unreviewable"] == [
         {"payload": "properties", "expression": "event.properties()"}
+    ]
+    # What the event sends is its fields, the personal ones with their category.
+    assert [(item["key"], item["value"], item["category"]) for item in sign_in["properties"]] == [
+        ("deployment_url", "(field of SignedIn)", None),
+        ("member_id", "(field of SignedIn)", None),
+        ("member_email", "(field of SignedIn)", "e-mail address"),
+        ("member_name", "(field of SignedIn)", "person's name"),
+        ("member_role", "(field of SignedIn)", None),
+        ("team", "(field of SignedIn)", None),
+        ("method", "(field of SignedIn)", None),
+    ]
+    invited = next(e for e in entries if e["path"] == "svc/routes/teams.py")
+    # `invitees` is filled from the caller's e-mail addresses (MX102 there).
+    assert ("invitees", "e-mail address") in [
+        (item["key"], item["category"]) for item in invited["properties"]
     ]
     assert sign_in["guard_reason"] == (
         "inside AppState.report_event(): self._get_reporter() returns a client only with "
