@@ -11,6 +11,12 @@ An attribute of ``self`` may be bound in its class, its project base classes and
 subclasses (an object of any of them may run the test); a module global in its module.
 An attribute or global that nothing binds is unknown (a property, another module's):
 it guards nothing.
+
+A client handed out by a project getter (``if client := self.get_client():``, ``client
+= get_mp(); if client is None: return``) is judged by the getter's returns, as bindings
+of "Class.get_client()" / "get_mp()": None, on a consent-guarded path, or an attribute or
+global that itself exists only with consent (``return self._client``). A getter imported
+from another module is not followed (it guards nothing).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from collections.abc import Callable, Iterator
 from mixlint.model import NO_SPAN, Binding, ModuleSummary
 from mixlint.resolve import ProjectIndex, Sym, SymKind
 
-MAX_HOLDS = 8  # getters returning attributes returned by getters ...
+MAX_HOLDS = 8  # a getter returning an attribute that another getter returns ...
 
 
 class Presence:
@@ -111,13 +117,6 @@ class Presence:
                 if how:
                     return how
         return ""
-
-    def _exists_with_consent(self, path: str, targets: tuple[str, ...]) -> Iterator[bool]:
-        for target in targets:
-            key = (path, target)
-            if key not in self._verdicts:
-                self._verdicts[key] = self._without_consent(path, target)
-            yield self._verdicts[key] is None
 
     def _bindings_of(self, path: str, target: str) -> Iterator[tuple[str, Binding]]:
         if "." not in target:
