@@ -3,7 +3,8 @@
 The collector walks each function's statements in order, keeping the local
 bindings that reach each point (so ``props["k"] = v`` after ``props = {...}``
 extends that dict, and a stored consent flag is judged by the assignment that
-reaches its use) and the consent guards that dominate it. It needs nothing
+reaches its use; after an ``if``, a name its branches bind differently holds
+either value) and the consent guards that dominate it. It needs nothing
 from other files: cross-module questions are answered later, by ``resolve``.
 """
 

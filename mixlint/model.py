@@ -61,7 +61,8 @@ class ExprKind(str, Enum):
     STARRED = "starred"  # base: the starred expression (``*x`` in a call or display)
     FSTRING = "fstring"  # args: the interpolated expressions
     CONCAT = "concat"  # binary operation; args: (left, right); value: operator ("+", "%")
-    COND = "cond"  # ``a if t else b``; args: (body, orelse); base: the test
+    COND = "cond"  # ``a if t else b``; args: (body, orelse); base: the test (None: any
+    # one of args, as a name bound in both branches of an ``if`` holds: ``exprs.either``)
     BOOLOP = "boolop"  # value: "and" | "or"; args: the operands
     NOT = "not"  # base: the operand
     COMPARE = "compare"  # base: the left operand; value: first operator; args: comparators
