@@ -356,7 +356,7 @@ class Extractor:
         signature = self.sdk.objects[qualname]
         consumer: str | None = None
         if signature.kind == "Mixpanel":
-            consumer_expr = signature.argument(site.call, "consumer")
+            consumer_expr = self.defaulted(module, signature.argument(site.call, "consumer"))
             if consumer_expr is not None and not (
                 consumer_expr.kind is ExprKind.CONST and consumer_expr.value is None
             ):
@@ -373,6 +373,26 @@ class Extractor:
                 function=site.function,
             )
         )
+
+    def defaulted(self, module: ModuleSummary, expr: Expr | None) -> Expr | None:
+        """``expr``, or when it is a parameter that no call site of its function passes,
+        its default (``def from_token(cls, token, consumer=None): Mixpanel(token,
+        consumer=consumer)`` called as ``from_token(token)``: the SDK's default consumer)."""
+        param = follow(expr)
+        if param is None or param.kind is not ExprKind.PARAM:
+            return expr
+        owner = self.index.param_owner(param, module)
+        if owner is None:
+            return expr
+        function, name = owner
+        target = Sym(SymKind.FUNCTION, function.qualname, module.path)
+        sites = list(self.index.sites_of(target))
+        default = next((p.default for p in function.params if p.name == name), None)
+        if not sites or default is None:
+            return expr
+        if any(name in bind_arguments(function, found.call) for _, found in sites):
+            return expr
+        return default
 
     def consumer_id(self, module: ModuleSummary, expr: Expr) -> str:
         """The consumer's construction id, or "custom:<class>" for a non-SDK consumer."""

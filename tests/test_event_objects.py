@@ -11,6 +11,7 @@ getter that returns a client only where analytics are enabled (guard form 7).
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -261,3 +262,25 @@ def test_an_object_a_caller_passes_is_judged_by_its_class_at_the_call(tmp_path: 
         "fields 'contact_name' (a person's name) and 'contact_phone' (a phone number) are "
         "personal data"
     ), message
+
+
+def test_a_consumer_parameter_no_call_passes_is_the_default_consumer(tmp_path: Path) -> None:
+    message = _message(FIXTURE, "MX402", "svc/analytics/reporter.py", 19)
+    assert message.startswith(
+        "this client's consumer `consumer` is None (a parameter that no call passes), so the "
+        "SDK's default Consumer sends every event and profile update to api.mixpanel.com"
+    ), message
+    # Once a call passes an EU consumer, the parameter is no longer its default.
+    root = tmp_path / "fixture"
+    shutil.copytree(FIXTURE, root)
+    state = root / "svc" / "state.py"
+    state.write_text(
+        state.read_text(encoding="utf-8")
+        .replace(
+            "EventReporter.from_token(token)",
+            'EventReporter.from_token(token, consumer=Consumer(api_host="api-eu.mixpanel.com"))',
+        )
+        .replace("import typing as t\n", "import typing as t\n\nfrom mixpanel import Consumer\n"),
+        encoding="utf-8",
+    )
+    assert not findings_of(run(root, Config()), "MX402")
