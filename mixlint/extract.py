@@ -275,7 +275,12 @@ class Extractor:
             for site in module.calls:
                 direct.extend(self.classify(module, site))
         direct = self.with_present_clients(direct)
-        calls = _one_per_payload(self.through_callers(call) for call in self.wrappers(direct))
+        calls = [
+            self.named(call)
+            for call in _one_per_payload(
+                self.through_callers(call) for call in self.wrappers(direct)
+            )
+        ]
         for module in self.index.summaries.values():
             for function in module.functions.values():
                 registered = self.index.runners.registered(function.decorators)
@@ -284,6 +289,45 @@ class Extractor:
         calls.sort(key=lambda c: (c.path.split("/"), c.span, c.method, c.wrapper_chain))
         self.objects.sort(key=lambda o: (o.path.split("/"), o.span))
         return calls, self.objects, self.callers
+
+    def named(self, call: TrackingCall) -> TrackingCall:
+        """``call`` with its event named when the name is a string constant of the class of
+        the object it is read from (``event.NAME`` where ``event`` is a ``SignedIn`` made
+        by the caller's factory, and ``SignedIn.NAME = "signed in"``)."""
+        module = self.index.summaries.get(call.path)
+        event = follow(call.event)
+        if event is None or module is None:
+            return call
+        names: dict[object, Expr] = {}
+        for read in alternatives_of(event):  # the same read in each branch that sends
+            if read.kind is not ExprKind.ATTR or read.base is None:
+                return call
+            for obj in alternatives(self.index.symbol(read.base, module)):
+                constant = (
+                    self.class_constant(obj, str(read.value))
+                    if obj.kind is SymKind.OBJECT
+                    else None
+                )
+                if constant is None:
+                    return call
+                names.setdefault(constant.value, constant)
+        if len(names) != 1:
+            return call
+        (constant,) = names.values()
+        return replace(call, event=replace(constant, span=event.span))
+
+    def class_constant(self, obj: Sym, attr: str) -> Expr | None:
+        """The string a class (or its nearest project base) binds ``attr`` to in its body."""
+        for cls in self.index.lineage(obj):
+            owner = self.index.summaries.get(cls.module)
+            bound = owner.class_attrs.get(f"{cls.name}.{attr}") if owner is not None else None
+            if not bound:
+                continue
+            value = bound[-1]
+            if value.kind is ExprKind.CONST and isinstance(value.value, str):
+                return value
+            return None
+        return None
 
     def guarded_by_callers(
         self, function: str, requires: str = "", active: frozenset[str] = frozenset()
