@@ -16,7 +16,7 @@ not followed further (an attribute of another object, a queue handed as an argum
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -76,7 +76,7 @@ class Queues:
                 return None
             if not annotation.startswith("<self>"):
                 return None
-            name = f"{annotation[len('<self>') :]}.{receiver.value}"
+            name = f"{annotation[len('<self>') :]}.{receiver.value!s}"
         elif receiver.kind is ExprKind.NAME and receiver.origin is None:
             name = str(receiver.value)
             if name not in module.globals:
