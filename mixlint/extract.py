@@ -280,21 +280,7 @@ class Extractor:
                 direct.extend(self.classify(module, site))
         direct = self.with_present_clients(direct)
         found = self.wrappers(direct)
-        # What a worker takes off a queue was put on it by the putters: for consent they
-        # are the call sites of the function that drains it (the thread that runs it
-        # carries no data).
-        for drain, puts in self.drains.items():
-            self.callers[drain] = [
-                CallerSite(
-                    module.path,
-                    put.site.call.span,
-                    function_id(module.path, put.function.qualname),
-                    put.site.guarded,
-                    put.site.guard_reason,
-                    test=self.test_code(module.path),
-                )
-                for module, put in puts.values()
-            ]
+        self.queue_callers()
         calls = [
             self.named(call)
             for call in _one_per_payload(self.through_callers(call) for call in found)
@@ -346,6 +332,23 @@ class Extractor:
                 return value
             return None
         return None
+
+    def queue_callers(self) -> None:
+        """What a worker takes off a queue was put on it by the putters: for consent they
+        are the call sites of the function that drains it (the thread that runs it
+        carries no data). ``queued`` finds them."""
+        for drain, puts in self.drains.items():
+            self.callers[drain] = [
+                CallerSite(
+                    module.path,
+                    put.site.call.span,
+                    function_id(module.path, put.function.qualname),
+                    put.site.guarded,
+                    put.site.guard_reason,
+                    test=self.test_code(module.path),
+                )
+                for module, put in puts.values()
+            ]
 
     def guarded_by_callers(
         self, function: str, requires: str = "", active: frozenset[str] = frozenset()
