@@ -346,6 +346,7 @@ class Extractor:
                     put.site.guarded,
                     put.site.guard_reason,
                     test=self.test_code(module.path),
+                    queued=True,
                 )
                 for module, put in puts.values()
             ]

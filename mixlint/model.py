@@ -344,6 +344,7 @@ class CallerSite:
     # is that subclass ("path::Class")
     requires: str = ""
     test: bool = False  # in test code: no call site for consent (``consent_sites``)
+    queued: bool = False  # it puts on a queue that the function drains (``mixlint.queues``)
 
 
 def consent_sites(sites: list[CallerSite], requires: str = "") -> list[CallerSite]:
