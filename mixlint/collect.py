@@ -468,11 +468,20 @@ class Collector:
             values: tuple[Expr, ...] | None = None
             if value.kind is ExprKind.SEQ and len(value.args) == len(target.elements):
                 values = value.args
+            # Each element's position, unless a starred element makes them vary.
+            positioned = not any(
+                isinstance(element, cst.StarredElement) for element in target.elements
+            )
             for index, element in enumerate(target.elements):
                 element_value = (
                     values[index]
                     if values is not None
-                    else self.make(ExprKind.ITER, element.value, base=value)
+                    else self.make(
+                        ExprKind.ITER,
+                        element.value,
+                        base=value,
+                        value=index if positioned else None,
+                    )
                 )
                 self.bind_target(element.value, element_value, scope, guard, binds=binds)
         elif isinstance(target, cst.Attribute):

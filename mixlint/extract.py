@@ -18,7 +18,7 @@ from typing import TypeVar
 from mixlint.config import WrapperDecl
 from mixlint.consent import binding_targets
 from mixlint.expand import Expander
-from mixlint.exprs import alternatives_of, either, follow, substitute, walk
+from mixlint.exprs import alternatives_of, either, follow, rewrite, substitute, walk
 from mixlint.flow import KEEPING_STRING_METHODS
 from mixlint.model import (
     CallerSite,
@@ -37,6 +37,7 @@ from mixlint.model import (
     keyword_span,
 )
 from mixlint.presence import Presence
+from mixlint.queues import Put, Queues
 from mixlint.resolve import (
     Dispatch,
     Invocation,
@@ -267,6 +268,9 @@ class Extractor:
         self.callers: dict[str, list[CallerSite]] = {}
         self.runners: dict[str, str] = {}  # function id -> what runs it (by its decorator)
         self.expander = Expander(index)
+        self.queues = Queues(index)
+        # function id -> the items put on the queues it drains (by where they are put)
+        self.drains: dict[str, dict[tuple[str, Span], tuple[ModuleSummary, Put]]] = {}
         self._targets: list[tuple[ModuleSummary, CallSite, Invocation]] = []
 
     def run(self) -> tuple[list[TrackingCall], list[SdkObject], dict[str, list[CallerSite]]]:
@@ -275,11 +279,11 @@ class Extractor:
             for site in module.calls:
                 direct.extend(self.classify(module, site))
         direct = self.with_present_clients(direct)
+        found = self.wrappers(direct)
+        self.queue_callers()
         calls = [
             self.named(call)
-            for call in _one_per_payload(
-                self.through_callers(call) for call in self.wrappers(direct)
-            )
+            for call in _one_per_payload(self.through_callers(call) for call in found)
         ]
         for module in self.index.summaries.values():
             for function in module.functions.values():
@@ -328,6 +332,24 @@ class Extractor:
                 return value
             return None
         return None
+
+    def queue_callers(self) -> None:
+        """What a worker takes off a queue was put on it by the putters: for consent they
+        are the call sites of the function that drains it (the thread that runs it
+        carries no data). ``queued`` finds them."""
+        for drain, puts in self.drains.items():
+            self.callers[drain] = [
+                CallerSite(
+                    module.path,
+                    put.site.call.span,
+                    function_id(module.path, put.function.qualname),
+                    put.site.guarded,
+                    put.site.guard_reason,
+                    test=self.test_code(module.path),
+                    queued=True,
+                )
+                for module, put in puts.values()
+            ]
 
     def guarded_by_callers(
         self, function: str, requires: str = "", active: frozenset[str] = frozenset()
@@ -724,13 +746,7 @@ class Extractor:
             call = item.call
             if any(flowing_params(found, params) for found in call.distinct_ids):
                 return True
-            parts: list[Expr | None] = [call.event]
-            for part in (call.properties, call.meta, call.context):
-                if part is not None:
-                    parts.append(part.expr)
-                    parts.extend(p.value for p in part.properties)
-                    parts.extend(part.opaque)
-            if any(flowing_params(part, params, derived=True) for part in parts):
+            if any(flowing_params(part, params, derived=True) for part in _sent(call)):
                 return True
         return False
 
@@ -746,6 +762,7 @@ class Extractor:
         # Each round redoes every call site; a wrapper's own calls stay the same
         # objects from round to round, so their substitutions are done once.
         through: dict[tuple[int, int, frozenset[str]], TrackingCall] = {}
+        drained: dict[int, tuple[TrackingCall, list[tuple[str, _Located]]]] = {}
         for _ in range(MAX_ROUNDS):
             everything = {
                 key: [*direct_items, *produced.get(key, [])]
@@ -754,6 +771,9 @@ class Extractor:
             for key, items in produced.items():
                 everything.setdefault(key, items)
             lifted = [found for items in everything.values() for found in self.lifted(items)]
+            lifted += [
+                found for items in everything.values() for found in self.queued(items, drained)
+            ]
             for enclosing, item in lifted:
                 everything.setdefault(enclosing, []).append(item)
             wrappers = {
@@ -822,6 +842,49 @@ class Extractor:
                     _Located(item.call, item.module, enclosing, frozenset(hidden), item.requires),
                 )
                 hidden.update(p.name for p in enclosing.params)
+
+    def queued(
+        self,
+        items: list[_Located],
+        memo: dict[int, tuple[TrackingCall, list[tuple[str, _Located]]]],
+    ) -> Iterator[tuple[str, _Located]]:
+        """The calls that send items taken off a queue, as calls of each function that
+        puts items on it (``mixlint.queues``): a ``track()`` that puts its parameters on
+        a queue a worker thread drains is the wrapper. ``memo``: by call, from round to
+        round."""
+        for item in items:
+            function = item.function
+            if (
+                function is None
+                or function is not item.module.functions.get(item.call.function.partition("::")[2])
+                or not self.queues.puts(item.module)
+            ):
+                continue  # a copy, or no queue in its module
+            found = memo.get(id(item.call))
+            if found is None:
+                found = (item.call, list(self.queued_copies(item, function)))
+                memo[id(item.call)] = found
+            yield from found[1]
+
+    def queued_copies(
+        self, item: _Located, function: FunctionSummary
+    ) -> Iterator[tuple[str, _Located]]:
+        module = item.module
+        hidden = item.hidden | {p.name for p in function.params}
+        parts = [*item.call.distinct_ids, *(part for part in _sent(item.call) if part is not None)]
+        for name in self.queues.taken_from(parts, module, function.qualname):
+            for put in self.queues.puts(module).get(name, []):
+                self.drains.setdefault(item.call.function, {})[
+                    (module.path, put.site.call.span)
+                ] = (module, put)
+                replacer = self.queues.replacer(name, put.item, module, function.qualname)
+                call = _rewritten(item.call, replacer)
+                if put.site.guarded and not call.guarded:
+                    call = replace(call, guarded=True, guard_reason=put.site.guard_reason)
+                yield (
+                    function_id(module.path, put.function.qualname),
+                    _Located(call, module, put.function, frozenset(hidden), item.requires),
+                )
 
     def constraint(self, module: ModuleSummary, invocation: Invocation, inner: str) -> str | None:
         """What ``self`` must be for a call reached through ``invocation`` to run: "" for
@@ -939,6 +1002,38 @@ class Extractor:
             else "",
             via=inner.via or (f"{inner.path}:{inner.span.start_line}",),
         )
+
+
+def _sent(call: TrackingCall) -> list[Expr | None]:
+    """What a tracking call sends but its distinct ids: the event name and the payloads,
+    with each property's value and the parts whose keys cannot be seen."""
+    parts: list[Expr | None] = [call.event]
+    for part in (call.properties, call.meta, call.context):
+        if part is not None:
+            parts.append(part.expr)
+            parts.extend(p.value for p in part.properties)
+            parts.extend(part.opaque)
+    return parts
+
+
+def _rewritten(call: TrackingCall, replace_node: Callable[[Expr], Expr | None]) -> TrackingCall:
+    """``call`` with every expression it sends rewritten, its payloads read again."""
+    memo: dict[int, Expr] = {}
+
+    def again(expr: Expr | None) -> Expr | None:
+        return rewrite(expr, replace_node, 0, memo)
+
+    def read(part: Payload | None) -> Payload | None:
+        return payload(again(part.expr)) if part is not None else None
+
+    return replace(
+        call,
+        event=again(call.event),
+        distinct_ids=tuple(again(e) or e for e in call.distinct_ids),
+        properties=read(call.properties),
+        meta=read(call.meta),
+        context=read(call.context),
+    )
 
 
 def _one_per_payload(calls: Iterable[TrackingCall]) -> list[TrackingCall]:

@@ -66,7 +66,8 @@ class ExprKind(str, Enum):
     BOOLOP = "boolop"  # value: "and" | "or"; args: the operands
     NOT = "not"  # base: the operand
     COMPARE = "compare"  # base: the left operand; value: first operator; args: comparators
-    ITER = "iter"  # an element of base (loop variable, comprehension target, unpacking)
+    ITER = "iter"  # an element of base (loop variable, comprehension target, unpacking);
+    # value: its position when unpacked from a sequence (``a, b = pair``), else None
     LAMBDA = "lambda"
     OTHER = "other"  # anything mixlint does not follow (comparison, arithmetic ...)
 
@@ -343,6 +344,7 @@ class CallerSite:
     # is that subclass ("path::Class")
     requires: str = ""
     test: bool = False  # in test code: no call site for consent (``consent_sites``)
+    queued: bool = False  # it puts on a queue that the function drains (``mixlint.queues``)
 
 
 def consent_sites(sites: list[CallerSite], requires: str = "") -> list[CallerSite]:

@@ -43,12 +43,17 @@ def assemble(
     index = ProjectIndex(model.modules.values(), finder, load_sdk())
     extractor = Extractor(index, load_sdk(), config.wrappers, config.is_test_code)
     if direct_only:
-        model.calls = [
-            located.call
+        direct = [
+            located
             for module in index.summaries.values()
             for site in module.calls
             for located in extractor.classify(module, site)
         ]
+        model.calls = [located.call for located in direct]
+        # The functions that put on a queue a tracking call drains are its callers.
+        for _ in extractor.queued(direct, {}):
+            pass
+        extractor.queue_callers()
         model.objects = extractor.objects
         model.callers = extractor.callers
         return model

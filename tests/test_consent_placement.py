@@ -484,3 +484,49 @@ def test_a_project_folder_named_like_the_framework_does_not_hide_it(tmp_path: Pa
         "`people_set()` in `push_owners()` is not guarded by a consent check, and "
         "`push_owners()` is run by `airflow.operators.python_operator.PythonOperator`"
     )
+
+
+# A library's sink: track() puts on a queue that a worker thread drains; nothing in the
+# project calls track() (its users do).
+SINK = {
+    "telemetry/__init__.py": "",
+    "telemetry/sink.py": """
+        import queue
+        import threading
+
+        from mixpanel import Consumer, Mixpanel
+
+
+        class Sink:
+            def __init__(self, token):
+                self.mp = Mixpanel(token, consumer=Consumer(api_host="api-eu.mixpanel.com"))
+                self._queue = queue.Queue()
+                threading.Thread(target=self._drain, daemon=True).start()
+
+            def _drain(self):
+                while True:
+                    event, user_id, properties = self._queue.get()
+                    self.mp.track(user_id, event, properties)
+
+            def track(self, event, user_id, properties):
+                self._queue.put((event, user_id, properties))
+        """,
+}
+
+
+def test_a_queue_drained_by_a_worker_is_reported_at_the_drain(tmp_path: Path) -> None:
+    root = write_project(tmp_path, SINK)
+    (unguarded,) = findings_of(run(root, Config(select={"MX201"})))
+    assert located([unguarded]) == [("MX201", "telemetry/sink.py", 16, 13)]
+    assert unguarded.message.startswith(
+        "`track()` of event event in `Sink._drain()` is not guarded by a consent check, and "
+        "the one put on the queue it drains does not check consent either: check consent "
+        "here (or where the item is put)."
+    )
+    assert [(r.path, r.span.start_line, r.message) for r in unguarded.related] == [
+        (
+            "telemetry/sink.py",
+            19,
+            "a put on the queue that Sink._drain() drains, without a consent check",
+        ),
+    ]

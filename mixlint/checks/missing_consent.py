@@ -71,11 +71,14 @@ class _Leaf:
     chain: tuple[str, ...]  # function qualnames from the leaf's callee down to the tracking call
     function: str  # the function id of the caller it stands in
     runner: str = ""  # what the leaf hands its callee to ("add_task"), if it does not call it
+    queued: bool = False  # it puts on a queue that its callee drains
 
     def related(self) -> Location:
         what = f"a call of {self.chain[0]}()"
         if self.runner:
             what = f"{self.chain[0]}() handed to {self.runner}"
+        elif self.queued:
+            what = f"a put on the queue that {self.chain[0]}() drains,"
         return Location(self.path, self.span, f"{what} without a consent check")
 
 
@@ -260,7 +263,7 @@ class _Guards:
             else:
                 found.setdefault(
                     (site.path, site.span),
-                    _Leaf(site.path, site.span, chain, site.function, site.runner),
+                    _Leaf(site.path, site.span, chain, site.function, site.runner, site.queued),
                 )
 
 
@@ -916,6 +919,9 @@ class _Placement:
             sites = "its only call site" if every else "the one call site that reaches it"
             count = f"{sites}{through} does not check consent either"
             advice = "check consent here (or at that call site)"
+            if leaves[0].queued:
+                count = "the one put on the queue it drains does not check consent either"
+                advice = "check consent here (or where the item is put)"
         elif every:
             count = f"none of its {len(leaves)} call sites checks consent"
         else:
