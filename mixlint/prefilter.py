@@ -525,8 +525,9 @@ class _ModuleRefs:
                 self.methods.setdefault(function.class_name, []).append(qualname)
 
     def preload(self, data: RefsData) -> None:
-        globals_, functions, classes = data
+        globals_, functions, classes, callees = data
         self._packed = (globals_, functions, classes)
+        self._callees = [(_unpack(callee), _unpack(arguments)) for callee, arguments in callees]
 
     def global_(self, name: str) -> _Refs:
         refs = self._globals.get(name)
@@ -628,6 +629,7 @@ def module_refs(summary: ModuleSummary) -> RefsData:
         {name: _pack(refs.global_(name)) for name in summary.globals if name != "*"},
         {name: _pack(refs.function(name)) for name in summary.functions},
         {name: _pack(refs.class_(name)) for name in summary.class_bases},
+        [(_pack(callee), _pack(arguments)) for callee, arguments in refs.callees()],
     )
 
 
@@ -1298,6 +1300,8 @@ class _Relevance(_Reach):
         self._queue: list[Node] = []
         self._ancestors: set[str] | None = None
         self._names: dict[str, set[str]] | None = None
+        # names_under's answers: the relevant names it reads are fixed once it is asked.
+        self._under: dict[Module, list[tuple[str, str]] | None] = {}
         self._pending: list[Node] = []
 
     # graph
@@ -1464,14 +1468,19 @@ class _Relevance(_Reach):
             for kind, path, name in self.relevant:
                 if kind == "g":
                     self._names.setdefault(path, set()).add(name)
+        if module in self._under:
+            return self._under[module]
+        package = module.package
         prefix = f"{module.folder}/" if module.folder else ""
-        found: list[tuple[str, str]] = []
+        found: list[tuple[str, str]] | None = []
         for path in self.exporting:
-            if not (path == module.path or (module.package and path.startswith(prefix))):
+            if not (path == module.path or (package and path.startswith(prefix))):
                 continue
             if "*" in self.modules[path].globals:
-                return None
+                found = None
+                break
             found.extend((path, name) for name in self._names.get(path, ()))
+        self._under[module] = found
         return found
 
     def spellings(self, names: Iterable[tuple[str, str]], wanted: _Wanted) -> bool:
