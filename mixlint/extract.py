@@ -378,6 +378,9 @@ class Extractor:
                 bases = self.index.external_bases(sym, 0)
                 if any(base in self.sdk.sdk_consumers for base in bases):
                     return f"subclass:{sym.name}"
+            if sym.kind is not SymKind.CLASS and target.base is not None:
+                # A factory (``self._resolve_consumer(...)``): what it returns is unseen.
+                return f"custom:{target.base.text}()"
             return f"custom:{target.base.text if target.base is not None else target.text}"
         global_sym = self.index.symbol(expr, module)
         if global_sym.kind is SymKind.INSTANCE and global_sym.name in self.sdk.sdk_consumers:

@@ -193,6 +193,17 @@ class ProjectIndex:
         module, attrs = self.finder.cut(importer.path, name)
         if module is None:
             return Sym(SymKind.EXTERNAL, name)
+        if (
+            module.namespace
+            and attrs
+            and not name.startswith(".")
+            and len(attrs) == name.count(".")
+        ):
+            # Only the first name is a folder of the project, without __init__.py: an
+            # installed package of that name wins over it (a project's airflow/ folder
+            # beside `from airflow.operators.python import PythonOperator`), as Python
+            # creates a namespace package only when no regular one is found.
+            return Sym(SymKind.EXTERNAL, name)
         sym = _module_sym(module)
         for attr in attrs:
             sym = self.member(sym, attr, importer, depth + 1)

@@ -355,3 +355,132 @@ def test_guarding_the_helper_clears_its_callers(tmp_path: Path) -> None:
     assert located(findings_of(run(root, Config(select={"MX201"})))) == [
         ("MX201", "orders/views.py", 19, 5)
     ]
+
+
+# A Celery task queued by one view, and a signal receiver: both are run by a framework
+# that was handed them once, and neither the view nor the registration checks consent.
+QUEUED = {
+    "shop/__init__.py": "",
+    "shop/tasks.py": """
+        from celery import shared_task
+        from django.conf import settings
+        from mixpanel import Consumer, Mixpanel
+
+        mp = Mixpanel(settings.MIXPANEL_TOKEN, consumer=Consumer(api_host="api-eu.mixpanel.com"))
+
+
+        @shared_task
+        def send_event(user_id, event_name, properties):
+            mp.track(user_id, event_name, properties)
+        """,
+    "shop/views.py": """
+        from shop.tasks import send_event
+
+
+        def signup(request):
+            send_event.delay(request.user.pk, "Signed Up", {"plan": request.POST["plan"]})
+        """,
+    "shop/signals.py": """
+        from django.db.models.signals import post_save
+
+        from shop.models import Order
+        from shop.tasks import mp
+
+
+        def order_saved(sender, instance, created, **kwargs):
+            mp.track(instance.customer_id, "Order Saved", {"created": created})
+
+
+        post_save.connect(order_saved, sender=Order)
+        """,
+}
+
+
+def test_a_function_a_framework_runs_is_reported_inside_it(tmp_path: Path) -> None:
+    root = write_project(tmp_path, QUEUED)
+    found = findings_of(run(root, Config(select={"MX201"})))
+    assert located(found) == [
+        ("MX201", "shop/signals.py", 8, 5),
+        ("MX201", "shop/tasks.py", 10, 5),
+    ]
+    saved, queued = found
+    assert saved.message == (
+        '`track()` of event "Order Saved" in `order_saved()` is not guarded by a consent '
+        "check, and `order_saved()` is run by `connect`, and the one place that hands it over "
+        f"does not check consent either: check consent here. {WHY} Fix: wrap it in "
+        "`if has_analytics_consent(user):`, return early without consent, or use a consent "
+        "decorator"
+    )
+    assert queued.message.startswith(
+        "`track()` of event event_name in `send_event()` is not guarded by a consent check, "
+        "and `send_event()` is run by `delay`, and the one place that hands it over does not "
+        "check consent either: check consent here."
+    )
+    assert [(r.path, r.span.start_line, r.message) for r in queued.related] == [
+        ("shop/views.py", 5, "send_event() handed to delay without a consent check"),
+    ]
+
+
+# An Airflow DAG hands its task function to PythonOperator, with keyword arguments.
+DAG = {
+    "dags/__init__.py": "",
+    "dags/crm_sync.py": """
+        import datetime
+
+        import mixpanel
+        from airflow import DAG
+        from airflow.models import Variable
+        from airflow.operators.python import PythonOperator
+
+        mp = mixpanel.Mixpanel(
+            Variable.get("mixpanel_token"),
+            consumer=mixpanel.Consumer(api_host="api-eu.mixpanel.com"),
+        )
+
+
+        def push_owners(owner_email, **context):
+            mp.people_set(context["run_id"], {"owner": owner_email})
+
+
+        with DAG("crm_sync", start_date=datetime.datetime(2024, 1, 1)) as dag:
+            PythonOperator(
+                task_id="push_owners",
+                python_callable=push_owners,
+                op_kwargs={"owner_email": Variable.get("crm_owner_email")},
+            )
+        """,
+}
+
+
+def test_a_task_airflow_runs_is_a_wrapper_its_operator_calls(tmp_path: Path) -> None:
+    root = write_project(tmp_path, DAG)
+    found = findings_of(run(root, Config(select={"MX201", "MX102"})))
+    assert located(found) == [
+        ("MX201", "dags/crm_sync.py", 15, 5),
+        ("MX102", "dags/crm_sync.py", 22, 35),  # op_kwargs reach owner_email
+    ]
+    unguarded, owner = found
+    assert owner.message.startswith(
+        "profile property 'owner' sends an e-mail address read from "
+        'Variable.get("crm_owner_email") (personal data)'
+    )
+    assert unguarded.message.startswith(
+        "`people_set()` in `push_owners()` is not guarded by a consent check, and "
+        "`push_owners()` is run by `airflow.operators.python.PythonOperator`, and the one "
+        "place that hands it over does not check consent either: check consent here."
+    )
+
+
+def test_a_project_folder_named_like_the_framework_does_not_hide_it(tmp_path: Path) -> None:
+    """A monorepo keeps its DAGs in airflow/ (no __init__.py): `from airflow.operators...`
+    is still the installed Airflow, as Python prefers a regular package to a namespace."""
+    files = {f"airflow/{path}": text for path, text in DAG.items()}
+    files["airflow/dags/crm_sync.py"] = files["airflow/dags/crm_sync.py"].replace(
+        "from airflow.operators.python import", "from airflow.operators.python_operator import"
+    )
+    root = write_project(tmp_path, files)
+    (unguarded,) = findings_of(run(root, Config(select={"MX201"})))
+    assert unguarded.message.startswith(
+        "`people_set()` in `push_owners()` is not guarded by a consent check, and "
+        "`push_owners()` is run by `airflow.operators.python_operator.PythonOperator`"
+    )

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from mixlint.checks.base import Rule
-from mixlint.model import FileProblem, Finding, Level, Span
+from mixlint.model import FileProblem, Finding, Level, Location, Span
 from mixlint.report import FORMATS, Report, render
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
@@ -290,6 +290,41 @@ def test_text_colour() -> None:
         "\n"
         "\x1b[1mFound 1 finding (1 error) in 1 file.\x1b[0m\n"
         "By rule: MX101 (1).\n"
+    )
+
+
+def test_text_lists_the_related_locations_under_a_finding() -> None:
+    """The call sites of a wrapper no caller guards, as notes: five, then a count."""
+    sites = tuple(
+        Location(
+            f"app/views/v{n}.py", Span(n, 5, n, 30), "a call of send() without a consent check"
+        )
+        for n in range(1, 8)
+    )
+    root_cause = Finding(
+        "MX201",
+        Level.ERROR,
+        "app/settings.py",
+        Span(2, 1, 2, 21),
+        "`track()` in `send()` is not guarded by a consent check, and none of its 7 call "
+        "sites checks consent.",
+        "fp-201",
+        related=sites,
+    )
+    assert render(make_report([root_cause], problems=[]), "text") == (
+        "app/settings.py:2:1: MX201 `track()` in `send()` is not guarded by a consent check, "
+        "and none of its 7 call sites checks consent.\n"
+        "2 | mp = Mixpanel(TOKEN)\n"
+        "  | ^^^^^^^^^^^^^^^^^^^^\n"
+        "  = note: app/views/v1.py:1:5: a call of send() without a consent check\n"
+        "  = note: app/views/v2.py:2:5: a call of send() without a consent check\n"
+        "  = note: app/views/v3.py:3:5: a call of send() without a consent check\n"
+        "  = note: app/views/v4.py:4:5: a call of send() without a consent check\n"
+        "  = note: app/views/v5.py:5:5: a call of send() without a consent check\n"
+        "  = note: and 2 more (all of them in the JSON and SARIF reports)\n"
+        "\n"
+        "Found 1 finding (1 error) in 1 file.\n"
+        "By rule: MX201 (1).\n"
     )
 
 

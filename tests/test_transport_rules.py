@@ -401,3 +401,36 @@ def test_mixpanel_utils_eu_flag_and_upper_case_residency(tmp_path: Path) -> None
     assert _found(root) == [("MX402", "exports.py", 12, 12)]
     message = findings_of(run(root))[0].message
     assert "MixpanelUtils' residency defaults to 'us'" in message
+
+
+def test_a_consumer_made_by_a_project_factory_is_named_as_its_result(tmp_path: Path) -> None:
+    """A consumer built from a dotted name in the settings (a Pyramid add-on's shape)
+    cannot be verified; the message names the factory's result, not the factory."""
+    root = write_project(
+        tmp_path,
+        {
+            "tracking/__init__.py": "",
+            "tracking/client.py": """
+                from mixpanel import Mixpanel
+                from pyramid.path import DottedNameResolver
+
+
+                class Tracker:
+                    @staticmethod
+                    def _consumer(dotted_name):
+                        return DottedNameResolver().resolve(dotted_name)()
+
+                    def __init__(self, settings):
+                        consumer = self._consumer(settings["mixpanel.consumer"])
+                        self.api = Mixpanel(settings["mixpanel.token"], consumer=consumer)
+                """,
+        },
+    )
+    found = findings_of(run(root, Config(select={"MX302"})))
+    assert [(f.rule_id, f.path, f.span.start_line) for f in found] == [
+        ("MX302", "tracking/client.py", 12)
+    ]
+    assert found[0].message.startswith(
+        "this client sends through the consumer that `self._consumer()` returns, which is "
+        "not the SDK's Consumer or BufferedConsumer (or mixlint cannot see that it is one)"
+    )

@@ -245,8 +245,9 @@ consumer = Consumer(
                 and (str(callee[0].value).split(".")[0] in IP_SAFE_PACKAGES)
             ):
                 return ""
+        through = f"the consumer that `{name}` returns" if name.endswith("()") else f"`{name}`"
         return (
-            f"this client sends through `{name}`, which is not the SDK's Consumer or "
+            f"this client sends through {through}, which is not the SDK's Consumer or "
             f"BufferedConsumer (or mixlint cannot see that it is one): the SDK's consumers "
             f"always send `ip=0`, a custom one may not, and then Mixpanel geolocates users "
             f"from their IP address (GDPR Art. 5(1)(c), 25). Derive it from Consumer, or make "

@@ -877,8 +877,12 @@ class _Placement:
             through = f" (through {named}{f' and {more} more' if more > 0 else ''})"
         advice = "check consent here, once for all of them, rather than at each call site"
         if len(leaves) == 1 and every and leaves[0].runner:
-            # Registered with a framework (``post_save.connect(f)``): nowhere else to check.
-            count = f"`{where}()` is run by `{leaves[0].runner}` only, which checks no consent"
+            # Handed to a framework once (``post_save.connect(f)``, ``f.delay(...)``): the
+            # framework runs it, so the check belongs in it.
+            count = (
+                f"`{where}()` is run by `{leaves[0].runner}`, and the one place that hands it "
+                "over does not check consent either"
+            )
             advice = "check consent here"
         elif len(leaves) == 1:
             sites = "its only call site" if every else "the one call site that reaches it"

@@ -1,7 +1,8 @@
 """Human-readable output for terminals, in the style of ruff.
 
 Each finding is ``path:line:col: RULE message`` followed by the source line and
-a ``^^^`` marker under the offending part (its first line), then a summary.
+a ``^^^`` marker under the offending part (its first line) and the places that
+explain it (``= note: path:line:col: ...``), then a summary.
 With ``statistics`` a per-rule table replaces the individual findings, as
 ``ruff --statistics`` does.
 """
@@ -25,6 +26,7 @@ from mixlint.report import (
 )
 
 MAX_SHOWN_LINE = 1000  # longer source lines are not printed under a finding
+MAX_SHOWN_RELATED = 5  # related locations listed under a finding; the rest are counted
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
 _DIM = "\x1b[2m"
@@ -82,16 +84,31 @@ def _finding(report: Report, finding: Finding, paint: _Painter) -> list[str]:
         header += " " + paint(_DIM, f"(suppressed {finding.suppressed}{reason})")
     lines = [header]
     raw = source_line(report, finding.path, span.start_line)
-    if raw is None or len(raw) > MAX_SHOWN_LINE:
-        # A minified or generated line of megabytes would be printed (and masked)
-        # once per finding: the position in the header says where it is.
-        return lines
-    end_col = span.end_col if span.end_line == span.start_line else len(raw) + 1
-    display, marker = _mark(raw, span.start_col, end_col)
-    number = str(span.start_line)
-    gutter = " " * len(number)
-    lines.append(f"{paint(_BLUE, number + ' |')} {display}".rstrip())
-    lines.append(f"{paint(_BLUE, gutter + ' |')} {paint(style, marker)}")
+    # A minified or generated line of megabytes would be printed (and masked) once
+    # per finding: the position in the header says where it is.
+    if raw is not None and len(raw) <= MAX_SHOWN_LINE:
+        end_col = span.end_col if span.end_line == span.start_line else len(raw) + 1
+        display, marker = _mark(raw, span.start_col, end_col)
+        number = str(span.start_line)
+        gutter = " " * len(number)
+        lines.append(f"{paint(_BLUE, number + ' |')} {display}".rstrip())
+        lines.append(f"{paint(_BLUE, gutter + ' |')} {paint(style, marker)}")
+    lines.extend(_related(finding, paint))
+    return lines
+
+
+def _related(finding: Finding, paint: _Painter) -> list[str]:
+    """The places that explain the finding (the call sites of a wrapper no caller
+    guards, the tracking call that sends a property), as rustc's and ruff's notes."""
+    note = paint(_BLUE, "= note:")
+    lines = [
+        f"  {note} {place.path}:{place.span.start_line}:{place.span.start_col}: "
+        f"{mask_line(place.message)}"
+        for place in finding.related[:MAX_SHOWN_RELATED]
+    ]
+    more = len(finding.related) - MAX_SHOWN_RELATED
+    if more > 0:
+        lines.append(f"  {note} and {more} more (all of them in the JSON and SARIF reports)")
     return lines
 
 
