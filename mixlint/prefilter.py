@@ -1472,13 +1472,13 @@ class _Relevance(_Reach):
             return self._under[module]
         package = module.package
         prefix = f"{module.folder}/" if module.folder else ""
-        found: list[tuple[str, str]] | None = []
+        found: list[tuple[str, str]] = []
         for path in self.exporting:
             if not (path == module.path or (package and path.startswith(prefix))):
                 continue
             if "*" in self.modules[path].globals:
-                found = None
-                break
+                self._under[module] = None
+                return None
             found.extend((path, name) for name in self._names.get(path, ()))
         self._under[module] = found
         return found

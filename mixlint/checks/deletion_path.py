@@ -49,10 +49,10 @@ def _names_endpoint(expr: Expr, endpoints: tuple[str, ...], seen: set[int]) -> b
         if node.origin is not None:
             push(node.origin)
         stack.extend(node.args)
-        for _, value in node.keywords:
-            push(value)
-        for _, value in node.items:
-            push(value)
+        for _, argument in node.keywords:
+            push(argument)
+        for _, item in node.items:
+            push(item)
     return False
 
 
