@@ -102,7 +102,16 @@ for _class in (
 class _Unpickler(pickle.Unpickler):
     """Only mixlint's plain-data classes (and nothing that runs code) may be loaded."""
 
-    _ALLOWED = frozenset({"mixlint.model", "mixlint.modules", "mixlint.prefilter"})
+    _ALLOWED = frozenset(
+        {
+            "mixlint.model",
+            "mixlint.modules",
+            # The prefilter's: what a file's text says, what its code uses, what re-exports.
+            "mixlint.prefilter.scan",
+            "mixlint.prefilter.references",
+            "mixlint.prefilter.reach",
+        }
+    )
 
     def find_class(self, module: str, name: str) -> Any:
         if module in self._ALLOWED and not name.startswith("_"):

@@ -407,10 +407,10 @@ def inventory(
     """List every tracking call, event and property in PATHS (the data map for Art. 30)."""
     from mixlint.config import ConfigError, apply_overrides
     from mixlint.discovery import DiscoveryError
-    from mixlint.model import Property
+    from mixlint.model import Expr, Property, TrackingCall
     from mixlint.report.inventory import render_inventory
     from mixlint.run import analyse
-    from mixlint.values import ValueAnalyzer
+    from mixlint.values import Scope, ValueAnalyzer
     from mixlint.vocabulary import Vocabulary
 
     config = _load_config(paths, config_file)
@@ -435,7 +435,12 @@ def inventory(
         found = values.value(prop.value)
         return found.label if found is not None and not found.weak else None
 
-    _write_output(render_inventory(model, fmt, category, config.is_test_code), output)
+    def fields(
+        call: TrackingCall, part: Expr
+    ) -> tuple[str, tuple[tuple[str, str | None], ...]] | None:
+        return values.object_fields(part, Scope(model, call.path))
+
+    _write_output(render_inventory(model, fmt, category, config.is_test_code, fields), output)
 
 
 @main.command()

@@ -3,7 +3,8 @@
 The collector walks each function's statements in order, keeping the local
 bindings that reach each point (so ``props["k"] = v`` after ``props = {...}``
 extends that dict, and a stored consent flag is judged by the assignment that
-reaches its use) and the consent guards that dominate it. It needs nothing
+reaches its use; after an ``if``, a name its branches bind differently holds
+either value) and the consent guards that dominate it. It needs nothing
 from other files: cross-module questions are answered later, by ``resolve``.
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from mixlint.consent import ConsentMatcher, binding_targets, missing, present, self_class
+from mixlint.exprs import either
 from mixlint.literals import mask
 from mixlint.model import (
     NO_SPAN,
@@ -520,7 +522,15 @@ class Collector:
         opted_in = scope.class_name is None and self.consent.opts_in(function)
         none = value.kind is ExprKind.CONST and value.value is None
         self.bindings.append(
-            Binding(name, self.span(target), scope.qualname, guard.guarded or opted_in, none)
+            Binding(
+                name,
+                self.span(target),
+                scope.qualname,
+                guard.guarded or opted_in,
+                none,
+                binding_targets((value,)),
+                guard.reason if guard.guarded else f"in {function}()" if opted_in else "",
+            )
         )
 
     def bind_attribute(
@@ -641,7 +651,7 @@ class Collector:
             # The body of a one-line compound statement (`if consent: mp.track(...)`).
             self.small_statement(node, scope, guard)
         elif isinstance(node, cst.FunctionDef):
-            self.function(node, scope)
+            self.function(node, scope, guard)
         elif isinstance(node, cst.ClassDef):
             self.class_def(node, scope)
         elif isinstance(node, (cst.If, cst.While)):
@@ -677,7 +687,10 @@ class Collector:
             if isinstance(body, cst.BaseSuite):
                 self.statements(getattr(body, "body", ()), scope, guard)
 
-    def conditional(self, node: cst.If | cst.While, scope: _Scope, guard: _Guard) -> None:
+    def conditional(self, node: cst.If | cst.While, scope: _Scope, guard: _Guard) -> bool:
+        """Walk an ``if`` (each branch from the bindings before it) or a ``while``; after an
+        ``if``, a name bound differently in the branches that go on holds either value.
+        True when every branch of an ``if`` leaves."""
         test = self.expr(node.test, scope, guard)
         body_guard, else_guard = guard, guard
         if not guard.guarded:
@@ -690,12 +703,22 @@ class Collector:
             else:
                 body_guard = guard.where(binding_targets(present(test)))
                 else_guard = guard.where(binding_targets(missing(test)))
+        before = dict(scope.bindings)
         self.statements(node.body.body, scope, body_guard)
+        if isinstance(node, cst.While):
+            return False  # a loop body may run or not: its last bindings stand
+        after_body = None if _leaves(node.body) else scope.bindings
+        scope.bindings = dict(before)
         orelse = node.orelse
+        else_leaves = False
         if isinstance(orelse, cst.If):
-            self.conditional(orelse, scope, else_guard)
+            else_leaves = self.conditional(orelse, scope, else_guard)
         elif isinstance(orelse, cst.Else):
             self.statements(orelse.body.body, scope, else_guard)
+            else_leaves = _leaves(orelse.body)
+        after_else = None if else_leaves else scope.bindings
+        scope.bindings = _merged(after_body, after_else, before)
+        return after_body is None and after_else is None
 
     def small_statement(self, node: cst.BaseSmallStatement, scope: _Scope, guard: _Guard) -> None:
         if isinstance(node, cst.Assign):
@@ -727,7 +750,10 @@ class Collector:
                 self.mutation(value, scope)
         elif isinstance(node, cst.Return):
             if node.value is not None:
-                self._returns.append(self.expr(node.value, scope, guard))
+                returned = self.expr(node.value, scope, guard)
+                self._returns.append(returned)
+                # What a getter returns, for guard form 7 (``if client := self.get_client():``).
+                self.record_binding(f"{scope.qualname}()", node, returned, scope, guard, True)
         elif isinstance(node, cst.Import):
             for alias in node.names:
                 full = _dotted(alias.name)
@@ -762,7 +788,10 @@ class Collector:
                 if isinstance(child, cst.BaseExpression):
                     self.expr(child, scope, guard)
 
-    def function(self, node: cst.FunctionDef, scope: _Scope) -> None:
+    def function(self, node: cst.FunctionDef, scope: _Scope, outer: _Guard | None = None) -> None:
+        """``outer``: the guard where a closure is defined; what a getter returned there
+        (``if (client := self.get_client()) is None: return``) exists in the closure too,
+        which holds the same local (an attribute may be unset before the closure runs)."""
         class_name = scope.class_name
         prefix = "" if scope.qualname == MODULE else scope.qualname + "."
         qualname = f"{prefix}{node.name.value}"
@@ -801,6 +830,8 @@ class Collector:
             function_scope.bindings[name] = made
         consent_decorated = any(self.consent.is_decorator(d) for d in decorators)
         guard = _Guard(True, "consent decorator") if consent_decorated else _Guard()
+        if outer is not None and scope.qualname != MODULE and scope.class_name is None:
+            guard = guard.where(tuple(t for t in outer.present if t.endswith("()")))
         saved_returns = self._returns
         self._returns = []
         self.statements(node.body.body, function_scope, guard)
@@ -899,6 +930,21 @@ class Collector:
     def run(self) -> None:
         scope = _Scope(MODULE)
         self.statements(self.module.body, scope, _Guard())
+
+
+def _merged(
+    body: dict[str, Expr] | None, orelse: dict[str, Expr] | None, before: dict[str, Expr]
+) -> dict[str, Expr]:
+    """The bindings after an ``if`` from those its two branches end with (None: the branch
+    leaves): a name bound differently in each holds either value (``kwargs = {...}`` in
+    an ``if`` and another in its ``elif``: both reach the ``track(**kwargs)`` after)."""
+    if body is None or orelse is None:
+        return body if body is not None else orelse if orelse is not None else before
+    merged = dict(orelse)
+    for name, value in body.items():
+        other = orelse.get(name)
+        merged[name] = value if other is None else either([value, other])
+    return merged
 
 
 def _leaves(body: cst.BaseSuite) -> bool:

@@ -126,6 +126,8 @@ def present(expr: Expr | None, depth: int = 0) -> tuple[Expr, ...]:
     kind = expr.kind
     if kind in (ExprKind.NAME, ExprKind.ATTR):
         return (expr,)
+    if kind is ExprKind.CALL and not expr.args and not expr.keywords:
+        return (expr,)  # ``if client := self.get_client():``, what the getter returned
     if kind is ExprKind.BOOLOP and expr.value == "and":
         return tuple(found for arg in expr.args for found in present(arg, depth + 1))
     if kind is ExprKind.NOT:
@@ -162,15 +164,26 @@ def _compared_to_none(expr: Expr, operators: tuple[str, ...]) -> bool:
 
 def binding_targets(objects: tuple[Expr, ...]) -> tuple[str, ...]:
     """The binding targets (``Binding.target``) of objects a test requires: ``self.mp`` ->
-    "Class.mp", a module global (or a local holding one) -> its name."""
+    "Class.mp", a module global (or a local holding one) -> its name, a local assigned
+    from a project getter (``client := self.get_client()``) -> "Class.get_client()"."""
     found: list[str] = []
     for expr in objects:
         target = expr
         while target.kind is ExprKind.NAME and target.origin is not None:
-            if target.origin.kind not in (ExprKind.NAME, ExprKind.ATTR):
+            if target.origin.kind not in (ExprKind.NAME, ExprKind.ATTR, ExprKind.CALL):
                 break
             target = target.origin
-        if target.kind is ExprKind.NAME and target.origin is None:
+        if target.kind is ExprKind.CALL:
+            getter = target.base
+            if target.args or target.keywords or getter is None:
+                continue
+            if getter.kind is ExprKind.NAME and getter.origin is None:
+                found.append(f"{getter.value!s}()")
+            elif getter.kind is ExprKind.ATTR and getter.base is not None:
+                class_name = self_class(getter.base)
+                if class_name is not None:
+                    found.append(f"{class_name}.{getter.value!s}()")
+        elif target.kind is ExprKind.NAME and target.origin is None:
             found.append(str(target.value))
         elif target.kind is ExprKind.ATTR and target.base is not None:
             class_name = self_class(target.base)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from mixlint.exprs import follow, relocated, rewrite, substitute, walk
+from mixlint.exprs import alternatives_of, follow, relocated, rewrite, substitute, walk
 from mixlint.model import Expr, ExprKind, FunctionSummary, ModuleSummary
 from mixlint.resolve import ProjectIndex, SymKind, alternatives, bind_arguments, is_getter
 
@@ -126,12 +126,14 @@ class Expander:
 
 
 def _is_dict(expr: Expr) -> bool:
+    """A dict display or ``dict(...)``, or one of several (built in an ``if`` and after)."""
     target = follow(expr)
-    return target is not None and (
-        target.kind is ExprKind.DICT
-        or (
-            target.kind is ExprKind.CALL
-            and target.base is not None
-            and target.base.chain() in _DICT_CALLS
-        )
+    if target is None:
+        return False
+    if target.kind is ExprKind.COND and target.base is None:
+        return all(_is_dict(alternative) for alternative in alternatives_of(target))
+    return target.kind is ExprKind.DICT or (
+        target.kind is ExprKind.CALL
+        and target.base is not None
+        and target.base.chain() in _DICT_CALLS
     )

@@ -22,6 +22,23 @@ def follow(expr: Expr | None, depth: int = 0) -> Expr | None:
     return expr
 
 
+def either(values: list[Expr]) -> Expr:
+    """One of ``values``, as code that takes different paths gives it (a name bound in an
+    ``if`` and in its ``else``): a COND without a test, unlike ``a if t else b``."""
+    distinct = list({id(value): value for value in values}.values())
+    if len(distinct) == 1:
+        return distinct[0]
+    text = " / ".join(dict.fromkeys(value.text for value in distinct))
+    return Expr(ExprKind.COND, text, distinct[0].span, args=tuple(distinct))
+
+
+def alternatives_of(expr: Expr) -> tuple[Expr, ...]:
+    """The values ``either`` joined, else ``expr`` alone."""
+    if expr.kind is ExprKind.COND and expr.base is None:
+        return tuple(found for arg in expr.args for found in alternatives_of(arg))
+    return (expr,)
+
+
 def rewrite(
     expr: Expr | None,
     replace_node: Callable[[Expr], Expr | None],

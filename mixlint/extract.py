@@ -18,7 +18,7 @@ from typing import TypeVar
 from mixlint.config import WrapperDecl
 from mixlint.consent import binding_targets
 from mixlint.expand import Expander
-from mixlint.exprs import follow, substitute, walk
+from mixlint.exprs import alternatives_of, either, follow, substitute, walk
 from mixlint.flow import KEEPING_STRING_METHODS
 from mixlint.model import (
     CallerSite,
@@ -54,12 +54,12 @@ MAX_WRAPPER_DEPTH = 8
 MAX_ROUNDS = 12
 _HEURISTIC_NAME = re.compile(r"(?i)(mixpanel|^mp$|^_mp$|^mp_client$)")
 # Beyond string methods, a dict's `.get()` and `.copy()` and `str.format` keep a value.
-_KEEPING_METHODS = KEEPING_STRING_METHODS | {"get", "copy", "format"}
-_KEEPING_FUNCTIONS = frozenset({"str", "dict", "json.dumps", "copy", "deepcopy"})
+KEEPING_METHODS = KEEPING_STRING_METHODS | {"get", "copy", "format"}
+KEEPING_FUNCTIONS = frozenset({"str", "dict", "json.dumps", "copy", "deepcopy"})
 # Functions whose result is computed from their arguments alone (``len(items)``); a
 # parameter reaching a payload through them makes a wrapper. Any other function may
 # return other data (``load_customers(path)``).
-_DERIVING_FUNCTIONS = _KEEPING_FUNCTIONS | {
+_DERIVING_FUNCTIONS = KEEPING_FUNCTIONS | {
     "abs",
     "all",
     "any",
@@ -97,7 +97,14 @@ def payload(expr: Expr | None) -> Payload | None:
     properties: list[Property] = []
     opaque: list[Expr] = []
     _collect_properties(expr, properties, opaque, 0)
-    return Payload(expr, tuple(properties), tuple(opaque))
+    # A dict that branches add to (``props["arg"] = ...`` in an ``if``) holds what it
+    # held before in each alternative: each entry once.
+    unique: dict[tuple[str | None, Span, int], Property] = {}
+    for found in properties:
+        unique.setdefault((found.key, found.key_span, id(found.value)), found)
+    return Payload(
+        expr, tuple(unique.values()), tuple({id(part): part for part in opaque}.values())
+    )
 
 
 def _collect_properties(
@@ -202,9 +209,9 @@ def flowing_params(
             # (``event = event_factory(*args, **kwargs)``): its result is the caller's.
             handed = flowing_params(callee, params, derived, sub, seen)
             return handed | each(arguments) if handed else handed
-        if callee.kind is ExprKind.ATTR and callee.value in _KEEPING_METHODS:
+        if callee.kind is ExprKind.ATTR and callee.value in KEEPING_METHODS:
             return each((callee.base, *(expr.args if callee.value == "format" else ())))
-        if ".".join(callee.chain()) in _KEEPING_FUNCTIONS:
+        if ".".join(callee.chain()) in KEEPING_FUNCTIONS:
             return each(arguments)
         return set()
     if kind in (ExprKind.FSTRING, ExprKind.CONCAT, ExprKind.COND, ExprKind.BOOLOP, ExprKind.SEQ):
@@ -268,7 +275,12 @@ class Extractor:
             for site in module.calls:
                 direct.extend(self.classify(module, site))
         direct = self.with_present_clients(direct)
-        calls = [self.through_callers(call) for call in self.wrappers(direct)]
+        calls = [
+            self.named(call)
+            for call in _one_per_payload(
+                self.through_callers(call) for call in self.wrappers(direct)
+            )
+        ]
         for module in self.index.summaries.values():
             for function in module.functions.values():
                 registered = self.index.runners.registered(function.decorators)
@@ -277,6 +289,45 @@ class Extractor:
         calls.sort(key=lambda c: (c.path.split("/"), c.span, c.method, c.wrapper_chain))
         self.objects.sort(key=lambda o: (o.path.split("/"), o.span))
         return calls, self.objects, self.callers
+
+    def named(self, call: TrackingCall) -> TrackingCall:
+        """``call`` with its event named when the name is a string constant of the class of
+        the object it is read from (``event.NAME`` where ``event`` is a ``SignedIn`` made
+        by the caller's factory, and ``SignedIn.NAME = "signed in"``)."""
+        module = self.index.summaries.get(call.path)
+        event = follow(call.event)
+        if event is None or module is None:
+            return call
+        names: dict[object, Expr] = {}
+        for read in alternatives_of(event):  # the same read in each branch that sends
+            if read.kind is not ExprKind.ATTR or read.base is None:
+                return call
+            for obj in alternatives(self.index.symbol(read.base, module)):
+                constant = (
+                    self.class_constant(obj, str(read.value))
+                    if obj.kind is SymKind.OBJECT
+                    else None
+                )
+                if constant is None:
+                    return call
+                names.setdefault(constant.value, constant)
+        if len(names) != 1:
+            return call
+        (constant,) = names.values()
+        return replace(call, event=replace(constant, span=event.span))
+
+    def class_constant(self, obj: Sym, attr: str) -> Expr | None:
+        """The string a class (or its nearest project base) binds ``attr`` to in its body."""
+        for cls in self.index.lineage(obj):
+            owner = self.index.summaries.get(cls.module)
+            bound = owner.class_attrs.get(f"{cls.name}.{attr}") if owner is not None else None
+            if not bound:
+                continue
+            value = bound[-1]
+            if value.kind is ExprKind.CONST and isinstance(value.value, str):
+                return value
+            return None
+        return None
 
     def guarded_by_callers(
         self, function: str, requires: str = "", active: frozenset[str] = frozenset()
@@ -349,7 +400,7 @@ class Extractor:
         signature = self.sdk.objects[qualname]
         consumer: str | None = None
         if signature.kind == "Mixpanel":
-            consumer_expr = signature.argument(site.call, "consumer")
+            consumer_expr = self.defaulted(module, signature.argument(site.call, "consumer"))
             if consumer_expr is not None and not (
                 consumer_expr.kind is ExprKind.CONST and consumer_expr.value is None
             ):
@@ -366,6 +417,26 @@ class Extractor:
                 function=site.function,
             )
         )
+
+    def defaulted(self, module: ModuleSummary, expr: Expr | None) -> Expr | None:
+        """``expr``, or when it is a parameter that no call site of its function passes,
+        its default (``def from_token(cls, token, consumer=None): Mixpanel(token,
+        consumer=consumer)`` called as ``from_token(token)``: the SDK's default consumer)."""
+        param = follow(expr)
+        if param is None or param.kind is not ExprKind.PARAM:
+            return expr
+        owner = self.index.param_owner(param, module)
+        if owner is None:
+            return expr
+        function, name = owner
+        target = Sym(SymKind.FUNCTION, function.qualname, module.path)
+        sites = list(self.index.sites_of(target))
+        default = next((p.default for p in function.params if p.name == name), None)
+        if not sites or default is None:
+            return expr
+        if any(name in bind_arguments(function, found.call) for _, found in sites):
+            return expr
+        return default
 
     def consumer_id(self, module: ModuleSummary, expr: Expr) -> str:
         """The consumer's construction id, or "custom:<class>" for a non-SDK consumer."""
@@ -518,7 +589,11 @@ class Extractor:
             found = signature.arguments(sent, role)
             return found[0][1] if found else None
 
-        distinct_ids = tuple(value for _, value in signature.arguments(sent, "distinct_id"))
+        distinct_ids = tuple(
+            found
+            for _, value in signature.arguments(sent, "distinct_id")
+            for found in alternatives_of(value)
+        )
         properties = payload(first("properties")) or _names_payload(first("keys"))
         message = first("message")
         if message is not None:
@@ -563,19 +638,24 @@ class Extractor:
         expand = self.expander.expand
         keywords: list[tuple[str | None, Expr]] = []
         for name, value in call.keywords:
-            spread = follow(value) if name is None else None
-            if spread is not None and spread.kind is ExprKind.DICT:
+            displays = _dict_displays(value) if name is None else None
+            if displays is None:
+                keywords.append((name, expand(value, module) or value))
+                continue
+            # Each dict the name may hold (``kwargs`` built in an ``if`` and an ``elif``):
+            # a keyword that several give is either value.
+            given: dict[str, list[Expr]] = {}
+            for spread in displays:
                 for key, item in spread.items:
                     if (
                         key is not None
                         and key.kind is ExprKind.CONST
                         and isinstance(key.value, str)
                     ):
-                        keywords.append((key.value, expand(item, module) or item))
+                        given.setdefault(key.value, []).append(expand(item, module) or item)
                     else:
                         keywords.append((None, item if key is None else spread))
-                continue
-            keywords.append((name, expand(value, module) or value))
+            keywords.extend((key, either(values)) for key, values in given.items())
         return replace(
             call,
             args=tuple(expand(arg, module) or arg for arg in call.args),
@@ -861,6 +941,62 @@ class Extractor:
         )
 
 
+def _one_per_payload(calls: Iterable[TrackingCall]) -> list[TrackingCall]:
+    """One tracking call per call site and what it sends: a wrapper call that reaches
+    several SDK calls sending the same payload (``track(**kwargs)`` in a ``try`` and again
+    in the branch that lets errors through) is one entry, whose ``via`` lists them all."""
+    merged: dict[tuple[object, ...], TrackingCall] = {}
+    for call in calls:
+        if call.kind != "wrapper":
+            merged[(id(call),)] = call
+            continue
+        key = (
+            call.path,
+            call.span,
+            call.method,
+            call.wrapper_chain,
+            call.requires,
+            call.guarded,
+            call.guard_reason,
+            _sent_text(call),
+        )
+        found = merged.get(key)
+        if found is None:
+            merged[key] = call
+        else:
+            merged[key] = replace(
+                found, via=tuple(sorted({*found.via, *call.via}, key=_line_order))
+            )
+    return list(merged.values())
+
+
+def _sent_text(call: TrackingCall) -> tuple[object, ...]:
+    """What a tracking call sends, as code: calls that send the same are one entry."""
+
+    def part(sent: Payload | None) -> tuple[object, ...]:
+        if sent is None:
+            return ()
+        return (
+            sent.expr.text,
+            tuple((p.key, p.value.text, p.inherited) for p in sent.properties),
+            tuple(o.text for o in sent.opaque),
+        )
+
+    return (
+        call.event.text if call.event is not None else None,
+        tuple(e.text for e in call.distinct_ids),
+        call.inherited_ids,
+        part(call.properties),
+        part(call.meta),
+        part(call.context),
+    )
+
+
+def _line_order(place: str) -> tuple[str, int]:
+    path, _, line = place.rpartition(":")
+    return path, int(line) if line.isdigit() else 0
+
+
 _Judged = TypeVar("_Judged", CallSite, CallerSite, TrackingCall)
 
 
@@ -953,6 +1089,18 @@ def _names_payload(expr: Expr | None) -> Payload | None:
         if e.kind is ExprKind.CONST and isinstance(e.value, str)
     )
     return Payload(target, names, ())
+
+
+def _dict_displays(expr: Expr) -> list[Expr] | None:
+    """The dict displays a ``**`` argument holds (one, or one per branch that built it);
+    None when it may hold anything else."""
+    target = follow(expr)
+    if target is None:
+        return None
+    displays = [follow(alternative) for alternative in alternatives_of(target)]
+    if all(found is not None and found.kind is ExprKind.DICT for found in displays):
+        return displays  # type: ignore[return-value]
+    return None
 
 
 def _unwrap_serialised(expr: Expr | None) -> Expr | None:

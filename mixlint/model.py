@@ -61,7 +61,8 @@ class ExprKind(str, Enum):
     STARRED = "starred"  # base: the starred expression (``*x`` in a call or display)
     FSTRING = "fstring"  # args: the interpolated expressions
     CONCAT = "concat"  # binary operation; args: (left, right); value: operator ("+", "%")
-    COND = "cond"  # ``a if t else b``; args: (body, orelse); base: the test
+    COND = "cond"  # ``a if t else b``; args: (body, orelse); base: the test (None: any
+    # one of args, as a name bound in both branches of an ``if`` holds: ``exprs.either``)
     BOOLOP = "boolop"  # value: "and" | "or"; args: the operands
     NOT = "not"  # base: the operand
     COMPARE = "compare"  # base: the left operand; value: first operator; args: comparators
@@ -172,14 +173,21 @@ class CallSite:
 
 @dataclass(frozen=True, slots=True)
 class Binding:
-    """A value bound to an attribute of ``self``, a class attribute or a module global:
-    what guard form 7 reads (a client created only after opt-in, set to None on opt-out)."""
+    """A value bound to an attribute of ``self``, a class attribute or a module global, or
+    returned by a function: what guard form 7 reads (a client created only after opt-in,
+    set to None on opt-out; a getter that returns one only with consent)."""
 
-    target: str  # "Class.attr" (an attribute of the class's instances) or a global's name
+    # "Class.attr" (an attribute of the class's instances), a global's name, or what a
+    # function returns: "Class.method()", "function()"
+    target: str
     span: Span
     function: str  # qualname of the function that binds it ("<module>", or the class's)
     guarded: bool  # on a consent-guarded path, or in a function named for opting in
     none: bool  # the value bound is None
+    # The attributes or globals the value is (``return self._client``): it exists only
+    # with consent when they do.
+    holds: tuple[str, ...] = ()
+    reason: str = ""  # how it is guarded ("early exit on ... (line 26)", "in enable_analytics()")
 
 
 @dataclass(frozen=True, slots=True)

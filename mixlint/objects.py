@@ -9,10 +9,12 @@ judged like the keys of a dict written out in the call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
+from mixlint.extract import flowing_params
 from mixlint.model import ClassField, ClassSummary, Expr, ExprKind, ModuleSummary, Span
-from mixlint.resolve import ProjectIndex, Sym, SymKind
+from mixlint.resolve import ProjectIndex, Sym, SymKind, alternatives, bind_arguments
 
 MAX_DEPTH = 12
 
@@ -46,28 +48,50 @@ _DJANGO_RELATIONS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField"}
 _INSTANCE_METHODS = frozenset(
     {"get", "create", "first", "last", "latest", "earliest", "get_or_create", "update_or_create"}
 )
-_NOT_FIELDS = frozenset({"ClassVar", "InitVar", "typing.ClassVar", "dataclasses.InitVar"})
+# ``ClassVar[str]``, ``t.ClassVar[str]``, ``typing.ClassVar``, ``dataclasses.InitVar``
+_NOT_FIELDS = frozenset({"ClassVar", "InitVar"})
 
 
 @dataclass(frozen=True, slots=True)
 class SentClass:
     """The project class of an object sent whole, and the names of the fields it sends."""
 
-    name: str  # "UserInfo"
+    name: str  # "UserInfo"; "SignupEvent or LoginEvent" when it is one of several
     kind: str  # "dataclass", "pydantic model", "attrs class", "Django model"
     path: str
     span: Span
     fields: tuple[str, ...]
+    owners: tuple[str, ...]  # per field, the class that declares it ("UserEvent")
 
 
 def sent_class(
     subject: Expr, module: ModuleSummary, index: ProjectIndex, call: Expr | None = None
 ) -> SentClass | None:
-    """The class of ``subject`` (the ``x`` of ``asdict(x)``) when its fields are known;
-    ``call``, the call that dumps it, may select fields (``model_dump(include={...})``)."""
-    sym = _instance_class(subject, module, index)
-    if sym is None:
+    """The class of ``subject`` (the ``x`` of ``asdict(x)``) when its fields are known,
+    or the classes it may be, with all their fields; ``call``, the call that dumps it,
+    may select fields (``model_dump(include={...})``)."""
+    found = [
+        sent
+        for sym in _instance_classes(subject, module, index)
+        if (sent := _sent(sym, index, call)) is not None
+    ]
+    if not found:
         return None
+    first = found[0]
+    declared = {
+        name: owner for sent in found for name, owner in zip(sent.fields, sent.owners, strict=True)
+    }
+    return SentClass(
+        " or ".join(dict.fromkeys(sent.name for sent in found)),
+        first.kind,
+        first.path,
+        first.span,
+        tuple(declared),
+        tuple(declared.values()),
+    )
+
+
+def _sent(sym: Sym, index: ProjectIndex, call: Expr | None) -> SentClass | None:
     owner = index.summaries.get(sym.module)
     summary = owner.classes.get(sym.name) if owner is not None else None
     if owner is None or summary is None:
@@ -75,10 +99,66 @@ def sent_class(
     kind = _kind(sym, summary, owner, index, 0)
     if kind is None:
         return None
-    fields = _selected(_fields(sym, index, frozenset(), 0), call)
-    if fields is None:
+    declared = _fields(sym, index, frozenset(), 0)
+    names = _selected(tuple(name for name, _ in declared), call)
+    if names is None:
         return None
-    return SentClass(sym.name.rsplit(".", 1)[-1], kind, owner.path, summary.span, fields)
+    owners = dict(declared)
+    return SentClass(
+        sym.name.rsplit(".", 1)[-1],
+        kind,
+        owner.path,
+        summary.span,
+        names,
+        tuple(owners[name] for name in names),
+    )
+
+
+def factory_inputs(
+    call: Expr, module: ModuleSummary, index: ProjectIndex
+) -> tuple[tuple[str, Expr], ...]:
+    """The fields a project factory fills from the arguments of ``call``, each with the
+    argument: ``SignedIn.create(method="sso", user=u)`` where ``create`` returns
+    ``cls(method=method, ...)`` -> (("method", '"sso"'),). ``**`` dicts of the call count as
+    the keywords they hold."""
+    given = _spread(call)
+    found: dict[tuple[str, int], tuple[str, Expr]] = {}
+    for sym in alternatives(index.symbol(call.base, module)):
+        located = index.function(sym)
+        if located is None:
+            continue
+        function, _ = located
+        mapping = bind_arguments(function, given)
+        for returned in function.returns:
+            made = _follow(returned)
+            if made.kind is not ExprKind.CALL:
+                continue
+            for field, value in made.keywords:
+                if field is None:
+                    continue
+                for name in flowing_params(value, frozenset(mapping)):
+                    found.setdefault((field, id(mapping[name])), (field, mapping[name]))
+    return tuple(found.values())
+
+
+def _spread(call: Expr) -> Expr:
+    """``call`` with the keywords of its ``**`` dict displays written out."""
+    keywords: list[tuple[str | None, Expr]] = []
+    pending = list(call.keywords)
+    for _ in range(MAX_DEPTH * 4):
+        if not pending:
+            break
+        name, value = pending.pop(0)
+        held = _follow(value) if name is None else None
+        if held is None or held.kind is not ExprKind.DICT:
+            keywords.append((name, value))
+            continue
+        for key, item in held.items:
+            if key is None:
+                pending.append((None, item))
+            elif key.kind is ExprKind.CONST and isinstance(key.value, str):
+                pending.append((key.value, item))
+    return replace(call, keywords=tuple(keywords))
 
 
 def _selected(fields: tuple[str, ...], call: Expr | None) -> tuple[str, ...] | None:
@@ -110,10 +190,20 @@ def _literal_names(expr: Expr) -> set[str] | None:
     return {str(key.value) for key in keys}
 
 
+def _instance_classes(subject: Expr, module: ModuleSummary, index: ProjectIndex) -> Iterator[Sym]:
+    """The classes ``subject`` may be an instance of (``Event = A if x else B; Event(...)``)."""
+    objects = list(alternatives(index.symbol(subject, module)))
+    if objects and all(sym.kind is SymKind.OBJECT for sym in objects):
+        for sym in objects:
+            yield Sym(SymKind.CLASS, sym.name, sym.module)
+        return
+    found = _instance_class(subject, module, index)
+    if found is not None:
+        yield found
+
+
 def _instance_class(subject: Expr, module: ModuleSummary, index: ProjectIndex) -> Sym | None:
-    sym = index.symbol(subject, module)
-    if sym.kind is SymKind.OBJECT:
-        return Sym(SymKind.CLASS, sym.name, sym.module)
+    """The class a project factory or a model manager's query makes ``subject`` of."""
     target = _follow(subject)
     if target.kind is not ExprKind.CALL or target.base is None:
         return None
@@ -194,21 +284,24 @@ def _kind(
     return None
 
 
-def _fields(sym: Sym, index: ProjectIndex, seen: frozenset[str], depth: int) -> tuple[str, ...]:
-    """Field names of a class, its project base classes' first (as the libraries order them)."""
+def _fields(
+    sym: Sym, index: ProjectIndex, seen: frozenset[str], depth: int
+) -> tuple[tuple[str, str], ...]:
+    """Field names of a class, each with the class declaring it, its project base classes'
+    first (as the libraries order them)."""
     owner = index.summaries.get(sym.module)
     summary = owner.classes.get(sym.name) if owner is not None else None
     if owner is None or summary is None or sym.name in seen or depth > MAX_DEPTH:
         return ()
-    names: list[str] = []
+    declared: dict[str, str] = {}
     for base in owner.class_bases.get(sym.name, ()):
         base_sym = index.symbol(base, owner)
         if base_sym.kind is SymKind.CLASS:
-            names.extend(_fields(base_sym, index, seen | {sym.name}, depth + 1))
+            declared.update(_fields(base_sym, index, seen | {sym.name}, depth + 1))
     for field in summary.fields:
-        if _is_field(field) and field.name not in names:
-            names.append(field.name)
-    return tuple(names)
+        if _is_field(field) and field.name not in declared:
+            declared[field.name] = sym.name.rsplit(".", 1)[-1]
+    return tuple(declared.items())
 
 
 def _is_field(field: ClassField) -> bool:
@@ -217,7 +310,7 @@ def _is_field(field: ClassField) -> bool:
     if field.name.startswith("__") or field.name == "Meta":
         return False
     if field.annotation is not None:
-        return field.annotation.split("|", 1)[0] not in _NOT_FIELDS
+        return field.annotation.split("|", 1)[0].rsplit(".", 1)[-1] not in _NOT_FIELDS
     value = field.value
     if value is None or value.kind is not ExprKind.CALL or value.base is None:
         return False
@@ -228,4 +321,4 @@ def _is_field(field: ClassField) -> bool:
     return last in _ATTRS_FIELDS and len(chain) == 2 and chain[0] in ("attr", "attrs")
 
 
-__all__ = ["SentClass", "sent_class"]
+__all__ = ["SentClass", "factory_inputs", "sent_class"]

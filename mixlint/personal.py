@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mixlint.exprs import walk
-from mixlint.extract import flowing_params
+from mixlint.extract import KEEPING_FUNCTIONS, KEEPING_METHODS, flowing_params
 from mixlint.extract import payload as build_payload
 from mixlint.model import (
     Expr,
@@ -70,6 +70,7 @@ MX301 = "MX301"
 
 IP_KEYS = frozenset({"ip", "$ip"})
 MAX_NESTING = 4
+MAX_PASSES = 20
 
 FIX_PERSONAL = "send a pseudonymous ID instead or drop it"
 FIX_SPECIAL = (
@@ -133,6 +134,47 @@ class _Site:
             if id(node) in self.caller_ids:
                 return node.span
         return match.source.span
+
+    def maker(self, subject: Expr) -> Expr | None:
+        """At a wrapper call site, the call that makes ``subject`` with a factory or class
+        the caller passed (``report(SignedIn.create, user=user)`` running ``event = await
+        event_factory(**kwargs)``): its callee is what the caller chose the class with."""
+        if self.caller_ids is None:
+            return None
+        for node in walk(subject):
+            if (
+                node.kind is ExprKind.CALL
+                and node.base is not None
+                and id(node.base) in self.caller_ids
+            ):
+                return node
+        return None
+
+    def passed_on(self, expr: Expr) -> Expr | None:
+        """What a finding about the keys of ``expr`` points at: ``expr``, or (wrapper call
+        site) the caller's argument that reaches it unchanged (through local names,
+        ``.copy()``, ``dict(...)``, elements); None when the caller wrote no such argument."""
+        if self.caller_ids is None:
+            return expr
+        node: Expr | None = expr
+        for _ in range(MAX_PASSES):
+            if node is None or id(node) in self.caller_ids:
+                return node
+            if node.kind is ExprKind.NAME:
+                node = node.origin
+            elif node.kind in (ExprKind.ITER, ExprKind.SUBSCRIPT, ExprKind.STARRED):
+                node = node.base  # an element of the caller's data (``for item in events``)
+            elif node.kind is ExprKind.CALL and node.base is not None:
+                callee = node.base
+                if callee.kind is ExprKind.ATTR and callee.value in KEEPING_METHODS:
+                    node = callee.base
+                elif ".".join(callee.chain()) in KEEPING_FUNCTIONS and node.args:
+                    node = node.args[0]
+                else:
+                    return None
+            else:
+                return None
+        return None
 
     def caller_part(self, expr: Expr) -> Expr | None:
         """What a finding about all of ``expr`` points at: ``expr`` itself, or (wrapper
@@ -323,12 +365,24 @@ class _Judge:
                 # part is the whole object (a whole object of the wrapper's own making
                 # is reported inside the wrapper).
                 part = site.caller_part(expr)
-                whole = self.values.whole_object(part, site.scope) if part is not None else None
-                if part is None or whole is None:
+                sent = self.values.whole_object(part, site.scope) if part is not None else None
+                if part is None or sent is None:
+                    # The wrapper sends an object whole (MX105 there), of the class the
+                    # caller chose (with a factory it passes, or the object it passes):
+                    # its fields are what this call site sends.
+                    subject = whole.subject
+                    maker = site.maker(subject) if subject is not None else None
+                    given = site.caller_part(subject) if subject is not None else None
+                    anchor = maker.base if maker is not None else given
+                    if anchor is not None:
+                        self.judge_fields(site, whole, anchor.span, maker)
                     return
-                span = part.span
+                whole, span = sent, part.span
             self.add(MX105, call.path, span, _opaque_message(call, noun, whole), call)
-            self.judge_fields(site, whole, span)
+            if whole.subject is None or not self.from_callers(call, whole.subject, derived=True):
+                # An object the function's callers give is judged at each of them, as
+                # the class each one gives.
+                self.judge_fields(site, whole, span)
             return
         target = _follow(expr)
         if target is None:
@@ -349,14 +403,17 @@ class _Judge:
             return
         if self.from_callers(call, expr):
             return
-        part = site.caller_part(expr)
-        if part is None:
+        shown = site.passed_on(expr)
+        if shown is None:
+            # The caller gave only inputs of what the wrapper computes and sends (the
+            # arguments of a factory it runs): the part that hides the keys is the
+            # wrapper's, reported at its own SDK call.
             return
         self.add(
             MX105,
             call.path,
-            part.span,
-            f"the {_plural(noun)} that {call.method} sends ({code(part.text)}) cannot be "
+            shown.span,
+            f"the {_plural(noun)} that {call.method} sends ({code(shown.text)}) cannot be "
             f"reviewed: their keys cannot be seen in the code (data minimisation, "
             f"Art. 5(1)(c)); {FIX_OPAQUE}",
             call,
@@ -370,32 +427,44 @@ class _Judge:
         value, path = resolved
         return value if value.kind is ExprKind.DICT and path == site.call.path else None
 
-    def from_callers(self, call: TrackingCall, expr: Expr) -> bool:
-        """``expr`` is built from parameters of the call's function, and that function has
-        call sites: what they pass is judged there."""
+    def from_callers(self, call: TrackingCall, expr: Expr, derived: bool = False) -> bool:
+        """``expr`` is built from parameters of the call's function (``derived``: also
+        computed from them), and that function has call sites: what they pass is judged
+        there."""
         if not self.project.callers.get(call.function):
             return False
         function = self.function_of(call)
         if function is None:
             return False
-        return bool(flowing_params(expr, frozenset(p.name for p in function.params)))
+        return bool(flowing_params(expr, frozenset(p.name for p in function.params), derived))
 
-    def judge_fields(self, site: _Site, whole: WholeObject, span: Span) -> None:
-        """The fields of a project class sent whole, judged as its keys (``asdict(info)``)."""
+    def judge_fields(
+        self, site: _Site, whole: WholeObject, span: Span, maker: Expr | None = None
+    ) -> None:
+        """The fields of a project class sent whole, judged as its keys (``asdict(info)``);
+        ``maker``: the call that makes it with the factory the caller chose, when the
+        wrapper sends it whole (the arguments it fills fields from are judged as values)."""
         sent = self.values.sent_class(whole, site.scope)
         if sent is None:
             return
         # Judged as keys of an object that its class names (UserInfo.name is a person's).
         matches = [
             match
-            for field_name in sent.fields
+            for field_name, owner in zip(sent.fields, sent.owners, strict=True)
             if not self.vocabulary.allowed(field_name)
-            and (match := self.vocabulary.match_name(field_name, sent.name)) is not None
+            and (match := self.vocabulary.match_field(field_name, owner)) is not None
         ]
         where = f"{sent.path}:{sent.span.start_line}"
         sends = (
             f"{code(whole.expr.text)} sends every field of the {sent.kind} {sent.name} ({where})"
         )
+        if maker is not None and maker.base is not None:
+            sends = (
+                f"{code(maker.base.text)} makes the {sent.kind} {sent.name} ({where}), which "
+                f"{site.call.method} sends whole as {code(whole.expr.text)}"
+            )
+            named = {match.source for match in matches}
+            self.judge_inputs(site, maker, sent.name, named)
         for rule_id, found, fix in (
             (MX104, [m for m in matches if m.category.special], FIX_SPECIAL),
             (MX101, [m for m in matches if not m.category.special], FIX_FIELDS),
@@ -413,6 +482,38 @@ class _Judge:
                 f"{sends}, and its {_plural_of('field', len(found))} {fields} {are} {kind}: "
                 f"{fix} [{explained}]",
                 site.call,
+            )
+
+    def judge_inputs(self, site: _Site, maker: Expr, name: str, named: set[str]) -> None:
+        """The caller's arguments that a factory puts into fields of the object sent whole
+        (``InvitationEvent.create(invitees=[...e-mail addresses...])``), as values of those
+        fields; fields whose name says personal data (``named``) are reported by name."""
+        for field_name, argument in self.values.factory_inputs(maker, site.scope):
+            if field_name in named:
+                continue
+            found = self.values.value(argument, site.scope)
+            if found is None:
+                continue
+            span = site.value_span(found, argument)
+            if span is None:
+                continue
+            rule_id, fix = (
+                (MX104, FIX_SPECIAL)
+                if found.special
+                else (MX106, FIX_WEAK)
+                if found.weak
+                else (MX102, FIX_PERSONAL)
+            )
+            self.add(
+                rule_id,
+                site.call.path,
+                span,
+                f"{code(argument.text)} becomes the field '{field_name}' of the {name} that "
+                f"{site.call.method} sends, and it is {found.describe()}: {fix} "
+                f"[{found.explain()}]",
+                site.call,
+                expr=argument,
+                found=found,
             )
 
     def judge_forwarded(self, site: _Site, expr: Expr, role: str) -> None:

@@ -553,6 +553,17 @@ class ProjectIndex:
         if found is None:
             return UNKNOWN
         summary, target = found
+        if summary.is_method and summary.class_name is not None and _makes_own_class(summary):
+            # ``SignedIn.create(...)`` returning ``cls(...)`` (or ``-> Self``): an instance of
+            # the class it is called on, which may derive from the one defining it.
+            receiver = call.base.base if call.base is not None else None
+            owner = self.symbol(receiver, mod, depth + 1) if receiver is not None else UNKNOWN
+            made = [
+                Sym(SymKind.OBJECT, sym.name, sym.module, dispatch=sym.dispatch)
+                for sym in alternatives(owner)
+                if sym.kind in (SymKind.CLASS, SymKind.OBJECT)
+            ]
+            return union(made) if made else Sym(SymKind.OBJECT, summary.class_name, target.path)
         return self.returned(summary, target, depth)
 
     def returned(self, summary: FunctionSummary, target: ModuleSummary, depth: int) -> Sym:
@@ -752,3 +763,19 @@ def _argument_names(call: Expr) -> Iterator[str]:
 
 def object_id(path: str, call: Expr) -> str:
     return f"{path}:{call.span.start_line}:{call.span.start_col}"
+
+
+def _makes_own_class(function: FunctionSummary) -> bool:
+    """A method whose result is an instance of its receiver's class: annotated ``Self``,
+    or returning ``cls(...)`` (a call of its first parameter)."""
+    annotation = function.return_annotation or ""
+    if annotation == "Self" or annotation.endswith(".Self"):
+        return True
+    return any(
+        returned.kind is ExprKind.CALL
+        and returned.base is not None
+        and returned.base.kind is ExprKind.NAME
+        and returned.base.origin is not None
+        and (returned.base.origin.annotation or "").startswith("<self>")
+        for returned in function.returns
+    )

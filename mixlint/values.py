@@ -29,13 +29,13 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from mixlint.config import DEFAULT_PSEUDONYMIZER_PATTERN, Config
-from mixlint.exprs import substitute
+from mixlint.exprs import substitute, walk
 from mixlint.flow import KEEPING_STRING_METHODS
 from mixlint.literals import classify_literal, mask_line
 from mixlint.model import Expr, ExprKind, FunctionSummary, ModuleSummary, ProjectModel
 from mixlint.modules import ModuleFinder
-from mixlint.objects import SentClass, sent_class
-from mixlint.resolve import ProjectIndex, bind_arguments
+from mixlint.objects import SentClass, factory_inputs, sent_class
+from mixlint.resolve import ProjectIndex, alternatives, bind_arguments
 from mixlint.sdk import load_sdk
 from mixlint.vocabulary import Vocabulary, WordMatch
 
@@ -458,6 +458,39 @@ class ValueAnalyzer:
             return None
         return sent_class(whole.subject, module, self._index_of(project), whole.expr)
 
+    def object_fields(
+        self, expr: Expr, scope: Scope
+    ) -> tuple[str, tuple[tuple[str, str | None], ...]] | None:
+        """The project class of an object ``expr`` sends whole, if known, and its fields,
+        each with the personal-data category its name says or (a field a factory fills
+        from its arguments: ``cls(invitees=invitees)``) the value given carries."""
+        whole = self.whole_object(expr, scope)
+        sent = self.sent_class(whole, scope) if whole is not None else None
+        if whole is None or sent is None:
+            return None
+        inputs: dict[str, Expr] = {}
+        for node in walk(whole.subject) if whole.subject is not None else ():
+            if node.kind is ExprKind.CALL and not inputs:
+                inputs = dict(self.factory_inputs(node, scope))
+        described: list[tuple[str, str | None]] = []
+        for name, owner in zip(sent.fields, sent.owners, strict=True):
+            allowed = self.vocabulary.allowed(name)
+            said = None if allowed else self.vocabulary.match_field(name, owner)
+            given = self.value(inputs[name], scope) if name in inputs else None
+            if said is not None:
+                described.append((name, said.category.label))
+            else:
+                described.append((name, given.label if given and not given.weak else None))
+        return sent.name, tuple(described)
+
+    def factory_inputs(self, call: Expr, scope: Scope) -> tuple[tuple[str, Expr], ...]:
+        """The fields a project factory call fills from its arguments (``objects``)."""
+        project = scope.project
+        module = project.modules.get(scope.path) if project and scope.path else None
+        if project is None or module is None:
+            return ()
+        return factory_inputs(call, module, self._index_of(project))
+
     # -- the walk -----------------------------------------------------------
 
     def _judge(
@@ -870,13 +903,33 @@ class ValueAnalyzer:
         """``event.to_dict()`` where the project method returns ``asdict(self)``."""
         if scope is None or call.base is None or depth >= MAX_PSEUDONYMISER_DEPTH:
             return None
-        found = self._project_function(call.base, scope)
-        if found is None:
-            return None
-        function, module = found
+        for function, module in self._project_functions(call.base, scope):
+            found = self._whole_body(function, module, call, scope, depth)
+            if found is not None:
+                return found
+        return None
+
+    def _whole_body(
+        self,
+        function: FunctionSummary,
+        module: ModuleSummary,
+        call: Expr,
+        scope: Scope,
+        depth: int,
+    ) -> WholeObject | None:
+        """The whole object one of ``function``'s returns is, as ``call`` receives it."""
+        assert call.base is not None
         inner_scope = Scope(scope.project, module.path, False)
         for body in self._bodies(function, call):
             inner = self.whole_object(body, inner_scope, depth + 1)
+            followed = _follow(body)
+            if inner is None and followed is not None and followed.kind is ExprKind.DICT:
+                # ``{**team, **data}`` with ``data = self.dict()``: reshaped, still whole.
+                spreads = (value for key, value in followed.items if key is None)
+                inner = next(
+                    (w for v in spreads if (w := self.whole_object(v, inner_scope, depth + 1))),
+                    None,
+                )
             if inner is None:
                 continue
             subject = inner.subject
@@ -898,6 +951,22 @@ class ValueAnalyzer:
             return None
         index = self._index_of(scope.project)
         return index.function(index.symbol(callee, module))
+
+    def _project_functions(
+        self, callee: Expr | None, scope: Scope
+    ) -> Iterator[tuple[FunctionSummary, ModuleSummary]]:
+        """Each project function or method ``callee`` may name (an annotated receiver's
+        method and its overrides in subclasses)."""
+        if callee is None or scope.project is None or scope.path is None:
+            return
+        module = scope.project.modules.get(scope.path)
+        if module is None:
+            return
+        index = self._index_of(scope.project)
+        for sym in alternatives(index.symbol(callee, module)):
+            found = index.function(sym)
+            if found is not None:
+                yield found
 
     def _index_of(self, project: ProjectModel) -> ProjectIndex:
         if self._index is None or self._project is not project:

@@ -337,6 +337,14 @@ class Vocabulary:
         self._name_cache[cache_key] = result
         return result
 
+    def match_field(self, name: str, owner: str) -> WordMatch | None:
+        """The personal data a field of the class ``owner`` holds, if any: a class any of
+        whose words names a person (``UserEvent``, ``CustomerProfile``) describes that
+        person, so its ``u_name`` is a person's name."""
+        words = _words(owner)
+        says = True if self._has_person(words) else self._closest(words, len(words))
+        return self._match(name, _words(name), self._context(_words(name), says))
+
     def _context(self, words: tuple[str, ...], owner: bool | None) -> _Context:
         """``owner``: True when the object is a person, False a thing, None unknown."""
         anywhere = owner is True or self._has_person(words)

@@ -14,12 +14,14 @@ import pytest
 import yaml
 
 from mixlint.config import Config
-from mixlint.model import ExprKind, TrackingCall
+from mixlint.engine import check
+from mixlint.model import ExprKind, Span, TrackingCall
 from mixlint.run import analyse
 from tests.helpers import findings_of, run
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECTS = sorted(p.parent for p in FIXTURES.glob("*/expected.yaml"))
+EXAMPLE = Path(__file__).parent.parent / "examples" / "shop"
 
 
 def describe(call: TrackingCall) -> dict[str, Any]:
@@ -81,3 +83,51 @@ def test_complete_findings(project: Path) -> None:
     result = run(project, Config())
     found = [[f.rule_id, f.path, f.span.start_line, f.span.start_col] for f in findings_of(result)]
     assert found == data["findings"]
+
+
+# The rules that judge one tracking call each (the others judge clients and projects).
+PER_CALL_RULES = {"MX101", "MX102", "MX103", "MX104", "MX105", "MX106", "MX201", "MX301"}
+
+
+def _within(span: Span, outer: Span) -> bool:
+    return (outer.start_line, outer.start_col) <= (span.start_line, span.start_col) and (
+        span.end_line,
+        span.end_col,
+    ) <= (outer.end_line, outer.end_col)
+
+
+def _judged_projects() -> list[Path]:
+    """The fixtures with a finding of a per-call rule, and the example app."""
+    judged = [
+        project
+        for project in PROJECTS
+        if any(
+            rule in PER_CALL_RULES
+            for rule, *_ in yaml.safe_load((project / "expected.yaml").read_text("utf-8"))[
+                "findings"
+            ]
+            or []
+        )
+    ]
+    return [*judged, EXAMPLE]
+
+
+@pytest.mark.parametrize(
+    "project", _judged_projects(), ids=lambda p: p.name if p != EXAMPLE else "example"
+)
+def test_every_finding_on_a_call_is_about_an_inventory_entry(project: Path) -> None:
+    """One model for every output: a finding about a tracking call lies in a call the
+    inventory lists, or (a property written before the call, the callers of a wrapper
+    none of which checks consent) points to one as a related location."""
+    config = Config()
+    model = analyse([project], config)
+    result = check(model, config)
+    judged = [f for f in result.findings if f.rule_id in PER_CALL_RULES]
+    assert judged
+    for finding in judged:
+        places = [(finding.path, finding.span), *((r.path, r.span) for r in finding.related)]
+        assert any(
+            call.path == path and _within(span, call.span)
+            for path, span in places
+            for call in model.calls
+        ), (finding.rule_id, finding.path, finding.span.start_line)

@@ -62,17 +62,26 @@ def observed(root: Path, prefix: str) -> dict[str, Any]:
         assert text.startswith(prefix), text
         return text[len(prefix) :]
 
+    # Messages name other files where they explain a finding ("set without consent in
+    # `connect()`, app/telemetry.py:12"): those paths gain the prefix too.
+    files = sorted(model.files, key=len, reverse=True) if prefix else []
+
+    def named(text: str) -> str:
+        for file in files:
+            text = text.replace(file, path(file))
+        return text
+
     return {
-        "calls": sorted(_call(call, path) for call in model.calls),
+        "calls": sorted(_call(call, path, named) for call in model.calls),
         "findings": [
-            (f.rule_id, path(f.path), f.span.start_line, f.span.start_col, f.message)
+            (f.rule_id, path(f.path), f.span.start_line, f.span.start_col, named(f.message))
             for f in result.findings
         ],
         "unresolved": _unresolved(model),
     }
 
 
-def _call(call: Any, path: Any) -> tuple[Any, ...]:
+def _call(call: Any, path: Any, named: Any) -> tuple[Any, ...]:
     def sent(part: Any) -> tuple[Any, ...]:
         if part is None:
             return ()
@@ -96,7 +105,7 @@ def _call(call: Any, path: Any) -> tuple[Any, ...]:
         sent(call.context),
         call.resolution.value,
         call.guarded,
-        call.guard_reason,
+        named(call.guard_reason),
         tuple(path(via) for via in call.via),
     )
 

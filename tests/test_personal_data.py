@@ -618,8 +618,12 @@ def test_objects_sent_whole_are_judged_by_their_fields(tmp_path: Path) -> None:
     assert "signup.to_dict() sends every field of the pydantic model Signup" in signup
     assert "its field 'full_name' (a person's name) is personal data" in signup
     trial = _message(findings, "MX101", "crm/tracking.py", 19, 50)
-    # TrialInfo does not name a person: its "name" is not judged a person's name.
-    assert "the dataclass TrialInfo (crm/models.py:18), and its field 'email'" in trial
+    # A field means what the class declaring it says: TrialInfo's "name" is UserInfo's,
+    # a person's name, though "TrialInfo" names no person.
+    assert (
+        "the dataclass TrialInfo (crm/models.py:18), and its fields 'name' (a person's name) "
+        "and 'email'" in trial
+    )
     order = _message(findings, "MX101", "crm/tracking.py", 24, 37)
     assert "the Django model Order" in order and "'customer_email' (an e-mail address)" in order
     health = _message(findings, "MX104", "crm/tracking.py", 24, 37)
@@ -844,3 +848,58 @@ def test_inventory_and_findings_agree_on_every_kind_of_unreviewable_part(tmp_pat
     opaque = [o.text for c in model.calls if c.properties for o in c.properties.opaque]
     assert len(opaque) >= 6, opaque  # each kind: MX105, constant, call sites, queue, method
     assert _disagreements(model, check(model, config).findings) == []
+
+
+# -- values built in branches ---------------------------------------------------------
+
+BRANCHES = {
+    "cli/__init__.py": "",
+    "cli/telemetry.py": """
+        from mixpanel import Consumer, Mixpanel
+
+        mp = Mixpanel("PROJECT_TOKEN", consumer=Consumer(api_host="api-eu.mixpanel.com"))
+
+
+        class ReportedError(Exception):
+            def telemetry_props(self):
+                return self.__dict__
+
+
+        def _error_props(error):
+            props = {"error": type(error).__name__}
+            if isinstance(error, ReportedError):
+                props.update(error.telemetry_props())
+            return props
+
+
+        def command_failed(install_id, command, error, user):
+            if user.settings.telemetry_opt_in:
+                mp.track(install_id, "Command Failed", {"command": command, **_error_props(error)})
+
+
+        def command_done(install_id, command, user, seconds):
+            if seconds > 60:
+                props = {"command": command, "slow": True, "owner": user.email}
+            elif seconds > 10:
+                props = {"command": command, "slow": True}
+            else:
+                return
+            if user.settings.telemetry_opt_in:
+                mp.track(install_id, "Command Done", props)
+    """,
+}
+
+
+def test_values_built_in_branches_are_judged_in_each(tmp_path: Path) -> None:
+    """A helper whose dict one branch extends returns either dict (followed into the
+    payload); a dict built in an ``if`` or its ``elif`` is judged in each."""
+    findings = _run(tmp_path, BRANCHES, PERSONAL_RULES | {"MX105"})
+    assert _where(findings) == [
+        # error.telemetry_props() (self.__dict__), added in the if, judged at the helper's
+        # call: its keys cannot be seen
+        ("MX105", "cli/telemetry.py", 20, 71),
+        # "owner": user.email, in the first branch only
+        ("MX102", "cli/telemetry.py", 25, 61),
+    ]
+    message = _message(findings, "MX105", "cli/telemetry.py", 20, 71)
+    assert message.startswith("the properties that track sends (error.telemetry_props())")

@@ -301,8 +301,18 @@ exporter = MixpanelUtils(os.environ["MIXPANEL_API_SECRET"], eu=True)
     def _object(self, obj: SdkObject, constants: Constants, sdk: Sdk) -> str:
         if obj.kind == "Mixpanel":
             if obj.consumer is None and not hidden_arguments(obj.call):
+                signature = signature_of(obj, sdk)
+                given = signature.argument(obj.call, "consumer") if signature else None
+                # Not None as written: a parameter that no call site passes, whose default
+                # is None (``Extractor.defaulted``).
+                what = (
+                    f"this client's consumer `{given.text}` is None (a parameter that no call "
+                    f"passes)"
+                    if given is not None and given.kind is not ExprKind.CONST
+                    else "this client has no consumer"
+                )
                 return (
-                    f"this client has no consumer, so the SDK's default Consumer sends every "
+                    f"{what}, so the SDK's default Consumer sends every "
                     f"event and profile update to {DEFAULT_HOST} in the US (a transfer under "
                     f"GDPR Art. 44ff). Pass "
                     f'`consumer=Consumer(api_host="api-eu.mixpanel.com")`.'

@@ -288,7 +288,10 @@ class MissingConsentCheck(Rule):
         "`mp.track(...) if consent else None`; a consent decorator such as "
         "`@requires_consent`; a wrapper whose every call site in the project is guarded; or "
         "`if self.mp:` where the client exists only with consent (created under an opt-in "
-        "check or in a function such as `enable_analytics()`, set to None otherwise). One "
+        "check or in a function such as `enable_analytics()`, set to None otherwise), also "
+        "when a project getter hands it out (`if client := self.get_client():`, `client = "
+        "get_mp(); if client is None: return`) and returns a client only past a consent check "
+        "or one that exists only with consent, None otherwise. One "
         "root cause, one finding: when no call site of a wrapper checks consent, the SDK "
         "call inside it is reported once, with the call sites as related locations; when "
         "some do and others do not, each call site that does not is reported. A function "
@@ -697,6 +700,31 @@ class Telemetry:
         if not self.mp:
             return
         self.mp.people_set(self.settings.install_id, {"version": version})
+""",
+        # 7. a client handed out by a getter that returns one only where analytics are
+        # enabled, and None otherwise: `if reporter := self._get_reporter():` checks consent
+        """
+from mixpanel import Consumer, Mixpanel
+
+
+class AppState:
+    def __init__(self, settings):
+        self.settings = settings
+        self._client = None
+
+    def _get_client(self):
+        if self._client is not None:
+            return self._client
+        if not self.settings.analytics_enabled:
+            return None
+        self._client = Mixpanel(
+            self.settings.mixpanel_token, consumer=Consumer(api_host="api-eu.mixpanel.com")
+        )
+        return self._client
+
+    def report(self, user_id, event, properties):
+        if client := self._get_client():
+            client.track(str(user_id), event, properties)
 """,
         # a call about no one: a bot's counters under a constant distinct_id
         """

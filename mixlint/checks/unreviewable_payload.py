@@ -20,7 +20,11 @@ class UnreviewablePayload(Rule):
         "with no visible call site, and any other payload part whose keys cannot be seen "
         "(a record read from a file or a queue): every part the inventory lists as "
         "unreviewable, unless its keys are judged where they are written (a module's "
-        "constant dict, the call sites of a wrapper)."
+        "constant dict, the call sites of a wrapper). An object that a wrapper builds from "
+        "its callers' inputs and sends whole (`event = await event_factory(**kwargs)`, then "
+        "`track(..., event.to_properties())`) is reported once, at the wrapper's SDK call; "
+        "the callers' keyword arguments are the factory's inputs, not properties, and the "
+        "fields of the class each caller chooses are judged at its call (MX101)."
     )
     why = (
         "Art. 5(1)(c) (data minimisation) and Art. 25 (data protection by design): when a whole "

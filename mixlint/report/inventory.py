@@ -45,6 +45,11 @@ An object with:
     - `category` (string or null): the personal-data category, or null.
     - `reserved` (boolean): a Mixpanel reserved key such as `$email`.
     - `line`, `column` (integers): where the key (or value) is written.
+    An object sent whole whose class is a dataclass, pydantic model, attrs class or
+    Django model of the project (`asdict(info)`, an event model built by a factory)
+    adds one item per field of that class: `key` the field, `value` `(field of
+    Class)`, placed at the object's expression (which stays in `unreviewable`).
+    (Added within `schema_version` 1.)
   - `unreviewable` (array): parts of a payload whose keys cannot be seen
     (`**kwargs`, `vars(user)`), each `{"payload": "properties" | "meta" |
     "context", "expression": string}`.
@@ -81,12 +86,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from mixlint.literals import mask_line
-from mixlint.model import ExprKind, Payload, ProjectModel, Property, TrackingCall
+from mixlint.model import Expr, ExprKind, Payload, ProjectModel, Property, TrackingCall
 
 INVENTORY_FORMATS = ("json", "markdown", "csv")
 SCHEMA_VERSION = 1
 
 Classifier = Callable[[Property], str | None]
+# The class of an object a call sends whole and its fields, each with its personal-data
+# category: ("SignedIn", (("member_email", "e-mail address"), ("method", None))).
+ObjectFields = Callable[[TrackingCall, Expr], tuple[str, tuple[tuple[str, str | None], ...]] | None]
 # Whether a path (relative to the project root) is test code: ``Config.is_test_code``.
 TestCode = Callable[[str], bool]
 
@@ -128,10 +136,13 @@ def render_inventory(
     fmt: str,
     classify: Classifier | None = None,
     is_test: TestCode | None = None,
+    fields: ObjectFields | None = None,
 ) -> str:
     """The inventory of ``model`` as ``fmt`` (one of ``INVENTORY_FORMATS``); ``is_test``
-    marks the calls in test code."""
-    calls = [_Call.of(call, classify, is_test) for call in sorted(model.calls, key=_call_order)]
+    marks the calls in test code; ``fields`` lists the fields of objects sent whole."""
+    calls = [
+        _Call.of(call, classify, is_test, fields) for call in sorted(model.calls, key=_call_order)
+    ]
     if fmt == "json":
         return _json(model, calls)
     if fmt == "markdown":
@@ -170,7 +181,12 @@ class _Call:
     test_code: bool
 
     @staticmethod
-    def of(call: TrackingCall, classify: Classifier | None, is_test: TestCode | None) -> _Call:
+    def of(
+        call: TrackingCall,
+        classify: Classifier | None,
+        is_test: TestCode | None,
+        fields: ObjectFields | None = None,
+    ) -> _Call:
         event: str | None = None
         expression: str | None = None
         if call.event is not None:
@@ -186,16 +202,47 @@ class _Call:
                 continue
             items.extend(_item(name, prop, classify) for prop in payload.properties)
             unreviewable.extend((name, mask_line(part.text)) for part in payload.opaque)
+            listed: set[tuple[str, str]] = set()  # (class, field) already listed
+            for part in payload.opaque:
+                described = fields(call, part) if fields is not None else None
+                if described is not None:
+                    items.extend(_field_items(name, part, *described, listed))
         return _Call(
             call=call,
             event=event,
             event_expression=expression,
-            distinct_ids=[mask_line(expr.text) for expr in call.distinct_ids],
+            distinct_ids=list(dict.fromkeys(mask_line(expr.text) for expr in call.distinct_ids)),
             items=items,
-            unreviewable=unreviewable,
+            # The same code in two branches (``event.properties()`` after an if and an
+            # elif) hides the same keys: listed once.
+            unreviewable=list(dict.fromkeys(unreviewable)),
             group=_group(call, event),
             site=f"{call.path}:{call.span.start_line}",
             test_code=is_test is not None and is_test(call.path),
+        )
+
+
+def _field_items(
+    payload: str,
+    part: Expr,
+    name: str,
+    fields: tuple[tuple[str, str | None], ...],
+    listed: set[tuple[str, str]],
+) -> Iterator[_Item]:
+    """The fields of the class of an object sent whole, as the properties it sends; each
+    once per call (the same object sent from two branches), where it is first sent."""
+    for field, category in fields:
+        if (name, field) in listed:
+            continue
+        listed.add((name, field))
+        yield _Item(
+            payload=payload,
+            key=field,
+            value=f"(field of {name})",
+            category=category,
+            reserved=False,
+            line=part.span.start_line,
+            column=part.span.start_col,
         )
 
 

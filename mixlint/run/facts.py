@@ -138,7 +138,7 @@ def _signature(words: Sequence[str]) -> str:
 
     digest = hashlib.sha256(json.dumps(words).encode())
     package = Path(__file__).parent.parent
-    for path in (package / "prefilter.py", data_dir() / "sdk" / "mixpanel.yaml"):
+    for path in (package / "prefilter" / "scan.py", data_dir() / "sdk" / "mixpanel.yaml"):
         try:
             digest.update(path.read_bytes())
         except OSError:
