@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from mixlint import __version__
 from mixlint.model import (
+    Binding,
     CallSite,
     ClassField,
     ClassSummary,
@@ -84,6 +85,7 @@ def _by_constructor(cls: type) -> None:
 
 
 for _class in (
+    Binding,
     Expr,
     Span,
     CallSite,

@@ -43,7 +43,7 @@ SKIPPED_DIRS = frozenset(
 )
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 
-Spec: TypeAlias = "pathspec.PathSpec[Any]"
+Spec: TypeAlias = "_GitIgnore"
 
 
 class DiscoveryError(Exception):
@@ -127,7 +127,47 @@ def _gitignore(directory: str) -> Spec | None:
             text = ignore_file.read()
     except OSError:
         return None
-    return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
+    return _GitIgnore(pathspec.GitIgnoreSpec.from_lines(text.splitlines()))
+
+
+class _GitIgnore:
+    """A ``.gitignore``: pathspec's matcher, asked only about the paths that one of its
+    patterns matches. pathspec tries every pattern on every path (the last match
+    decides); one search with all of them at once rules out the rest, the most by far
+    (a 100-line ``.gitignore`` made discovery 70% of a warm run on a 3,500-file
+    project)."""
+
+    def __init__(self, spec: pathspec.PathSpec[Any]) -> None:
+        self.spec = spec
+        self.any_pattern = _any_pattern(spec)
+
+    def match_file(self, path: str) -> bool:
+        if self.any_pattern is not None:
+            from pathspec.util import normalize_file
+
+            if self.any_pattern.search(normalize_file(path)) is None:
+                return False
+        return bool(self.spec.match_file(path))
+
+
+def _any_pattern(spec: pathspec.PathSpec[Any]) -> re.Pattern[str] | None:
+    """One regular expression that matches where any pattern of ``spec`` does (None:
+    they cannot be put together; every path then goes to pathspec)."""
+    parts = []
+    for pattern in spec.patterns:
+        regex = getattr(pattern, "regex", None)
+        if getattr(pattern, "include", None) is None or regex is None:
+            continue  # a comment or blank line, which pathspec skips too
+        if not isinstance(regex.pattern, str) or regex.flags & ~re.UNICODE:
+            return None
+        # Group names would clash once joined; nothing refers to them.
+        parts.append("(?:" + re.sub(r"\(\?P<\w+>", "(?:", regex.pattern) + ")")
+    if not parts:
+        return None
+    try:
+        return re.compile("|".join(parts))
+    except re.error:
+        return None
 
 
 def _prefix(directory: str) -> str:

@@ -374,11 +374,16 @@ def unresolved_imports(
             )
         else:
             start = rf"from[ \t]+{re.escape(dotted)}[ \t]+import\b"
-        for match in re.finditer(rf"^[ \t]*{start}", text, re.MULTILINE):
+        # Searched for by its keyword (a literal prefix that the regex engine skips to)
+        # rather than at every line start; a statement starts its line.
+        for match in re.finditer(start, text):
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            if text[line_start : match.start()].strip(" \t"):
+                continue
             if strings is None:
                 strings = _triple_quoted(text)
-            if not any(begin < match.start() < end for begin, end in strings):
-                line = text.count("\n", 0, match.start()) + 1
+            if not any(begin < line_start < end for begin, end in strings):
+                line = text.count("\n", 0, line_start) + 1
                 found.append(UnresolvedImport(path, line, missing))
     return found
 

@@ -26,29 +26,33 @@ def _sdk_method(call: TrackingCall, sdk: Sdk) -> str:
 
 def _names_endpoint(expr: Expr, endpoints: tuple[str, ...], seen: set[int]) -> bool:
     """Does a string literal or f-string in ``expr`` (following local names) name one?"""
+    # Every expression of a module that stores profiles passes through here: the loop
+    # keeps to plain pushes (no generator per node).
     stack = [expr]
+    push = stack.append
     while stack:
         node = stack.pop()
-        if id(node) in seen:
+        key = id(node)
+        if key in seen:
             continue
-        seen.add(id(node))
-        if node.kind is ExprKind.CONST and isinstance(node.value, str):
-            if any(endpoint in node.value for endpoint in endpoints):
+        seen.add(key)
+        kind = node.kind
+        if kind is ExprKind.CONST:
+            value = node.value
+            if isinstance(value, str) and any(endpoint in value for endpoint in endpoints):
                 return True
             continue
-        if node.kind is ExprKind.FSTRING and any(endpoint in node.text for endpoint in endpoints):
+        if kind is ExprKind.FSTRING and any(endpoint in node.text for endpoint in endpoints):
             return True
-        stack.extend(
-            child
-            for child in (
-                node.base,
-                node.origin,
-                *node.args,
-                *(v for _, v in node.keywords),
-                *(v for _, v in node.items),
-            )
-            if child is not None
-        )
+        if node.base is not None:
+            push(node.base)
+        if node.origin is not None:
+            push(node.origin)
+        stack.extend(node.args)
+        for _, argument in node.keywords:
+            push(argument)
+        for _, item in node.items:
+            push(item)
     return False
 
 

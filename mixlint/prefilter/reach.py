@@ -136,6 +136,8 @@ class Relevance(Reach):
         self._queue: list[Node] = []
         self._ancestors: set[str] | None = None
         self._names: dict[str, set[str]] | None = None
+        # names_under's answers: the relevant names it reads are fixed once it is asked.
+        self._under: dict[Module, list[tuple[str, str]] | None] = {}
         self._pending: list[Node] = []
 
     # graph
@@ -302,14 +304,19 @@ class Relevance(Reach):
             for kind, path, name in self.relevant:
                 if kind == "g":
                     self._names.setdefault(path, set()).add(name)
+        if module in self._under:
+            return self._under[module]
+        package = module.package
         prefix = f"{module.folder}/" if module.folder else ""
         found: list[tuple[str, str]] = []
         for path in self.exporting:
-            if not (path == module.path or (module.package and path.startswith(prefix))):
+            if not (path == module.path or (package and path.startswith(prefix))):
                 continue
             if "*" in self.modules[path].globals:
+                self._under[module] = None
                 return None
             found.extend((path, name) for name in self._names.get(path, ()))
+        self._under[module] = found
         return found
 
     def spellings(self, names: Iterable[tuple[str, str]], wanted: Wanted) -> bool:

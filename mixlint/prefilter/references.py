@@ -160,8 +160,9 @@ class ModuleRefs:
                 self.methods.setdefault(function.class_name, []).append(qualname)
 
     def preload(self, data: RefsData) -> None:
-        globals_, functions, classes = data
+        globals_, functions, classes, callees = data
         self._packed = (globals_, functions, classes)
+        self._callees = [(_unpack(callee), _unpack(arguments)) for callee, arguments in callees]
 
     def global_(self, name: str) -> Refs:
         refs = self._globals.get(name)
@@ -263,6 +264,7 @@ def module_refs(summary: ModuleSummary) -> RefsData:
         {name: _pack(refs.global_(name)) for name in summary.globals if name != "*"},
         {name: _pack(refs.function(name)) for name in summary.functions},
         {name: _pack(refs.class_(name)) for name in summary.class_bases},
+        [(_pack(callee), _pack(arguments)) for callee, arguments in refs.callees()],
     )
 
 
