@@ -131,6 +131,7 @@ class ModuleFinder:
         self._found: dict[tuple[str, str], Module | None] = {}
         self._hits: dict[tuple[str, str], tuple[Module, ...]] = {}
         self._cut: dict[tuple[str, str], tuple[Module | None, tuple[str, ...]]] = {}
+        self._missing: dict[tuple[str, str, tuple[str, ...] | None], str | None] = {}
 
     # -- roots
 
@@ -318,6 +319,19 @@ class ModuleFinder:
         a name of a namespace package, which has no attributes but its submodules).
         Imports of other packages never are (a first name that is a namespace folder of
         the project, such as ``docker/``, may be an installed package of the same name)."""
+        if not module.startswith(".") and module.partition(".")[0] not in self.components:
+            return None  # no file or folder of the project has that name
+        # As ``cut``'s: the same for every file of a folder but for the file itself.
+        folder, _, name = importer.rpartition("/")
+        itself = not module.startswith(".") and name == module.partition(".")[0] + ".py"
+        key = (importer if itself else folder, module, names)
+        if key not in self._missing:
+            self._missing[key] = self._missing_from(importer, module, names)
+        return self._missing[key]
+
+    def _missing_from(
+        self, importer: str, module: str, names: tuple[str, ...] | None
+    ) -> str | None:
         found, rest = self.cut(importer, module)
         relative = module.startswith(".")
         if found is None:
