@@ -272,11 +272,7 @@ class ModuleFinder:
         """The longest module prefix of ``dotted`` and the attributes after it."""
         if dotted.partition(".")[0] not in self.components and not dotted.startswith("."):
             return None, ()  # no file or folder of the project has that name
-        # What a file imports depends on its folder, but for a first name that may be
-        # the file itself (``mixpanel`` in mixpanel.py).
-        folder, _, name = importer.rpartition("/")
-        itself = not dotted.startswith(".") and name == dotted.partition(".")[0] + ".py"
-        key = (importer if itself else folder, dotted)
+        key = (_importing_place(importer, dotted), dotted)
         found = self._cut.get(key)
         if found is None:
             found = self._cut[key] = self._longest(importer, dotted)
@@ -321,10 +317,7 @@ class ModuleFinder:
         the project, such as ``docker/``, may be an installed package of the same name)."""
         if not module.startswith(".") and module.partition(".")[0] not in self.components:
             return None  # no file or folder of the project has that name
-        # As ``cut``'s: the same for every file of a folder but for the file itself.
-        folder, _, name = importer.rpartition("/")
-        itself = not module.startswith(".") and name == module.partition(".")[0] + ".py"
-        key = (importer if itself else folder, module, names)
+        key = (_importing_place(importer, module), module, names)
         if key not in self._missing:
             self._missing[key] = self._missing_from(importer, module, names)
         return self._missing[key]
@@ -350,6 +343,14 @@ class ModuleFinder:
             if name != "*" and self.child(found, name) is None:
                 return f"{module}.{name}" if module.strip(".") else module + name
         return None
+
+
+def _importing_place(importer: str, dotted: str) -> str:
+    """What an import of ``dotted`` in the file ``importer`` depends on: its folder, but for
+    a first name that may be the file itself (``mixpanel`` in mixpanel.py)."""
+    folder, _, name = importer.rpartition("/")
+    itself = not dotted.startswith(".") and name == dotted.partition(".")[0] + ".py"
+    return importer if itself else folder
 
 
 def _common_depth(root: str, folder: str) -> int:
