@@ -15,6 +15,9 @@ from mixlint.config import ConsentConfig
 from mixlint.model import Expr, ExprKind
 
 _TRUE_CONSTS = (True, 1)
+# Values whose logic decides alone whether they require consent (``can_track = anonymous
+# or user.analytics_enabled`` does not, whatever the variable is called).
+_READABLE = frozenset({ExprKind.BOOLOP, ExprKind.NOT, ExprKind.CONST})
 
 
 class ConsentMatcher:
@@ -57,8 +60,11 @@ class ConsentMatcher:
             return False
         kind = expr.kind
         if kind is ExprKind.NAME and expr.origin is not None:
-            # A stored consent variable counts as the predicate it was assigned from.
-            return self.requires(expr.origin, depth + 1) or self._named(expr, self._pattern)
+            # A stored consent variable counts as the predicate it was assigned from; its
+            # own name only where that value's logic cannot be read.
+            return self.requires(expr.origin, depth + 1) or (
+                expr.origin.kind not in _READABLE and self._named(expr, self._pattern)
+            )
         if kind is ExprKind.BOOLOP:
             results = [self.requires(arg, depth + 1) for arg in expr.args]
             return any(results) if expr.value == "and" else all(results)
@@ -87,7 +93,9 @@ class ConsentMatcher:
             return False
         kind = expr.kind
         if kind is ExprKind.NAME and expr.origin is not None:
-            return self.absent(expr.origin, depth + 1) or self._named(expr, self._opt_out)
+            return self.absent(expr.origin, depth + 1) or (
+                expr.origin.kind not in _READABLE and self._named(expr, self._opt_out)
+            )
         if kind is ExprKind.BOOLOP:
             results = [self.absent(arg, depth + 1) for arg in expr.args]
             return any(results) if expr.value == "or" else all(results)

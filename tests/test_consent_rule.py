@@ -365,3 +365,47 @@ def test_a_check_inside_the_wrapper_covers_every_call_site(tmp_path: Path) -> No
         ),
         ("shop/views.py::change_plan", ""),
     }
+
+
+# A Django analytics helper that names its check `can_track`: what the variable holds
+# decides, not its name.
+NAMED_CHECK = {
+    "hub/__init__.py": "",
+    "hub/analytics.py": """
+        from django.conf import settings
+        from mixpanel import Consumer, Mixpanel
+
+        mp = Mixpanel(settings.MIXPANEL_TOKEN, consumer=Consumer(api_host="api-eu.mixpanel.com"))
+
+
+        def track(request, event, properties):
+            user = getattr(request, "user", None)
+            can_track = (
+                user is None or user.is_anonymous or getattr(user, "analytics_enabled", False)
+            )
+            if can_track is False:
+                return
+            mp.track(str(user.pk) if user else None, event, properties)
+
+
+        def track_consenting(request, event, properties):
+            can_track = getattr(request.user, "analytics_enabled", False)
+            if can_track is False:
+                return
+            mp.track(str(request.user.pk), event, properties)
+
+
+        def track_flagged(request, event, properties):
+            can_track = request.user.flags.resolve("analytics")
+            if not can_track:
+                return
+            mp.track(str(request.user.pk), event, properties)
+        """,
+}
+
+
+def test_a_variable_named_like_a_check_is_judged_by_its_value(tmp_path: Path) -> None:
+    """`can_track = anonymous or consent` lets anonymous visitors through: not a guard.
+    Read from the predicate itself, or from an opaque call, the name still counts."""
+    root = write_project(tmp_path, NAMED_CHECK)
+    assert _found(root) == [("MX201", "hub/analytics.py", 14, 5)]
